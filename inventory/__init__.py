@@ -1,0 +1,1 @@
+"""The domain: vocabularies, record types and the organisation registry."""

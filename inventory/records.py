@@ -1,0 +1,334 @@
+"""Record types shared by loaders and stores: nodes, flows, links and their evidence.
+
+Ids are stable: they are derived from the content that identifies a record, never from load order
+or time, so the same input always gives the same ids.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+NODE_KINDS = (
+    "data_subject",
+    "field",
+    "collection_point",
+    "cookie",
+    "flash_cookie",
+    "clear_gif",
+    "tracker",
+    "first_party",
+    "processor",
+    "supplier",
+    "affiliate",
+    "recipient",
+    "organization",
+    "purpose",
+    "statement",
+)
+PARTY_KINDS = ("first_party", "processor", "supplier", "affiliate", "recipient", "organization")
+TRACKER_KINDS = ("cookie", "flash_cookie", "clear_gif", "tracker")
+FLOW_RELATIONS = ("COLLECTS", "STORES", "SHARES_WITH", "DISCLOSES_TO", "TRACKS_WITH")
+LINK_RELATIONS = ("SUBSUMES", "IS_A", "OWNED_BY")
+BASES = ("stated", "declared", "observed", "vocabulary")
+POLARITIES = ("+", "-")
+
+
+def slug(text: str) -> str:
+    """Lower-case, ASCII-ish identifier fragment for ``text``."""
+    s = re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+    return s or "x"
+
+
+def node_id(kind: str, key: str) -> str:
+    """The id of a node of ``kind`` identified by ``key`` (a vocabulary id, a name, a domain...)."""
+    return f"{kind}:{slug(key)}"
+
+
+def digest(*parts: object) -> str:
+    """A short stable hash of ``parts``."""
+    h = hashlib.sha1("\x1f".join(str(p) for p in parts).encode("utf-8"))
+    return h.hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Where a fact comes from: the source file, a locator inside it and the quoted text.
+
+    ``text`` is a quoted policy sentence or a description of an observation; it never holds a raw
+    personal value taken from evidence.
+    """
+
+    source: str
+    locator: str
+    text: str
+    section: str | None = None
+    sentence: int | None = None
+    line: int | None = None
+    statement: str | None = None
+    url: str | None = None
+    parameter: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict without empty keys."""
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Evidence:
+        """Inverse of :meth:`to_dict`."""
+        return cls(**data)
+
+
+@dataclass
+class Node:
+    """A graph node: a field, party, tracker, collection point, purpose, statement..."""
+
+    id: str
+    kind: str
+    label: str
+    aliases: list[str] = field(default_factory=list)
+    properties: dict[str, Any] = field(default_factory=dict)
+    evidence: list[Evidence] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.kind not in NODE_KINDS:
+            raise ValueError(f"unknown node kind {self.kind!r}")
+
+    def merge(self, other: Node) -> None:
+        """Fold ``other`` (same id) into this node: aliases, properties and evidence are united."""
+        for alias in other.aliases:
+            if alias not in self.aliases and alias != self.label:
+                self.aliases.append(alias)
+        for key, value in other.properties.items():
+            mine = self.properties.get(key)
+            if isinstance(mine, list) and isinstance(value, list):
+                self.properties[key] = mine + [v for v in value if v not in mine]
+            elif mine is None:
+                self.properties[key] = value
+        for ev in other.evidence:
+            if ev not in self.evidence:
+                self.evidence.append(ev)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form of the ``extract`` contract."""
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "label": self.label,
+            "aliases": list(self.aliases),
+            "properties": dict(self.properties),
+            "evidence": [e.to_dict() for e in self.evidence],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Node:
+        """Inverse of :meth:`to_dict`."""
+        return cls(
+            id=data["id"],
+            kind=data["kind"],
+            label=data["label"],
+            aliases=list(data.get("aliases", [])),
+            properties=dict(data.get("properties", {})),
+            evidence=[Evidence.from_dict(e) for e in data.get("evidence", [])],
+        )
+
+
+@dataclass
+class Flow:
+    """A personal-data flow: ``field`` moves from ``source`` to ``target`` by ``action``.
+
+    Edges point the way the data moves (data subject → collection point → first party → recipient).
+    A negative ``polarity`` records a stated restriction ("we do not share ... with ...").
+    """
+
+    field: str
+    source: str
+    target: str
+    action: str
+    relation: str
+    polarity: str = "+"
+    purposes: list[str] = field(default_factory=list)
+    conditions: list[str] = field(default_factory=list)
+    basis: str = "stated"
+    evidence: list[Evidence] = field(default_factory=list)
+    properties: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.relation not in FLOW_RELATIONS:
+            raise ValueError(f"unknown flow relation {self.relation!r}")
+        if self.polarity not in POLARITIES:
+            raise ValueError(f"polarity must be + or -, not {self.polarity!r}")
+        if self.basis not in BASES:
+            raise ValueError(f"unknown basis {self.basis!r}")
+        self.conditions = sorted(set(self.conditions))
+        self.purposes = sorted(set(self.purposes))
+
+    @property
+    def id(self) -> str:
+        """Stable id: what identifies the fact, not where it was read."""
+        key = (self.relation, self.source, self.target, self.field, self.polarity, self.basis)
+        return "flow:" + digest(*key, *self.conditions)
+
+    def merge(self, other: Flow) -> None:
+        """Fold ``other`` (same id) into this flow: purposes and evidence are united."""
+        self.purposes = sorted(set(self.purposes) | set(other.purposes))
+        for ev in other.evidence:
+            if ev not in self.evidence:
+                self.evidence.append(ev)
+        for key, value in other.properties.items():
+            self.properties.setdefault(key, value)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form of the ``extract`` contract."""
+        return {
+            "id": self.id,
+            "field": self.field,
+            "source": self.source,
+            "target": self.target,
+            "action": self.action,
+            "relation": self.relation,
+            "polarity": self.polarity,
+            "purposes": list(self.purposes),
+            "conditions": list(self.conditions),
+            "basis": self.basis,
+            "properties": dict(self.properties),
+            "evidence": [e.to_dict() for e in self.evidence],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Flow:
+        """Inverse of :meth:`to_dict`."""
+        return cls(
+            field=data["field"],
+            source=data["source"],
+            target=data["target"],
+            action=data["action"],
+            relation=data["relation"],
+            polarity=data.get("polarity", "+"),
+            purposes=list(data.get("purposes", [])),
+            conditions=list(data.get("conditions", [])),
+            basis=data.get("basis", "stated"),
+            evidence=[Evidence.from_dict(e) for e in data.get("evidence", [])],
+            properties=dict(data.get("properties", {})),
+        )
+
+
+@dataclass
+class Link:
+    """A structural edge: ``SUBSUMES`` (hierarchies), ``IS_A`` and ``OWNED_BY`` (organisations)."""
+
+    source: str
+    target: str
+    relation: str
+    basis: str = "vocabulary"
+    evidence: list[Evidence] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.relation not in LINK_RELATIONS:
+            raise ValueError(f"unknown link relation {self.relation!r}")
+
+    @property
+    def id(self) -> str:
+        """Stable id of the link."""
+        return "link:" + digest(self.relation, self.source, self.target)
+
+    def merge(self, other: Link) -> None:
+        """Fold ``other`` (same id) into this link."""
+        for ev in other.evidence:
+            if ev not in self.evidence:
+                self.evidence.append(ev)
+        if self.basis == "vocabulary":
+            self.basis = other.basis
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {
+            "id": self.id,
+            "source": self.source,
+            "target": self.target,
+            "relation": self.relation,
+            "basis": self.basis,
+            "evidence": [e.to_dict() for e in self.evidence],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Link:
+        """Inverse of :meth:`to_dict`."""
+        return cls(
+            source=data["source"],
+            target=data["target"],
+            relation=data["relation"],
+            basis=data.get("basis", "vocabulary"),
+            evidence=[Evidence.from_dict(e) for e in data.get("evidence", [])],
+        )
+
+
+@dataclass
+class Records:
+    """What one or more loaders produced: nodes, flows and links keyed by id, plus warnings."""
+
+    nodes: dict[str, Node] = field(default_factory=dict)
+    flows: dict[str, Flow] = field(default_factory=dict)
+    links: dict[str, Link] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def add_node(self, node: Node) -> Node:
+        """Add ``node`` or merge it into the node with the same id; return the stored node."""
+        mine = self.nodes.get(node.id)
+        if mine is None:
+            self.nodes[node.id] = node
+            return node
+        mine.merge(node)
+        return mine
+
+    def add_flow(self, flow: Flow) -> Flow:
+        """Add ``flow`` or merge it into the flow with the same id."""
+        mine = self.flows.get(flow.id)
+        if mine is None:
+            self.flows[flow.id] = flow
+            return flow
+        mine.merge(flow)
+        return mine
+
+    def add_link(self, link: Link) -> Link:
+        """Add ``link`` or merge it into the link with the same id."""
+        mine = self.links.get(link.id)
+        if mine is None:
+            self.links[link.id] = link
+            return link
+        mine.merge(link)
+        return mine
+
+    def update(self, other: Records) -> None:
+        """Merge every record of ``other`` into this set."""
+        for node in other.nodes.values():
+            self.add_node(node)
+        for flow in other.flows.values():
+            self.add_flow(flow)
+        for link in other.links.values():
+            self.add_link(link)
+        self.warnings.extend(w for w in other.warnings if w not in self.warnings)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``extract`` JSON document, sorted by id so the output is deterministic."""
+        return {
+            "nodes": [self.nodes[k].to_dict() for k in sorted(self.nodes)],
+            "flows": [self.flows[k].to_dict() for k in sorted(self.flows)],
+            "links": [self.links[k].to_dict() for k in sorted(self.links)],
+            "warnings": list(self.warnings),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Records:
+        """Inverse of :meth:`to_dict`."""
+        records = cls()
+        for n in data.get("nodes", []):
+            records.add_node(Node.from_dict(n))
+        for f in data.get("flows", []):
+            records.add_flow(Flow.from_dict(f))
+        for link in data.get("links", []):
+            records.add_link(Link.from_dict(link))
+        records.warnings = list(data.get("warnings", []))
+        return records

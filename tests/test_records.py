@@ -1,0 +1,52 @@
+"""Record types: stable ids, merging, JSON round trips, validation."""
+
+import pytest
+
+from flowaudit.inventory.records import Evidence, Flow, Link, Node, Records, node_id
+
+EV = Evidence(source="p.md", locator="s1", text="We share your e-mail address with processors.", sentence=1)
+
+
+def make_flow(**kw):
+    base = dict(field="field:email_address", source="first_party:acme", target="processor:processor",
+                action="share", relation="SHARES_WITH", evidence=[EV])
+    base.update(kw)
+    return Flow(**base)
+
+
+def test_ids_are_stable_and_content_derived():
+    assert node_id("field", "E-mail Address") == "field:e_mail_address"
+    assert make_flow().id == make_flow(evidence=[]).id
+    assert make_flow().id != make_flow(polarity="-").id
+    assert make_flow(conditions=["b", "a"]).id == make_flow(conditions=["a", "b"]).id
+
+
+def test_records_merge_evidence_and_purposes():
+    r = Records()
+    r.add_flow(make_flow(purposes=["purpose:a"]))
+    other = Evidence(source="p.md", locator="s2", text="Another sentence.", sentence=2)
+    r.add_flow(make_flow(purposes=["purpose:b"], evidence=[other]))
+    (flow,) = r.flows.values()
+    assert flow.purposes == ["purpose:a", "purpose:b"]
+    assert [e.sentence for e in flow.evidence] == [1, 2]
+
+
+def test_round_trip():
+    r = Records()
+    r.add_node(Node("field:email_address", "field", "e-mail address", ["email"], {"personal": True}, [EV]))
+    r.add_node(Node("first_party:acme", "first_party", "Acme"))
+    r.add_node(Node("processor:processor", "processor", "service provider"))
+    r.add_flow(make_flow())
+    r.add_link(Link("field:contact", "field:email_address", "SUBSUMES"))
+    assert Records.from_dict(r.to_dict()).to_dict() == r.to_dict()
+
+
+@pytest.mark.parametrize("kw", [{"relation": "LIKES"}, {"polarity": "?"}, {"basis": "guessed"}])
+def test_invalid_flows_are_refused(kw):
+    with pytest.raises(ValueError):
+        make_flow(**kw)
+
+
+def test_invalid_node_kind_is_refused():
+    with pytest.raises(ValueError):
+        Node("x:y", "planet", "y")
