@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import ClassVar
 
 from .errors import InputError
 
@@ -76,7 +77,7 @@ def split_sentences(paragraph: str) -> list[str]:
 class _HTMLText(HTMLParser):
     """HTML to markdown-like lines: headings become '#' lines, blocks become paragraphs."""
 
-    BLOCKS = {"p", "div", "br", "tr", "ul", "ol", "table", "section", "article", "header", "footer"}
+    BLOCKS: ClassVar[set[str]] = {"p", "div", "br", "tr", "ul", "ol", "table", "section", "article", "header", "footer"}
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)

@@ -1,7 +1,6 @@
 """Policy documents: sections, sentences, lists, tables, HTML and bad files."""
 
 import pytest
-
 from flowaudit.loaders.errors import InputError
 from flowaudit.loaders.policy_text import parse_policy, read_policy, split_sentences
 
@@ -15,7 +14,8 @@ def test_sentences_do_not_split_after_abbreviations():
 
 
 def test_markdown_sections_lists_and_lines():
-    raw = "# Policy\n\n**Cookies  **\n\nWe use cookies. They expire.\n\n- We collect your name.\n- We collect your zip code.\n"
+    raw = ("# Policy\n\n**Cookies  **\n\nWe use cookies. They expire.\n\n"
+           "- We collect your name.\n- We collect your zip code.\n")
     doc = parse_policy("p.md", raw)
     assert doc.title == "Policy"
     assert [(s.section, s.text, s.line) for s in doc.sentences] == [
@@ -44,7 +44,8 @@ def test_html_headings_and_paragraphs():
     assert [(s.section, s.text) for s in doc.sentences] == [("Sharing", "We share your name with merchants.")]
 
 
-@pytest.mark.parametrize("content, place", [(b"", "line 1"), (b"\x00\x01\x02garbage", "byte 0"), (b"\n\n  \n", "line 1")])
+@pytest.mark.parametrize("content, place",
+                         [(b"", "line 1"), (b"\x00\x01\x02garbage", "byte 0"), (b"\n\n  \n", "line 1")])
 def test_bad_files_name_the_file_and_place(tmp_path, content, place):
     p = tmp_path / "bad.md"
     p.write_bytes(content)
@@ -54,5 +55,5 @@ def test_bad_files_name_the_file_and_place(tmp_path, content, place):
 
 
 def test_missing_file(tmp_path):
-    with pytest.raises(InputError, match="missing.md"):
+    with pytest.raises(InputError, match=r"missing\.md"):
         read_policy(tmp_path / "missing.md")

@@ -1,7 +1,6 @@
 """Record types: stable ids, merging, JSON round trips, validation."""
 
 import pytest
-
 from flowaudit.inventory.records import Evidence, Flow, Link, Node, Records, node_id
 
 EV = Evidence(source="p.md", locator="s1", text="We share your e-mail address with processors.", sentence=1)

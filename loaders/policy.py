@@ -1,0 +1,585 @@
+"""The policy loader: a grammar over a lexicon that turns policy sentences into nodes and flows.
+
+Each sentence is split into clauses; each clause into *frames*, one per action verb (collect,
+share, transfer, sell, track, store, use). A frame gathers the fields, parties, data subjects,
+collection points, trackers, purposes and conditions in its scope and emits flows that point the
+way the data moves. Everything the grammar knows of words lives in data: the vocabularies in
+``inventory/vocab`` and the verb and cue table in ``lexicon/patterns.yaml``.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from flowaudit.inventory import vocabulary as vocab
+from flowaudit.inventory.records import Evidence, Flow, Link, Node, Records, node_id, slug
+from flowaudit.inventory.text import Token, tokenize
+from flowaudit.inventory.vocabulary import Mention, PhraseMatcher
+
+from .policy_text import PolicyDocument, Sentence, read_policy
+
+PATTERNS = Path(__file__).with_name("lexicon") / "patterns.yaml"
+FIRST_PARTY = "first_party"
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """The vocabularies and the pattern table, compiled into one phrase matcher."""
+
+    patterns: dict[str, Any]
+    matcher: PhraseMatcher
+    fields: vocab.Vocabulary
+    parties: vocab.Vocabulary
+    subjects: vocab.Vocabulary
+    points: vocab.Vocabulary
+    purposes: vocab.Vocabulary
+    trackers: vocab.Vocabulary
+
+
+@cache
+def lexicon() -> Lexicon:
+    """The packaged lexicon, compiled once."""
+    patterns = yaml.safe_load(PATTERNS.read_text(encoding="utf-8"))
+    m = PhraseMatcher()
+    vocabs = {
+        "field": vocab.load("fields"),
+        "party": vocab.load("parties"),
+        "subject": vocab.load("subjects"),
+        "point": vocab.load("collection_points"),
+        "purpose": vocab.load("purposes"),
+        "tracker": vocab.load("trackers"),
+    }
+    for category, v in vocabs.items():
+        m.add_vocabulary(v, category)
+    for action, spec in patterns["actions"].items():
+        for phrase in spec["phrases"]:
+            m.add(phrase, "verb", action)
+    for word in patterns["negation"]:
+        m.add(word, "neg", "neg")
+    simple = {"backrefs": "backref", "party_backrefs": "party_backref", "list_cues": "list",
+              "via": "via", "to": "to", "first_party_pronouns": "party"}
+    for key, category in simple.items():
+        for phrase in patterns[key]:
+            m.add(phrase, category, FIRST_PARTY if category == "party" else category)
+    for i, cond in enumerate(patterns["conditions"]):
+        for phrase in cond["cues"]:
+            m.add(phrase, "condition", str(i))
+    for value, phrases in patterns["notice"].items():
+        for phrase in phrases:
+            m.add(phrase, "notice", value)
+    for i, prop in enumerate(patterns["tracker_properties"]):
+        for phrase in prop["cues"]:
+            m.add(phrase, "tprop", str(i))
+    return Lexicon(patterns, m, vocabs["field"], vocabs["party"], vocabs["subject"], vocabs["point"],
+                   vocabs["purpose"], vocabs["tracker"])
+
+
+def first_party_names(doc: PolicyDocument, lex: Lexicon) -> list[str]:
+    """Names the policy uses for its own organisation, most frequent first.
+
+    Candidates come from the first-party patterns (a company "owned and operated by", a defined
+    alias, the site's own domain); a candidate counts only if the text uses it more than once.
+    """
+    head = " ".join(s.text for s in doc.sentences[:40])
+    candidates: list[str] = []
+    for pattern in lex.patterns["first_party_patterns"]:
+        for m in re.finditer(pattern, head):
+            for group in ("name", "alias", "domain"):
+                value = m.groupdict().get(group)
+                if value and len(value) > 2 and value.lower() not in {"we", "us", "our", "the company"}:
+                    candidates.append(value.strip(" .,"))
+    text = doc.text
+    counts: Counter[str] = Counter()
+    for cand in dict.fromkeys(candidates):
+        n = len(re.findall(rf"(?<![\w@.]){re.escape(cand)}(?![\w])", text, re.I))
+        if n >= 2:
+            counts[cand] = n
+    return [name for name, _ in counts.most_common()]
+
+
+@dataclass
+class Frame:
+    """One action verb of a clause and the token range it governs."""
+
+    action: str
+    verb: Mention
+    scope: tuple[int, int]
+    negated: bool = False
+    actors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Memory:
+    """What earlier sentences of the section said, for back-references."""
+
+    fields: list[str] = field(default_factory=list)
+    recipients: list[str] = field(default_factory=list)
+    parties: list[str] = field(default_factory=list)
+    section: str = ""
+
+
+class PolicyReader:
+    """Reads one policy document into :class:`Records`."""
+
+    def __init__(self, doc: PolicyDocument, lex: Lexicon | None = None):
+        self.doc = doc
+        self.lex = lex or lexicon()
+        self.records = Records()
+        self.doc_key = slug(Path(doc.source).stem)
+        names = first_party_names(doc, self.lex)
+        self.first_party_label = names[0] if names else "first party"
+        self.first_party = node_id("first_party", names[0] if names else FIRST_PARTY)
+        self.matcher = copy.deepcopy(self.lex.matcher)
+        for name in names:
+            self.matcher.add(name, "party", FIRST_PARTY)
+        self.memory = Memory()
+        self._fp_node = Node(self.first_party, "first_party", self.first_party_label, aliases=names[1:],
+                             properties={"party_kind": FIRST_PARTY})
+
+    # ----------------------------------------------------------------- records helpers
+
+    def evidence(self, sent: Sentence) -> Evidence:
+        """Evidence citing ``sent``."""
+        where = f"{sent.section} / sentence {sent.number}" if sent.section else f"sentence {sent.number}"
+        return Evidence(source=self.doc.source, locator=where, text=sent.text, section=sent.section or None,
+                        sentence=sent.number, line=sent.line, statement=self.statement_id(sent))
+
+    def statement_id(self, sent: Sentence) -> str:
+        """Stable id of the statement node for ``sent``."""
+        return f"statement:{self.doc_key}:{sent.number}"
+
+    def _hierarchy(self, v: vocab.Vocabulary, term_id: str, make: Any) -> None:
+        """Add the ancestors of ``term_id`` as vocabulary nodes, linked by SUBSUMES."""
+        child = term_id
+        for parent in v.ancestors(term_id):
+            pnode = make(parent, None)
+            self.records.add_link(Link(pnode.id, make(child, None).id, "SUBSUMES"))
+            child = parent
+
+    def field_node(self, term_id: str, ev: Evidence | None, surface: str | None = None) -> Node:
+        """The node of field ``term_id``; with ``ev``, cite it."""
+        t = self.lex.fields[term_id]
+        root = self.lex.fields.root(term_id)
+        props = {"fideslang": t.get("fideslang"), "opp115": t.get("opp115"), "category": root,
+                 "personal": root != "non_personal_information"}
+        node = self.records.add_node(Node(node_id("field", term_id), "field", t.label, _aliases(surface, t),
+                                          {k: v for k, v in props.items() if v is not None},
+                                          [ev] if ev else []))
+        if ev is not None:
+            self._hierarchy(self.lex.fields, term_id, lambda i, e: self.field_node(i, e))
+        return node
+
+    def party_node(self, term_id: str, ev: Evidence | None, surface: str | None = None) -> Node:
+        """The node of party kind ``term_id`` (the first party for ``first_party``)."""
+        if term_id == FIRST_PARTY:
+            node = self.records.add_node(copy.deepcopy(self._fp_node))
+            if ev is not None and ev not in node.evidence:
+                node.evidence.append(ev)
+            return node
+        t = self.lex.parties[term_id]
+        props: dict[str, Any] = {"party_kind": term_id}
+        node = self.records.add_node(Node(node_id(t.get("kind", "recipient"), term_id), t.get("kind", "recipient"),
+                                          t.label, _aliases(surface, t), props, [ev] if ev else []))
+        if ev is not None:
+            self._hierarchy(self.lex.parties, term_id, lambda i, e: self.party_node(i, e))
+        return node
+
+    def simple_node(self, kind: str, v: vocab.Vocabulary, term_id: str, ev: Evidence, surface: str | None,
+                    **props: Any) -> Node:
+        """A data-subject, collection-point or purpose node citing ``ev``."""
+        t = v[term_id]
+        for key in ("channel", "opp115", "fideslang"):
+            if t.get(key) is not None:
+                props.setdefault(key, t.get(key))
+        return self.records.add_node(Node(node_id(kind, term_id), kind, t.label, _aliases(surface, t), props, [ev]))
+
+    def tracker_node(self, term_id: str, third_party: bool, ev: Evidence, surface: str | None) -> Node:
+        """The node of tracker ``term_id``, one for first-party and one for third-party use."""
+        t = self.lex.trackers[term_id]
+        kind = t.get("kind", "tracker")
+        key = f"{term_id}_third_party" if third_party else term_id
+        label = f"{t.label} (third party)" if third_party else t.label
+        props: dict[str, Any] = {"tracker_kind": term_id, "set_by": [], "purposes": []}
+        if t.get("expiry"):
+            props["expiry"] = t.get("expiry")
+        return self.records.add_node(Node(node_id(kind, key), kind, label, _aliases(surface, t), props, [ev]))
+
+    def flow(self, field_id: str, src: str, dst: str, action: str, relation: str, frame: Frame | None,
+             ev: Evidence, purposes: list[str], conditions: list[str], polarity: str = "+",
+             **props: Any) -> None:
+        """Add one stated flow."""
+        self.records.add_flow(Flow(field=node_id("field", field_id), source=src, target=dst, action=action,
+                                   relation=relation, polarity=polarity,
+                                   purposes=[node_id("purpose", p) for p in purposes],
+                                   conditions=conditions, basis="stated", evidence=[ev],
+                                   properties={k: v for k, v in props.items() if v is not None}))
+
+    # ----------------------------------------------------------------- reading
+
+    def read(self) -> Records:
+        """Read every sentence; return the records."""
+        for sent in self.doc.sentences:
+            if sent.section != self.memory.section:
+                self.memory = Memory(section=sent.section)
+            before = (len(self.records.nodes), len(self.records.flows))
+            self.read_sentence(sent)
+            if (len(self.records.nodes), len(self.records.flows)) != before:
+                self.records.add_node(Node(self.statement_id(sent), "statement", _short(sent.text), [], {
+                    "text": sent.text, "section": sent.section, "sentence": sent.number, "line": sent.line,
+                    "source": self.doc.source, **self._notice(sent)}, [self.evidence(sent)]))
+        return self.records
+
+    def _notice(self, sent: Sentence) -> dict[str, str]:
+        found = [m.ids("notice")[0] for m in self.matcher.find(sent.text) if m.has("notice")]
+        return {"notice": found[0]} if found else {}
+
+    def read_sentence(self, sent: Sentence) -> None:
+        """Read one sentence, clause by clause."""
+        tokens = tokenize(sent.text)
+        mentions = _drop_modifiers(self.matcher.find(sent.text, tokens))
+        ev = self.evidence(sent)
+        clauses = _clauses(tokens)
+        self._tracker_facts(sent, tokens, mentions, ev)
+        sentence_fields: list[str] = []
+        sentence_recipients: list[str] = []
+        for lo, hi in clauses:
+            inner = [m for m in mentions if lo <= m.start < hi]
+            f, r = self.read_clause(tokens, inner, (lo, hi), ev)
+            sentence_fields += f
+            sentence_recipients += r
+        if sentence_fields:
+            self.memory.fields = list(dict.fromkeys(sentence_fields))
+        if sentence_recipients:
+            self.memory.recipients = list(dict.fromkeys(sentence_recipients))
+        specific = [m.ids("party")[0] for m in mentions if m.has("party")
+                    and m.ids("party")[0] not in (FIRST_PARTY, "third_party")]
+        if specific:
+            self.memory.parties = list(dict.fromkeys(specific))
+
+    def _frames(self, tokens: list[Token], mentions: list[Mention], span: tuple[int, int]) -> list[Frame]:
+        verbs = [m for m in mentions if m.has("verb")]
+        frames: list[Frame] = []
+        for m in verbs:
+            action = m.ids("verb")[0]
+            before = tokens[m.start - 1].norm if m.start > 0 else ""
+            if before == "to" and frames and frames[-1].action != "use":
+                continue
+            if before in self.lex.patterns["nominal_markers"]:
+                continue
+            frames.append(Frame(action, m, (m.start, span[1])))
+        for i, fr in enumerate(frames):
+            lo = span[0] if i == 0 else frames[i - 1].verb.end
+            hi = frames[i + 1].verb.start if i + 1 < len(frames) else span[1]
+            fr.scope = (lo, hi)
+            fr.negated = any(m.has("neg") and m.start >= lo and self._negates(tokens, m, fr.verb)
+                             for m in mentions)
+            fr.actors = [p for m in mentions if lo <= m.start < fr.verb.start and m.has("party")
+                         and not _after(tokens, m, self._preps("to") | {"from"})
+                         for p in m.ids("party")[:1]]
+        return frames
+
+    def _negates(self, tokens: list[Token], neg: Mention, verb: Mention) -> bool:
+        """A negation governs a verb close after it, with only auxiliaries and adverbs between."""
+        p = self.lex.patterns
+        between = tokens[neg.end : verb.start]
+        return (neg.start < verb.start and len(between) <= p["negation_gap"]
+                and all(t.norm in p["negation_gap_words"] for t in between))
+
+    def _preps(self, key: str) -> set[str]:
+        return {p for p in self.lex.patterns[key] if " " not in p}
+
+    def _fields(self, tokens: list[Token], mentions: list[Mention], ev: Evidence) -> tuple[list[str], list[str]]:
+        """Field ids of ``mentions`` (coordinations expanded) and the "such as" SUBSUMES pairs added."""
+        out: list[str] = []
+        head: str | None = None
+        glue = set(self.lex.patterns["list_glue"])
+        in_list = False
+        prev_end = None
+        for m in mentions:
+            if m.has("list"):
+                in_list = head is not None
+                prev_end = m.end
+                continue
+            if not m.has("field") or self._as_point(tokens, m):
+                if not m.has("field"):
+                    continue
+                continue
+            fid = m.ids("field")[0]
+            if in_list and prev_end is not None and not _only(tokens, prev_end, m.start, glue):
+                in_list = False
+            self.field_node(fid, ev, m.text)
+            if in_list and head is not None and head != fid:
+                self.records.add_link(Link(node_id("field", head), node_id("field", fid), "SUBSUMES", "stated", [ev]))
+            else:
+                head = fid
+            out.append(fid)
+            for other in self._coordinated(tokens, m):
+                self.field_node(other, ev)
+                out.append(other)
+            prev_end = m.end
+        return list(dict.fromkeys(out)), []
+
+    def _coordinated(self, tokens: list[Token], m: Mention) -> list[str]:
+        """'personal and payment information': the modifier before 'and' shares the head noun."""
+        if m.start < 2 or tokens[m.start - 1].norm not in {"and", "or", "&"} or m.end - m.start < 2:
+            return []
+        phrase = " ".join([tokens[m.start - 2].text] + [t.text for t in tokens[m.start + 1 : m.end]])
+        term = self.lex.fields.lookup(phrase)
+        return [term.id] if term else []
+
+    def _as_point(self, tokens: list[Token], m: Mention) -> bool:
+        """A mention that is both a field and a collection point reads as a point after 'from/via/in'."""
+        if not m.has("point"):
+            return False
+        if not m.has("field"):
+            return True
+        via = {"from", "through", "via", "in", "using", "by"}
+        article = m.start > 0 and tokens[m.start - 1].norm in {"a", "an"}
+        return article or any(t.norm in via for t in tokens[max(0, m.start - 3) : m.start])
+
+    def read_clause(self, tokens: list[Token], mentions: list[Mention], span: tuple[int, int],
+                    ev: Evidence) -> tuple[list[str], list[str]]:
+        """Emit the flows of one clause; return the fields and recipients it named."""
+        frames = self._frames(tokens, mentions, span)
+        if not frames:
+            return [], []
+        p = self.lex.patterns
+        purposes = [pid for m in mentions if m.has("purpose") for pid in m.ids("purpose")[:1]]
+        conds = sorted({int(i) for m in mentions if m.has("condition") for i in m.ids("condition")})
+        conditions = [p["conditions"][i]["label"] for i in conds]
+        implied = [p["conditions"][i]["implies"] for i in conds if p["conditions"][i].get("implies")]
+        points = [m for m in mentions if m.has("point") and self._as_point(tokens, m)]
+        trackers = [m for m in mentions if m.has("tracker")]
+        candidates = [m for m in mentions if m.has("subject") and FIRST_PARTY not in m.ids("party")
+                      and not _after(tokens, m, {"to", "with"})]
+        subjects = [m for m in candidates if not m.has("party")] or candidates
+        for m in mentions:
+            if m.has("party") and FIRST_PARTY not in m.ids("party") and not m.has("subject"):
+                self.party_node(m.ids("party")[0], ev, m.text)
+        for pid in purposes:
+            self.simple_node("purpose", self.lex.purposes, pid, ev, None)
+        clause_fields: list[str] = []
+        clause_recipients: list[str] = []
+        last_fields: list[str] = []
+        for fr in frames:
+            scoped = [m for m in mentions if fr.scope[0] <= m.start < fr.scope[1]]
+            fields, _ = self._fields(tokens, scoped, ev)
+            if not fields and any(m.has("backref") for m in scoped):
+                fields = list(self.memory.fields)
+            if not fields:
+                fields = last_fields
+            if not fields and fr.action in ("share", "share_weak", "transfer", "sell", "collect") and _bare_information(
+                    tokens, fr.scope):
+                fields = ["personal_information"]
+            last_fields = fields
+            if not fields:
+                continue
+            for fid in fields:
+                self.field_node(fid, ev)
+            clause_fields += fields
+            if fr.action in ("share", "share_weak", "transfer", "sell"):
+                clause_recipients += self._share(fr, tokens, mentions, fields, ev, purposes, conditions, implied)
+            elif fr.action in ("collect", "store", "track") or (fr.action == "use" and (trackers or any(
+                    m.has("purpose") for m in mentions if fr.verb.end <= m.start < fr.scope[1]))):
+                self._collect(fr, tokens, mentions, fields, subjects, points, trackers, ev, purposes, conditions)
+        return clause_fields, clause_recipients
+
+    def _recipients(self, fr: Frame, tokens: list[Token], mentions: list[Mention], implied: list[str]) -> list[str]:
+        """Parties after the verb; a back-reference ("the third party", "such information") reaches
+        back to the parties of earlier sentences; a condition may imply one (merger → acquirer)."""
+        scoped = [m for m in mentions if fr.scope[0] <= m.start < fr.scope[1]]
+        after = [m for m in scoped if m.start >= fr.verb.end and m.has("party")
+                 and FIRST_PARTY not in m.ids("party") and not _after(tokens, m, {"from"})]
+        ids = list(dict.fromkeys(m.ids("party")[0] for m in after))
+        generic_only = set(ids) <= {"third_party"}
+        party_backref = any(m.has("party_backref") for m in scoped) or any(
+            m.ids("party") == ["third_party"] and _after(tokens, m, {"the", "such", "that", "these", "those"}, 1)
+            for m in after)
+        if party_backref and generic_only and (self.memory.parties or self.memory.recipients):
+            return list(self.memory.parties or self.memory.recipients)
+        if not ids and any(m.has("backref") for m in scoped) and self.memory.recipients:
+            return list(self.memory.recipients)
+        if not ids and implied:
+            return list(dict.fromkeys(implied))
+        return ids
+
+    def _share(self, fr: Frame, tokens: list[Token], mentions: list[Mention], fields: list[str], ev: Evidence,
+               purposes: list[str], conditions: list[str], implied: list[str]) -> list[str]:
+        recipients = self._recipients(fr, tokens, mentions, implied)
+        spec = self.lex.patterns["actions"][fr.action]
+        if not recipients:
+            if spec.get("needs_recipient") or not fr.negated:
+                return []
+            recipients = ["third_party"]
+        action = "share" if fr.action == "share_weak" else fr.action
+        polarity = "-" if fr.negated else "+"
+        restricted = fields and all(self.lex.fields.root(f) in self.lex.patterns["restriction_fields"]
+                                    for f in fields)
+        for rid in recipients:
+            rnode = self.party_node(rid, ev)
+            relation = "DISCLOSES_TO" if rnode.kind in self.lex.patterns["disclosure_kinds"] else spec["relation"]
+            for fid in fields:
+                self.flow(fid, self.first_party, rnode.id, action, relation, fr, ev, purposes, conditions, polarity)
+            if restricted and polarity == "+":
+                self.field_node("personal_information", ev)
+                self.flow("personal_information", self.first_party, rnode.id, action, relation, fr, ev, [], [],
+                          "-", restriction="only non-personal information is stated to reach this recipient")
+        fp = self.party_node(FIRST_PARTY, ev).id
+        for pm in [m for m in mentions if m.has("point") and self._as_point(tokens, m)]:
+            cp = self.simple_node("collection_point", self.lex.points, pm.ids("point")[0], ev, pm.text).id
+            for fid in fields:
+                self.flow(fid, cp, fp, "collect", "COLLECTS", fr, ev, purposes, conditions)
+        return recipients
+
+    def _collect(self, fr: Frame, tokens: list[Token], mentions: list[Mention], fields: list[str],
+                 subjects: list[Mention], points: list[Mention], trackers: list[Mention], ev: Evidence,
+                 purposes: list[str], conditions: list[str]) -> None:
+        polarity = "-" if fr.negated else "+"
+        if fr.action == "use" and polarity == "-":
+            return
+        action = {"track": "track", "store": "store", "use": "use"}.get(fr.action, "collect")
+        fp = self.party_node(FIRST_PARTY, ev).id
+        sources = [m for m in mentions if m.has("party") and FIRST_PARTY not in m.ids("party")
+                   and _after(tokens, m, {"from"}) and fr.scope[0] <= m.start < fr.scope[1]]
+        subject_ids = [self.simple_node("data_subject", self.lex.subjects, m.ids("subject")[0], ev, m.text).id
+                       for m in subjects]
+        if not subject_ids:
+            subject_ids = [node_id("data_subject", "user")]
+            self.simple_node("data_subject", self.lex.subjects, "user", ev, None)
+        relation = self.lex.patterns["actions"][fr.action]["relation"]
+        hops: list[tuple[str, str, str]] = []
+        if points:
+            for pm in points:
+                cp = self.simple_node("collection_point", self.lex.points, pm.ids("point")[0], ev, pm.text).id
+                hops += [(s, cp, "COLLECTS") for s in subject_ids] + [(cp, fp, "COLLECTS")]
+        elif trackers:
+            for tm in trackers:
+                tnode, owners = self._tracker_for(tm, fr.actors, ev)
+                store = tnode.kind in ("cookie", "flash_cookie") and fr.action in ("collect", "store")
+                hops += [(s, tnode.id, "STORES" if store else "TRACKS_WITH") for s in subject_ids]
+                hops += [(tnode.id, owner, "COLLECTS") for owner in owners]
+                if store:
+                    tnode.properties["stores"] = list(dict.fromkeys(
+                        tnode.properties.get("stores", []) + [node_id("field", f) for f in fields]))
+        elif sources:
+            for sm in sources:
+                hops.append((self.party_node(sm.ids("party")[0], ev, sm.text).id, fp, relation))
+        else:
+            hops += [(s, fp, relation) for s in subject_ids]
+        for fid in fields:
+            for src, dst, rel in hops:
+                self.flow(fid, src, dst, action, rel, fr, ev, purposes, conditions, polarity)
+
+    # ----------------------------------------------------------------- trackers
+
+    def _tracker_for(self, m: Mention, actors: list[str], ev: Evidence) -> tuple[Node, list[str]]:
+        """The tracker node of mention ``m`` set by ``actors`` (the first party if none), and their ids."""
+        third = [a for a in actors if a != FIRST_PARTY]
+        node = self.tracker_node(m.ids("tracker")[0], bool(third) and FIRST_PARTY not in actors, ev, m.text)
+        owners = [self.party_node(owner, ev).id for owner in (actors or [FIRST_PARTY])]
+        for oid in owners:
+            if oid not in node.properties["set_by"]:
+                node.properties["set_by"].append(oid)
+        return node, owners
+
+    def _tracker_facts(self, sent: Sentence, tokens: list[Token], mentions: list[Mention], ev: Evidence) -> None:
+        """Tracker nodes of the sentence, with who sets them and the properties stated of them."""
+        tms = [m for m in mentions if m.has("tracker")]
+        if not tms:
+            return
+        frames = self._frames(tokens, mentions, (0, len(tokens)))
+        actors = [a for fr in frames for a in fr.actors if fr.action in ("use", "track", "collect", "store")]
+        actors += [m.ids("party")[0] for m in mentions if m.has("party") and m.start >= 1
+                   and tokens[m.start - 1].norm == "by" and any(t.end == m.start - 1 for t in tms)]
+        actors = list(dict.fromkeys(actors))
+        props = self.lex.patterns["tracker_properties"]
+        nearest = {}
+        for m in mentions:
+            if m.has("tprop"):
+                prop = props[int(m.ids("tprop")[0])]
+                target = min(tms, key=lambda t: abs(t.start - m.start))
+                nearest.setdefault(id(target), []).append(prop)
+        purposes = [m.ids("purpose")[0] for m in mentions if m.has("purpose")]
+        for tm in tms:
+            node, _ = self._tracker_for(tm, actors, ev)
+            for prop in nearest.get(id(tm), []):
+                fixed_expiry = prop["property"] == "expiry" and node.properties.get("expiry") in ("session",
+                                                                                               "persistent")
+                if prop["property"] != "context" and not fixed_expiry:
+                    node.properties[prop["property"]] = prop["value"]
+            if node.kind == "clear_gif":
+                contexts = node.properties.setdefault("contexts", [])
+                for m in mentions:
+                    prop = props[int(m.ids("tprop")[0])] if m.has("tprop") else None
+                    if prop and prop["property"] == "context" and prop["value"] not in contexts:
+                        contexts.append(prop["value"])
+            for pid in purposes:
+                pnode = self.simple_node("purpose", self.lex.purposes, pid, ev, None)
+                if pnode.id not in node.properties["purposes"]:
+                    node.properties["purposes"].append(pnode.id)
+
+
+# --------------------------------------------------------------------- small helpers
+
+
+def _aliases(surface: str | None, term: vocab.Term) -> list[str]:
+    return [surface] if surface and surface.lower() != term.label.lower() else []
+
+
+def _short(text: str, n: int = 80) -> str:
+    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
+
+
+def _after(tokens: list[Token], m: Mention, words: set[str], reach: int = 3) -> bool:
+    """True if one of ``words`` stands just before ``m`` (within ``reach`` tokens, no comma between)."""
+    for t in reversed(tokens[max(0, m.start - reach) : m.start]):
+        if t.norm in words:
+            return True
+        if t.norm in {",", ";", ":"}:
+            return False
+    return False
+
+
+def _drop_modifiers(mentions: list[Mention]) -> list[Mention]:
+    """Drop a party word that only modifies the party named right after it ("our partners",
+    "third party e-mail service partner", "Plimus Affiliates")."""
+    out = []
+    for i, m in enumerate(mentions):
+        nxt = mentions[i + 1] if i + 1 < len(mentions) else None
+        modifier = m.ids("party") in (["third_party"], [FIRST_PARTY])
+        if modifier and nxt is not None and nxt.start == m.end and nxt.has("party"):
+            continue
+        out.append(m)
+    return out
+
+
+def _only(tokens: list[Token], lo: int, hi: int, glue: set[str]) -> bool:
+    """True if every token in [lo, hi) is list glue (commas, 'and', articles...)."""
+    return all(t.norm in glue for t in tokens[lo:hi])
+
+
+def _bare_information(tokens: list[Token], scope: tuple[int, int]) -> bool:
+    return any(t.norm in {"information", "data"} for t in tokens[scope[0] : scope[1]])
+
+
+def _clauses(tokens: list[Token]) -> list[tuple[int, int]]:
+    """Token ranges of the clauses of a sentence, split at semicolons."""
+    out, lo = [], 0
+    for i, t in enumerate(tokens):
+        if t.norm == ";":
+            out.append((lo, i))
+            lo = i + 1
+    out.append((lo, len(tokens)))
+    return [c for c in out if c[1] > c[0]]
+
+
+def extract_policy(path: str | Path) -> Records:
+    """Read the policy at ``path`` into records (nodes, flows, links), each citing its sentence."""
+    return PolicyReader(read_policy(path)).read()
