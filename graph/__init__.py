@@ -1,0 +1,1 @@
+"""Stores, queries, the audit and exports over the flow graph."""

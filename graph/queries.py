@@ -1,0 +1,68 @@
+"""Query answers as pandas DataFrames, for notebooks and the CLI's table and CSV formats."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from .store import Store
+
+TRACE_COLUMNS = ["path", "recipient", "recipient_kind", "field", "match", "polarity", "conditions", "hops",
+                 "evidence"]
+
+
+def trace_frame(paths: list[dict[str, Any]]) -> pd.DataFrame:
+    """One row per trace path: the labels along it, the recipient, how the field is matched."""
+    rows = [{
+        "path": " → ".join(n["label"] for n in p["nodes"]),
+        "recipient": p["recipient"]["label"],
+        "recipient_kind": p["recipient"]["kind"],
+        "field": p["field"],
+        "match": p["match"],
+        "polarity": p["polarity"],
+        "conditions": "; ".join(p["conditions"]),
+        "hops": len(p["edges"]),
+        "evidence": " | ".join(e["evidence"][0]["text"] for e in p["edges"] if e["evidence"]),
+    } for p in paths]
+    return pd.DataFrame(rows, columns=TRACE_COLUMNS)
+
+
+def status_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """Recipient or field answers (one row per field–recipient pair) as a DataFrame."""
+    return pd.DataFrame([{
+        "field": r["field"]["label"],
+        "recipient": r["recipient"]["label"],
+        "recipient_kind": r["recipient"]["kind"],
+        "status": r["status"],
+        "match": r["match"],
+        "distance": r["distance"],
+        "negative": r["negative"],
+        "conditions": "; ".join(r["conditions"]),
+        "purposes": "; ".join(r["purposes"]),
+        "evidence": " | ".join(dict.fromkeys(e["text"] for e in r["evidence"])),
+    } for r in rows], columns=["field", "recipient", "recipient_kind", "status", "match", "distance", "negative",
+                               "conditions", "purposes", "evidence"])
+
+
+def trace(store: Store, field: str) -> pd.DataFrame:
+    """Every path of ``field`` from collection to recipients."""
+    return trace_frame(store.trace(field))
+
+
+def recipients(store: Store, field: str) -> pd.DataFrame:
+    """The recipients of ``field``."""
+    return status_frame(store.recipients(field))
+
+
+def fields(store: Store, recipient: str) -> pd.DataFrame:
+    """The fields that reach ``recipient``."""
+    return status_frame(store.fields(recipient))
+
+
+def sharing_matrix(store: Store) -> pd.DataFrame:
+    """Fields × recipients; each cell says how the sharing is stated (empty where it is not)."""
+    long = status_frame(store.sharing_matrix())
+    if long.empty:
+        return pd.DataFrame()
+    return long.pivot(index="field", columns="recipient", values="status").fillna("").sort_index()

@@ -1,0 +1,146 @@
+"""The store interface: what every graph store (embedded networkx, Neo4j) provides.
+
+A store keeps nodes, flow edges and structural links. Loads are all-or-nothing. Queries answer
+in plain JSON-ready structures, assembled by :mod:`graph.semantics` so that every store gives the
+same answer; :mod:`graph.queries` turns them into pandas DataFrames.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any
+
+from flowaudit.inventory.records import Records
+
+from . import semantics
+from .semantics import Edge, NodeInfo
+
+
+class QueryError(LookupError):
+    """A query names something the store does not hold (an unknown field or recipient)."""
+
+
+class Store(ABC):
+    """Common interface and query logic of the stores."""
+
+    location: str
+
+    # ---------------------------------------------------------------- primitives
+
+    @abstractmethod
+    def load(self, records: Records, replace: bool = False) -> None:
+        """Add ``records`` in one all-or-nothing step; with ``replace``, empty the store first."""
+
+    @abstractmethod
+    def records(self) -> Records:
+        """Everything in the store, as records (for exports and the audit)."""
+
+    @abstractmethod
+    def counts(self) -> dict[str, int]:
+        """Number of nodes, flows and links."""
+
+    @abstractmethod
+    def match_nodes(self, key: str, kinds: tuple[str, ...]) -> list[NodeInfo]:
+        """Nodes of ``kinds`` whose label or alias normalises to ``key``."""
+
+    @abstractmethod
+    def nodes_by_id(self, ids: list[str]) -> dict[str, NodeInfo]:
+        """Node infos (id, kind, label) for ``ids``."""
+
+    @abstractmethod
+    def hierarchy(self, node_id: str) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
+        """(ancestors, descendants) of ``node_id`` through SUBSUMES links, with their distance."""
+
+    @abstractmethod
+    def flow_edges(self, field_ids: list[str] | None, target_kinds: tuple[str, ...] | None = None,
+                   target: str | None = None) -> list[Edge]:
+        """Flow edges carrying one of ``field_ids`` (any field for None), optionally only into
+        ``target_kinds`` or into ``target``, sorted by id."""
+
+    @abstractmethod
+    def raw_paths(self, field_ids: list[str], starts: list[str], max_hops: int) -> list[list[Edge]]:
+        """Simple paths of flow edges carrying ``field_ids`` from ``starts``, at most ``max_hops`` long,
+        where a negative edge may only come last (prefixes included)."""
+
+    @abstractmethod
+    def recipient_nodes(self) -> list[NodeInfo]:
+        """Nodes of recipient kinds that some flow reaches."""
+
+    @abstractmethod
+    def cited_fields(self) -> list[NodeInfo]:
+        """Field nodes that some flow carries."""
+
+    def close(self) -> None:  # noqa: B027 - a no-op for file stores; network stores override it
+        """Release connections."""
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---------------------------------------------------------------- queries
+
+    def resolve(self, text: str, kinds: tuple[str, ...]) -> NodeInfo:
+        """The node ``text`` names (label or alias, case-insensitive); the shallowest if several."""
+        found = self.match_nodes(semantics.query_key(text), kinds)
+        if not found:
+            raise QueryError(f"no {'/'.join(kinds)} named {text!r} in {self.location}")
+        return sorted(found, key=lambda n: n["id"])[0]
+
+    def related(self, field_id: str) -> dict[str, tuple[str, int]]:
+        """The field and its broader and narrower fields."""
+        ancestors, descendants = self.hierarchy(field_id)
+        return semantics.related_fields(field_id, ancestors, descendants)
+
+    def trace(self, field: str, max_hops: int = semantics.MAX_HOPS) -> list[dict[str, Any]]:
+        """Every path ``field`` takes from where it is collected to each recipient."""
+        fnode = self.resolve(field, ("field",))
+        related = self.related(fnode["id"])
+        edges = self.flow_edges(list(related))
+        if not edges:
+            return []
+        kinds = {n["id"]: n["kind"] for n in self.nodes_by_id(sorted({e["source"] for e in edges})).values()}
+        starts = sorted(semantics.start_nodes(edges, kinds))
+        paths = self.raw_paths(list(related), starts, max_hops)
+        ids = sorted({e["source"] for p in paths for e in p} | {e["target"] for p in paths for e in p} | set(related))
+        return semantics.finish_paths(paths, related, self.nodes_by_id(ids), fnode["label"])
+
+    def recipients(self, field: str) -> list[dict[str, Any]]:
+        """Each recipient ``field`` reaches (or is stated not to), with how it is stated."""
+        fnode = self.resolve(field, ("field",))
+        related = self.related(fnode["id"])
+        edges = self.flow_edges(list(related), target_kinds=semantics.RECIPIENT_KINDS)
+        return self._by_target(fnode, related, edges)
+
+    def fields(self, recipient: str) -> list[dict[str, Any]]:
+        """Each field that reaches ``recipient`` (or is stated not to)."""
+        rnode = self.resolve(recipient, semantics.RECIPIENT_KINDS)
+        edges = self.flow_edges(None, target=rnode["id"])
+        by_field: dict[str, list[Edge]] = {}
+        for e in edges:
+            by_field.setdefault(e["field"], []).append(e)
+        infos = self.nodes_by_id(sorted(by_field))
+        out = []
+        for fid in sorted(by_field):
+            status = semantics.sharing_status(by_field[fid], {fid: ("exact", 0)})
+            out.append({"field": semantics.node_ref(infos[fid]), "recipient": semantics.node_ref(rnode), **status})
+        return out
+
+    def sharing_matrix(self) -> list[dict[str, Any]]:
+        """Long form of the fields × recipients matrix: one row per (field, recipient) with a status."""
+        rows = []
+        for fnode in sorted(self.cited_fields(), key=lambda n: n["id"]):
+            related = self.related(fnode["id"])
+            edges = self.flow_edges(list(related), target_kinds=semantics.RECIPIENT_KINDS)
+            rows += self._by_target(fnode, related, edges)
+        return rows
+
+    def _by_target(self, fnode: NodeInfo, related: dict[str, tuple[str, int]], edges: list[Edge]
+                   ) -> list[dict[str, Any]]:
+        by_target: dict[str, list[Edge]] = {}
+        for e in edges:
+            by_target.setdefault(e["target"], []).append(e)
+        infos = self.nodes_by_id(sorted(by_target))
+        return [{"field": semantics.node_ref(fnode), "recipient": semantics.node_ref(infos[t]),
+                 **semantics.sharing_status(by_target[t], related)} for t in sorted(by_target)]
