@@ -91,7 +91,8 @@ def finish_paths(raw_paths: Iterable[list[Edge]], related: dict[str, tuple[str, 
 
     Raw paths may include prefixes of one another and every choice among parallel edges; the answer
     keeps one path per node sequence and polarity, picks the best-matching edge for each hop, and
-    drops any path another one extends.
+    drops any path another one extends. Positive paths come first, the closest matches before the
+    broader ones.
     """
     best: dict[tuple, list[Edge]] = {}
     for path in raw_paths:
@@ -121,7 +122,9 @@ def finish_paths(raw_paths: Iterable[list[Edge]], related: dict[str, tuple[str, 
             "nodes": [node_ref(nodes[n]) for n in seq],
             "edges": edges,
         })
-    out.sort(key=lambda p: ([n["id"] for n in p["nodes"]], [e["polarity"] for e in p["edges"]]))
+    out.sort(key=lambda p: (p["polarity"] == "-", _MATCH_RANK[p["match"]],
+                            sum(_MATCH_RANK[e["match"]] for e in p["edges"]),
+                            [n["id"] for n in p["nodes"]], [e["polarity"] for e in p["edges"]]))
     return out
 
 
