@@ -1,0 +1,642 @@
+"""The HAR loader: browser and proxy captures (HAR 1.1 and 1.2) as observed flows to organisations.
+
+The file is streamed with ``ijson`` (the C backend when it is installed): a first pass reads the ``log``
+header up to ``entries`` (version, creator, pages), a second pass yields one entry at a time. Exports
+from Chrome, Firefox, WebPageTest and mitmproxy are read alike; ``_``-prefixed custom fields are optional.
+
+The site is the registrable domain of the first page (``pages[0].title`` when it is a URL, as Chrome
+writes it), else of the first entry's URL. Hosts with the site's owner (sister domains included) are
+first party; every other host is a third party, resolved to an organisation through the registry.
+
+What an entry says:
+
+- every third-party request discloses the IP address and user agent, and the page (``Referer`` or a page
+  URL parameter) to the organisation behind its host: observed ``SHARES_WITH`` flows from the first
+  party, one per field, citing ``entry i`` (the index in ``log.entries``);
+- personal data in query strings, form and JSON bodies and cookies (e-mail addresses, phone numbers,
+  names, hashed e-mails, card numbers, postal codes, user ids...; ``lexicon/observed.yaml``) adds a flow
+  of that field with the parameter it travelled in; data sent to the site itself is collected by the first
+  party (``COLLECTS`` from the user);
+- tiny images, 204 responses, pings and known pixel endpoints are clear GIFs, one node per organisation,
+  tracking the user (``TRACKS_WITH``); hosts of session-replay organisations get a session-recorder node;
+- ``Set-Cookie`` (the response's ``cookies`` and headers) gives cookie nodes (see :mod:`.cookies`).
+
+Values are tested and dropped: the records keep field kinds, parameter names and URLs without values.
+A capture with no cookie evidence at all (a sanitised export) gets the warning "cookie evidence missing".
+Bad input raises :class:`InputError` naming the file and the place (entry index, byte offset); the load
+is all or nothing.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import sys
+from dataclasses import dataclass, field
+from datetime import datetime
+from http.cookiejar import http2time
+from pathlib import Path
+from typing import Any, BinaryIO
+from urllib.parse import SplitResult
+
+import ijson
+from flowaudit.inventory import organizations as orgs
+from flowaudit.inventory.records import Evidence, Node, Records, node_id, slug
+from tqdm import tqdm
+
+from .cookies import Cookie, CookieRecords, iter_set_cookie
+from .errors import InputError
+from .observed import (
+    Finding,
+    Observations,
+    base_url,
+    body_pairs,
+    detect,
+    identifier_like,
+    lexicon,
+    page_field,
+    pixel_endpoint,
+    query_pairs,
+    redacted_url,
+    safe_name,
+    split_url,
+    subject_node,
+)
+
+VERSIONS = ("1.1", "1.2")
+BUFFER_BYTES = 1 << 20
+PROGRESS_MIN_BYTES = 32 << 20
+MAX_NAMES_SHOWN = 20
+MAX_ENDPOINTS = 10
+NETWORK_SCHEMES = {"http", "https", "ws", "wss"}
+BOM = b"\xef\xbb\xbf"
+ALWAYS_SENT = (Finding("ip_address", ""), Finding("user_agent", "User-Agent"))
+REQUEST_HEADERS = frozenset({"referer", "cookie"})
+RESPONSE_HEADERS = frozenset({"set-cookie"})
+_HEADER_INITIALS = frozenset("rRcCsS")
+USER = node_id("data_subject", "user")
+
+
+# --------------------------------------------------------------------- streaming
+
+
+class _Reader:
+    """A binary stream that skips a UTF-8 byte-order mark, counts bytes and drives a progress bar."""
+
+    def __init__(self, fh: BinaryIO, bar: tqdm | None = None):
+        self.fh = fh
+        self.bar = bar
+        self.pos = 0
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.fh.read(n)
+        start = self.pos == 0 and data.startswith(BOM)
+        self.pos += len(data)
+        if self.bar is not None:
+            self.bar.update(len(data))
+        return data[len(BOM):] if start else data
+
+
+@dataclass
+class _Header:
+    """What the ``log`` object says before its entries."""
+
+    version: str | None = None
+    first_title: str | None = None
+    has_entries: bool = False
+
+
+def _error_offset(path: Path) -> int:
+    """The byte offset at which the JSON of ``path`` first goes wrong (only called on the error path).
+
+    A first run feeds the parser 64 KiB at a time to find the failing chunk; a second run feeds that
+    chunk (and any after it) one byte at a time.
+    """
+    chunk = 1 << 16
+
+    def run(fine_from: int | None) -> int:
+        events = ijson.sendable_list()
+        parser = ijson.basic_parse_coro(events)
+        pos = 0
+        with path.open("rb") as fh:
+            data = fh.read(chunk)
+            if data.startswith(BOM):
+                data, pos = data[len(BOM):], len(BOM)
+            while data:
+                step = 1 if fine_from is not None and pos + len(data) > fine_from else len(data)
+                for k in range(0, len(data), step):
+                    try:
+                        parser.send(data[k:k + step])
+                    except ijson.JSONError:
+                        return pos + k
+                    events.clear()
+                pos += len(data)
+                data = fh.read(chunk)
+        return pos
+
+    return run(run(None))
+
+
+def _json_error(path: Path, exc: Exception, where: str) -> InputError:
+    """An :class:`InputError` for a parse failure; the parser's message is reduced to its fixed first clause."""
+    raw = str(exc)
+    if raw.startswith(("b'", 'b"')):
+        raw = raw[2:]
+    first = raw.replace("\\n", "\n").split("\n", 1)[0].strip()
+    size = path.stat().st_size
+    if "premature EOF" in first:
+        return InputError(str(path), "truncated JSON: the file ends inside the document", f"byte {size}{where}")
+    known = first.startswith(("lexical error:", "parse error:", "client error:")) and len(first) < 120
+    detail = first.rstrip(".") if known else "invalid JSON"
+    return InputError(str(path), f"not valid JSON ({detail})", f"byte {_error_offset(path)}{where}")
+
+
+def _read_header(path: Path) -> _Header:
+    """Parse the ``log`` object up to its ``entries`` array."""
+    head = _Header()
+    seen_log = False
+    with path.open("rb") as fh:
+        events = ijson.parse(_Reader(fh), buf_size=1 << 16)
+        try:
+            first = next(events, None)
+            if first is None:
+                raise InputError(str(path), "empty file", "byte 0")
+            if first[1] != "start_map":
+                raise InputError(str(path), f"not a HAR file: the top level is a JSON {_kind(first[1])}, "
+                                            "not an object with \"log\"", "top level")
+            for prefix, event, value in events:
+                if prefix == "log" and not seen_log:
+                    if event != "start_map":
+                        raise InputError(str(path), "not a HAR file: \"log\" is not an object", "log")
+                    seen_log = True
+                elif prefix == "log.version" and event in ("string", "number"):
+                    head.version = str(value)
+                elif prefix == "log.pages.item.title" and event == "string" and head.first_title is None:
+                    head.first_title = value
+                elif prefix == "log.entries":
+                    if event != "start_array":
+                        raise InputError(str(path), "log.entries is not a list", "log.entries")
+                    head.has_entries = True
+                    break
+                elif prefix == "log" and event == "end_map":
+                    break
+        except ijson.JSONError as exc:
+            fh.seek(0)
+            if not fh.read(4096).strip(b" \t\r\n" + BOM):
+                raise InputError(str(path), "empty file", "byte 0") from exc
+            raise _json_error(path, exc, "") from exc
+    if not seen_log:
+        raise InputError(str(path), "not a HAR file: no \"log\" object", "top level")
+    return head
+
+
+def _kind(event: str) -> str:
+    return {"start_array": "array", "string": "string", "number": "number", "boolean": "boolean",
+            "null": "null"}.get(event, event)
+
+
+# --------------------------------------------------------------------- one capture
+
+
+@dataclass
+class _Host:
+    """What the registry says of one host, computed once per capture."""
+
+    first: bool
+    node: str | None = None
+    key: str = ""
+    label: str = ""
+    domain: str = ""
+    session_replay: bool = False
+
+
+@dataclass
+class _Tracker:
+    """A clear GIF or session recorder gathered over the capture."""
+
+    kind: str
+    label: str
+    props: dict[str, Any]
+    evidence: list[Evidence] = field(default_factory=list)
+    endpoints: dict[str, None] = field(default_factory=dict)
+    count: int = 0
+
+
+class Capture:
+    """Turns the entries of one HAR file into records."""
+
+    def __init__(self, source: str, registry: orgs.Registry, site: str | None = None, max_evidence: int = 5):
+        self.source = source
+        self.registry = registry
+        self.max_evidence = max_evidence
+        self.records = Records()
+        self.obs = Observations(max_evidence)
+        self.site = ""
+        self.first_party = ""
+        self.cookies: CookieRecords | None = None
+        self.cookie_evidence = False
+        self.hosts: dict[str, _Host] = {}
+        self.trackers: dict[str, _Tracker] = {}
+        self.beacon = lexicon().beacon
+        if site:
+            self.start(site, "site", f"site {orgs.registrable_domain(site)} (given to the loader)")
+
+    def start(self, host: str, locator: str, why: str) -> None:
+        """Fix the site (the first party) at the registrable domain of ``host``; ``why`` cites where it comes from."""
+        self.site = orgs.registrable_domain(host)
+        ev = Evidence(source=self.source, locator=locator, text=why)
+        self.first_party = orgs.add_first_party(self.records, self.registry, self.site, ev).id
+        subject_node(self.records)
+        self.cookies = CookieRecords(self.records, self.registry, self.site, self.obs, self.max_evidence)
+
+    # ------------------------------------------------------------- hosts
+
+    def host(self, name: str, r: _Request) -> _Host:
+        """The registry's answer for host ``name`` (cached); third parties get their organisation node."""
+        h = self.hosts.get(name)
+        if h is not None:
+            return h
+        if self.registry.same_owner(name, self.site):
+            h = _Host(first=True)
+        else:
+            domain = orgs.registrable_domain(name)
+            org = self.registry.resolve(name)
+            node = orgs.add_host_organization(self.records, self.registry, name, r.evidence())
+            h = _Host(first=False, node=node.id, key=org.id if org else slug(domain), label=node.label,
+                      domain=domain, session_replay=bool(org and org.category == "session_replay"))
+        self.hosts[name] = h
+        return h
+
+    # ------------------------------------------------------------- entries
+
+    def entry(self, i: int, e: Any) -> None:
+        """Read entry ``i`` of ``log.entries``."""
+        place = f"entry {i}"
+        if not isinstance(e, dict):
+            raise InputError(self.source, "an entry must be an object", place)
+        req = e.get("request")
+        if not isinstance(req, dict):
+            raise InputError(self.source, "entry has no request object", place)
+        url = req.get("url")
+        if not isinstance(url, str) or not url:
+            raise InputError(self.source, "request has no url", place)
+        resp = e.get("response") or {}
+        if not isinstance(resp, dict):
+            raise InputError(self.source, "response is not an object", place)
+        if url.split(":", 1)[0].lower() not in NETWORK_SCHEMES:
+            return
+        try:
+            parts = split_url(url)
+            host = parts.hostname
+        except ValueError as exc:
+            raise InputError(self.source, "request url is not a valid absolute URL", place) from exc
+        if not host:
+            raise InputError(self.source, "request url has no host", place)
+        if not self.site:
+            self.start(host, place, f"site {orgs.registrable_domain(host)} (host of the first request)")
+        headers = _headers(req.get("headers"), REQUEST_HEADERS, self.source, place, "request.headers")
+        set_headers = _headers(resp.get("headers"), RESPONSE_HEADERS, self.source, place,
+                               "response.headers").get("set-cookie", [])
+        sent = _pairs(req.get("cookies"), self.source, place, "request.cookies")
+        set_list = resp.get("cookies") or []
+        if not isinstance(set_list, list):
+            raise InputError(self.source, "response.cookies is not a list", place)
+        cookie_header = headers.get("cookie", [])
+        if sent or set_list or cookie_header or set_headers:
+            self.cookie_evidence = True
+        if not sent:
+            sent = [(n.strip(), v) for h in cookie_header for n, _, v in (p.partition("=") for p in h.split(";"))
+                    if n.strip()]
+        query = query_pairs(parts.query) if parts.query else []
+        post = req.get("postData")
+        body_kind, body = body_pairs(post) if isinstance(post, dict) else ("form", [])
+        known = self.hosts.get(host)
+        if known is not None and known.first and not (query or body or set_list or set_headers):
+            return
+        r = _Request(self.source, i, str(req.get("method") or "GET").upper(), parts, query, body_kind, body, sent)
+        h = self.host(host, r)
+        found = self.findings(r, first=h.first)
+        if h.first:
+            self.obs.add_all("COLLECTS", "collect", USER, self.first_party, found.values(), r.evidence)
+        else:
+            self.third_party(r, e, resp, h, found, headers)
+        if set_list or set_headers:
+            self.set_cookies(r, e, host, set_list, set_headers)
+
+    def findings(self, r: _Request, first: bool) -> dict[str, Finding]:
+        """The fields a request carries, each with the first parameter it was seen under."""
+        found: dict[str, Finding] = {}
+        for name, value in r.query:
+            for f in detect(name, value):
+                found.setdefault(f.field, f)
+            if not first:
+                page = page_field(name, value)
+                if page is not None:
+                    found.setdefault(page, Finding(page, safe_name(name)))
+        for name, parent, value in r.body:
+            if r.body_kind == "json":
+                hits = detect(name.rsplit(".", 1)[-1].replace("[]", ""), value, parent, shown=name)
+            else:
+                hits = detect(name, value)
+            for f in hits:
+                found.setdefault(f.field, f)
+        if not first:
+            for name, value in r.sent:
+                for f in detect(name, value):
+                    found.setdefault(f.field, f)
+                if identifier_like(value):
+                    found.setdefault("cookie_id", Finding("cookie_id", safe_name(name)))
+        return found
+
+    def third_party(self, r: _Request, e: dict[str, Any], resp: dict[str, Any], h: _Host,
+                    found: dict[str, Finding], headers: dict[str, list[str]]) -> None:
+        """The flows of one request to a third party, and its clear GIF or session recorder."""
+        target = h.node or ""
+        carried = list(ALWAYS_SENT)
+        referers = headers.get("referer", [])
+        if "pages_visited" not in found and referers:
+            carried.append(Finding("pages_visited", "Referer"))
+        carried += found.values()
+        carried += [f for v in referers for f in detect("Referer", v) if f.field not in found]
+        trackers = []
+        if self.is_beacon(e, resp, r.parts, h.domain):
+            trackers.append(self.tracker("clear_gif", h, r))
+        if h.session_replay:
+            trackers.append(self.tracker("tracker", h, r))
+        self.obs.add_all("SHARES_WITH", "share", self.first_party, target, carried, r.evidence)
+        for tid in trackers:
+            self.obs.add_all("TRACKS_WITH", "track", USER, tid, carried, r.evidence)
+            self.obs.add_all("TRACKS_WITH", "track", tid, target, carried, r.evidence)
+
+    def is_beacon(self, e: dict[str, Any], resp: dict[str, Any], parts: SplitResult, domain: str) -> bool:
+        """A clear GIF: tiny image, 204, ping/beacon request, or a known pixel endpoint."""
+        b = self.beacon
+        if resp.get("status") in b["statuses"]:
+            return True
+        rtype = next((str(e[k]).lower() for k in b["resource_type_keys"] if isinstance(e.get(k), str)), "")
+        if rtype in b["resource_types"]:
+            return True
+        content = resp.get("content") if isinstance(resp.get("content"), dict) else {}
+        mime = str(content.get("mimeType") or "").lower()
+        if mime.startswith("image/") or rtype in b["image_resource_types"]:
+            size = content.get("size")
+            if not isinstance(size, int | float) or size < 0:
+                size = resp.get("bodySize")
+            if isinstance(size, int | float) and 0 <= size <= b["max_body_bytes"]:
+                return True
+            if _one_pixel_gif(content):
+                return True
+        return pixel_endpoint(domain, parts.path or "/")
+
+    def tracker(self, kind: str, h: _Host, r: _Request) -> str:
+        """The clear GIF (``kind`` clear_gif) or session recorder (``tracker``) node id of organisation ``h``."""
+        if kind == "clear_gif":
+            tid = node_id("clear_gif", h.key)
+            label, tkind = f"{h.label} clear GIF", "clear_gif"
+        else:
+            tid = node_id("tracker", f"{h.key}_session_replay")
+            label, tkind = f"{h.label} session replay", "session_recorder"
+        t = self.trackers.get(tid)
+        if t is None:
+            t = self.trackers[tid] = _Tracker(kind, label, {"tracker_kind": tkind, "context": "page",
+                                                            "operator": h.node, "party": "third",
+                                                            "set_by": [h.node]})
+        t.count += 1
+        if len(t.evidence) < self.max_evidence:
+            t.evidence.append(r.evidence())
+        if len(t.endpoints) < MAX_ENDPOINTS:
+            t.endpoints[r.base()] = None
+        return tid
+
+    def set_cookies(self, r: _Request, e: dict[str, Any], host: str, listed: list[Any], headers: list[str]) -> None:
+        """Cookie nodes for the cookies a response sets (its ``cookies`` list and Set-Cookie headers)."""
+        started = _timestamp(e.get("startedDateTime"))
+        seen: dict[tuple[str, str, str], Cookie] = {}
+        for c in listed:
+            if not isinstance(c, dict) or not isinstance(c.get("name"), str) or not c["name"]:
+                raise InputError(self.source, "response.cookies item without a name", f"entry {r.index}")
+            domain = c["domain"] if isinstance(c.get("domain"), str) and c["domain"] else None
+            cookie = Cookie.observe(
+                c["name"], c.get("value"), domain or host, path=str(c.get("path") or "/"), host_only=domain is None,
+                expires=_cookie_expiry(c.get("expires")), reference=started, http_only=_bool(c.get("httpOnly")),
+                secure=_bool(c.get("secure")), same_site=_same_site(c.get("sameSite")))
+            seen[(cookie.name, cookie.domain, cookie.path)] = cookie
+        for header in headers:
+            for name, value, attrs in iter_set_cookie(header):
+                domain = attrs.get("domain") or None
+                max_age = attrs.get("max-age")
+                cookie = Cookie.observe(
+                    name, value, domain or host, path=attrs.get("path") or "/", host_only=domain is None,
+                    expires=_http_time(attrs.get("expires")), reference=started,
+                    max_age=float(max_age) if max_age and max_age.lstrip("-").isdigit() else None,
+                    http_only="httponly" in attrs, secure="secure" in attrs,
+                    same_site=_same_site(attrs.get("samesite")))
+                seen[(cookie.name, cookie.domain, cookie.path)] = cookie
+        for cookie in seen.values():
+            if self.cookies is not None:
+                self.cookies.add(cookie, lambda c=cookie: Evidence(
+                    source=self.source, locator=f"entry {r.index}",
+                    text=f"Set-Cookie in the response to {r.base()}: {c.describe()}", url=r.base()))
+
+    # ------------------------------------------------------------- the end
+
+    def finish(self, entries: int) -> Records:
+        """The records of the whole capture."""
+        if self.cookies is None:
+            self.records.warnings.append(f"{self.source}: the capture has no requests")
+            return self.records
+        self.cookies.finish()
+        for tid, t in self.trackers.items():
+            props = dict(t.props, endpoints=list(t.endpoints), observations=t.count)
+            self.records.add_node(Node(tid, t.kind, t.label, [], props, t.evidence))
+        self.obs.emit(self.records)
+        if not self.cookie_evidence and entries:
+            self.records.warnings.append(
+                f"{self.source}: cookie evidence missing — no request or response in the capture carries "
+                "cookies or Cookie/Set-Cookie headers (a sanitised export?); cookies cannot be audited from it")
+        return self.records
+
+
+@dataclass(slots=True)
+class _Request:
+    """One request of the capture, reduced to what its evidence may show."""
+
+    source: str
+    index: int
+    method: str
+    parts: SplitResult
+    query: list[tuple[str, str]]
+    body_kind: str
+    body: list[tuple[str, str | None, Any]]
+    sent: list[tuple[str, str]]
+    _text: str | None = None
+    _url: str | None = None
+    _base: str | None = None
+
+    def base(self) -> str:
+        """The URL without user info, query or fragment (value-like path segments masked)."""
+        if self._base is None:
+            self._base = base_url(self.parts)
+        return self._base
+
+    def describe(self) -> str:
+        """``GET https://host/path (query parameters: a, b; form fields: c; cookies: d)`` — names only."""
+        if self._text is None:
+            listed = []
+            for title, items in (("query parameters", [n for n, _ in self.query]),
+                                 ("JSON keys" if self.body_kind == "json" else "form fields",
+                                  [n for n, _, _ in self.body]),
+                                 ("cookies", [n for n, _ in self.sent])):
+                shown = list(dict.fromkeys(safe_name(n) for n in items))
+                if shown:
+                    more = ", …" if len(shown) > MAX_NAMES_SHOWN else ""
+                    listed.append(f"{title}: {', '.join(shown[:MAX_NAMES_SHOWN])}{more}")
+            self._text = f"{self.method} {self.base()}" + (f" ({'; '.join(listed)})" if listed else "")
+        return self._text
+
+    def evidence(self, parameter: str | None = None) -> Evidence:
+        """Evidence citing this entry; ``parameter`` names what carried the field."""
+        if self._url is None:
+            self._url = redacted_url(self.parts, [n for n, _ in self.query])
+        return Evidence(source=self.source, locator=f"entry {self.index}", text=self.describe(), url=self._url,
+                        parameter=parameter)
+
+
+# --------------------------------------------------------------------- small helpers
+
+
+def _pairs(items: Any, source: str, place: str, what: str) -> list[tuple[str, str]]:
+    """(name, value) of a HAR name/value list; a missing list is empty."""
+    if items is None:
+        return []
+    if not isinstance(items, list):
+        raise InputError(source, f"{what} is not a list", place)
+    out = []
+    for item in items:
+        if not isinstance(item, dict):
+            raise InputError(source, f"{what} holds something other than name/value objects", place)
+        name = item.get("name")
+        if isinstance(name, str) and name:
+            value = item.get("value")
+            out.append((name, value if isinstance(value, str) else "" if value is None else str(value)))
+    return out
+
+
+def _headers(items: Any, wanted: frozenset[str], source: str, place: str, what: str) -> dict[str, list[str]]:
+    """The values of the ``wanted`` headers (lower-case names) of a HAR header list."""
+    if items is None:
+        return {}
+    if not isinstance(items, list):
+        raise InputError(source, f"{what} is not a list", place)
+    out: dict[str, list[str]] = {}
+    for item in items:
+        if not isinstance(item, dict):
+            raise InputError(source, f"{what} holds something other than name/value objects", place)
+        name = item.get("name")
+        if isinstance(name, str) and name[:1] in _HEADER_INITIALS and name.lower() in wanted:
+            value = item.get("value")
+            out.setdefault(name.lower(), []).append(value if isinstance(value, str) else "")
+    return out
+
+
+def _timestamp(value: Any) -> float | None:
+    """Epoch seconds of an ISO 8601 time (HAR's ``startedDateTime``, cookie ``expires``), else None."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return _http_time(value)
+
+
+def _cookie_expiry(value: Any) -> float | None:
+    """A ``response.cookies`` expiry; Chrome writes session cookies as expiring at (or before) the epoch."""
+    ts = _timestamp(value)
+    return ts if ts is not None and ts > 0 else None
+
+
+def _http_time(value: str | None) -> float | None:
+    if not value:
+        return None
+    ts = http2time(value)
+    return float(ts) if ts is not None else None
+
+
+def _bool(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def _same_site(value: Any) -> str | None:
+    if not isinstance(value, str) or not value:
+        return None
+    return {"lax": "Lax", "strict": "Strict", "none": "None"}.get(value.lower())
+
+
+def _one_pixel_gif(content: dict[str, Any]) -> bool:
+    """True if the response body is a 1x1 GIF (base64 in ``content.text``)."""
+    text = content.get("text")
+    if not isinstance(text, str) or content.get("encoding") != "base64" or not text.startswith("R0lGOD"):
+        return False
+    try:
+        head = base64.b64decode(text[:16])
+    except ValueError:
+        return False
+    return len(head) >= 10 and head[6:8] == b"\x01\x00" and head[8:10] == b"\x01\x00"
+
+
+# --------------------------------------------------------------------- the loader
+
+
+def looks_like_har(path: str | Path) -> bool:
+    """True if the JSON file at ``path`` opens like a HAR capture (a top-level ``log`` object)."""
+    try:
+        with Path(path).open("rb") as fh:
+            head = fh.read(4096).decode("utf-8", "replace").lstrip("\ufeff \t\r\n")
+    except OSError:
+        return False
+    return head.startswith("{") and re.match(r'\{\s*"log"\s*:\s*\{', head) is not None
+
+
+def extract_har(path: str | Path, site: str | None = None, registry: orgs.Registry | None = None) -> Records:
+    """Read the HAR capture at ``path`` into observed records (see the module docstring)."""
+    p = Path(path)
+    source = str(path)
+    try:
+        size = p.stat().st_size
+    except OSError as exc:
+        raise InputError(source, f"cannot read: {exc.strerror or exc}") from exc
+    if size == 0:
+        raise InputError(source, "empty file", "byte 0")
+    head = _read_header(p)
+    if head.version is not None and head.version not in VERSIONS:
+        raise InputError(source, f"unsupported HAR version {head.version!r} (expected 1.1 or 1.2)", "log.version")
+    if not head.has_entries:
+        raise InputError(source, "not a HAR file: log has no entries list", "log")
+    capture = Capture(source, registry or orgs.load(), site)
+    if site is None and head.first_title and head.first_title.startswith(("http://", "https://")):
+        try:
+            host = split_url(head.first_title).hostname
+        except ValueError:
+            host = None
+        if host:
+            capture.start(host, "log.pages[0].title", f"site {orgs.registrable_domain(host)} (URL of the first page)")
+    show = sys.stderr.isatty() and size >= PROGRESS_MIN_BYTES
+    count = 0
+    with p.open("rb") as fh, tqdm(total=size, unit="B", unit_scale=True, desc=p.name, disable=not show,
+                                  leave=False) as bar:
+        reader = _Reader(fh, bar if show else None)
+        try:
+            for i, entry in enumerate(ijson.items(reader, "log.entries.item", use_float=True, buf_size=BUFFER_BYTES)):
+                capture.entry(i, entry)
+                count = i + 1
+        except ijson.JSONError as exc:
+            where = f" (after entry {count - 1})" if count else " (before the first entry)"
+            raise _json_error(p, exc, where) from exc
+    if head.version is None:
+        with p.open("rb") as fh:
+            version = next(ijson.items(_Reader(fh), "log.version"), None)
+        if version is None:
+            raise InputError(source, "not a HAR file: log has no version", "log.version")
+        if str(version) not in VERSIONS:
+            raise InputError(source, f"unsupported HAR version {str(version)!r} (expected 1.1 or 1.2)", "log.version")
+    return capture.finish(count)
