@@ -1,0 +1,116 @@
+"""Nodes backed by the vocabularies, built alike by every evidence and inventory loader.
+
+A field, party kind, data subject, collection point or purpose node carries its vocabulary label and
+properties, and its ancestors come with it, linked by ``SUBSUMES``. Organisations the registry knows
+are added by ``inventory.organizations``; others are linked to their party kind by ``IS_A``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from flowaudit.inventory import vocabulary as vocab
+from flowaudit.inventory.organizations import party_kind_node
+from flowaudit.inventory.records import Evidence, Flow, Link, Node, Records, node_id
+
+FIRST_PARTY = "first_party"
+
+
+def resolve_term(v: vocab.Vocabulary, name: str) -> str | None:
+    """The id of the term ``name`` names: an id, a label or an alias (``credit_card_number`` too)."""
+    if name in v:
+        return name
+    term = v.lookup(name) or v.lookup(name.replace("_", " "))
+    return term.id if term else None
+
+
+class NodeBuilder:
+    """Adds vocabulary-backed nodes, organisations and flows to one :class:`Records` set."""
+
+    def __init__(self, basis: str):
+        self.basis = basis
+        self.records = Records()
+        self.fields = vocab.load("fields")
+        self.parties = vocab.load("parties")
+        self.subjects = vocab.load("subjects")
+        self.points = vocab.load("collection_points")
+        self.purposes = vocab.load("purposes")
+
+    # ----------------------------------------------------------------- vocabulary nodes
+
+    def _add(self, node: Node, ev: Evidence | None) -> Node:
+        if ev is not None and ev not in node.evidence:
+            node.evidence.append(ev)
+        return self.records.add_node(node)
+
+    def field(self, term_id: str, ev: Evidence | None = None) -> Node:
+        """The node of field ``term_id``; its ancestors come with it, linked by ``SUBSUMES``."""
+        node = self._add(self._field_node(term_id), ev)
+        child = node
+        for parent_id in self.fields.ancestors(term_id):
+            parent = self.records.add_node(self._field_node(parent_id))
+            self.records.add_link(Link(parent.id, child.id, "SUBSUMES"))
+            child = parent
+        return node
+
+    def _field_node(self, term_id: str) -> Node:
+        t = self.fields[term_id]
+        root = self.fields.root(term_id)
+        props = {"fideslang": t.get("fideslang"), "opp115": t.get("opp115"), "category": root,
+                 "personal": root != "non_personal_information"}
+        return Node(node_id("field", term_id), "field", t.label, [], {k: v for k, v in props.items() if v is not None})
+
+    def party_kind(self, term_id: str, ev: Evidence | None = None) -> Node:
+        """The node of party kind ``term_id`` (``processor:email_service_provider``) and its ancestors."""
+        return self._add(party_kind_node(self.records, term_id), ev)
+
+    def subject(self, term_id: str, ev: Evidence | None = None) -> Node:
+        """The node of data subject ``term_id``."""
+        return self._simple("data_subject", self.subjects, term_id, ev)
+
+    def point(self, term_id: str, ev: Evidence | None = None) -> Node:
+        """The node of collection point ``term_id``."""
+        return self._simple("collection_point", self.points, term_id, ev)
+
+    def purpose(self, term_id: str, ev: Evidence | None = None) -> Node:
+        """The node of purpose ``term_id``."""
+        return self._simple("purpose", self.purposes, term_id, ev)
+
+    def _simple(self, kind: str, v: vocab.Vocabulary, term_id: str, ev: Evidence | None) -> Node:
+        t = v[term_id]
+        props = {k: t.get(k) for k in ("channel", "opp115", "fideslang") if t.get(k) is not None}
+        return self._add(Node(node_id(kind, term_id), kind, t.label, [], props), ev)
+
+    # ----------------------------------------------------------------- parties
+
+    def first_party(self, key: str, label: str, ev: Evidence | None = None, aliases: Iterable[str] = (),
+                    **props: Any) -> Node:
+        """The first-party node ``first_party:<key>``."""
+        props = {"party_kind": FIRST_PARTY, **{k: v for k, v in props.items() if v}}
+        return self._add(Node(node_id(FIRST_PARTY, key), FIRST_PARTY, label, [a for a in aliases if a != label],
+                              props), ev)
+
+    def organization(self, key: str, label: str, kind: str | None, ev: Evidence | None = None,
+                     aliases: Iterable[str] = (), **props: Any) -> Node:
+        """The organisation node ``organization:<key>``, ``IS_A`` party kind ``kind`` on this loader's basis."""
+        props = {k: v for k, v in props.items() if v}
+        if kind:
+            props["party_kind"] = kind
+        node = self._add(Node(node_id("organization", key), "organization", label,
+                              [a for a in aliases if a != label], props), ev)
+        if kind:
+            self.records.add_link(Link(node.id, self.party_kind(kind).id, "IS_A", self.basis,
+                                       [ev] if ev is not None else []))
+        return node
+
+    # ----------------------------------------------------------------- flows
+
+    def flow(self, field_id: str, source: str, target: str, action: str, relation: str, ev: Evidence,
+             purposes: Iterable[str] = (), conditions: Iterable[str] = (), **props: Any) -> Flow:
+        """Add one flow of field ``field_id`` (a vocabulary id) citing ``ev``."""
+        self.field(field_id)
+        return self.records.add_flow(Flow(
+            field=node_id("field", field_id), source=source, target=target, action=action, relation=relation,
+            purposes=[node_id("purpose", p) for p in purposes], conditions=list(conditions), basis=self.basis,
+            evidence=[ev], properties={k: v for k, v in props.items() if v is not None}))

@@ -1,0 +1,330 @@
+"""Inventory manifests: flowaudit's own YAML format and Fides manifests, read into declared flows."""
+
+import json
+import textwrap
+from importlib import resources
+
+import jsonschema
+import pytest
+from flowaudit.loaders.email import extract_email
+from flowaudit.loaders.errors import InputError
+from flowaudit.loaders.fides import crosswalk, extract_fides
+from flowaudit.loaders.manifest import extract_manifest
+from flowaudit.loaders.sources import detect_kind, extract
+
+from flowaudit.cli import main
+from tests.conftest import ROOT
+
+DECLARED = ROOT / "examples" / "plimus" / "evidence" / "declared.yaml"
+NEWSLETTER = ROOT / "examples" / "plimus" / "evidence" / "newsletter.eml"
+FIDES = ROOT / "tests" / "data" / "evidence" / "fides"
+FIDES_SYSTEM = FIDES / "system.yml"
+FIDES_DATASET = FIDES / "dataset.yml"
+
+
+def flows(records, **match):
+    return [f for f in records.flows.values() if all(getattr(f, k) == v for k, v in match.items())]
+
+
+def line_of(path, text, after=None):
+    """1-based line of the first line containing ``text`` (after the line containing ``after``)."""
+    lines = path.read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if after in line) if after else 0
+    return next(i for i, line in enumerate(lines) if i >= start and text in line) + 1
+
+
+def write(tmp_path, text, name="manifest.yaml"):
+    p = tmp_path / name
+    p.write_text(textwrap.dedent(text).lstrip())
+    return p
+
+
+# --------------------------------------------------------------------- the Plimus declared inventory
+
+
+@pytest.fixture(scope="module")
+def declared():
+    return extract_manifest(DECLARED)
+
+
+def test_declared_flows_cite_their_line(declared):
+    assert declared.flows and all(f.basis == "declared" for f in declared.flows.values())
+    card = flows(declared, field="field:credit_card_number", target="organization:authorize_net")
+    assert len(card) == 1 and card[0].relation == "SHARES_WITH" and card[0].source == "first_party:plimus"
+    ev = card[0].evidence[0]
+    line = line_of(DECLARED, "- field: [card_pan, card_exp, card_cvv2, name, bill_to]")
+    assert ev.locator == f"line {line}" and ev.line == line
+    assert ev.text == "system checkout shares credit card number with vendor authorize_net for payment processing"
+    assert card[0].purposes == ["purpose:payment_processing"]
+    assert card[0].properties["system"] == "checkout"
+
+
+def test_collections_go_through_the_collection_point(declared):
+    hops = {(f.source, f.target) for f in flows(declared, field="field:credit_card_number", relation="COLLECTS")}
+    assert hops == {("data_subject:customer", "collection_point:transaction_form"),
+                    ("data_subject:customer", "collection_point:api"),
+                    ("collection_point:transaction_form", "first_party:plimus"),
+                    ("collection_point:api", "first_party:plimus")}
+    retention = flows(declared, field="field:credit_card_number", relation="COLLECTS")[0].properties["retention"]
+    assert retention.startswith("7 years")
+
+
+def test_local_names_and_vocabulary_labels_resolve(declared):
+    # card_pan, card_exp and ship_email are names declared under `fields:`; "holiday campaign" under `purposes:`.
+    assert flows(declared, field="field:card_expiry", target="organization:authorize_net")
+    to_esp = flows(declared, field="field:email_address", target="organization:mailchimp")
+    assert to_esp and "purpose:email_marketing" in to_esp[0].purposes
+
+
+def test_vendors_resolve_through_the_registry(declared):
+    cj = declared.nodes["organization:cj_affiliate"]
+    assert cj.properties["vendor_id"] == "cj" and "cj" in cj.aliases
+    links = {(x.source, x.relation, x.target, x.basis) for x in declared.links.values()}
+    assert ("organization:cj_affiliate", "IS_A", "affiliate:marketing_affiliate", "declared") in links
+    assert ("organization:mailchimp", "OWNED_BY", "organization:intuit", "vocabulary") in links
+    assert declared.nodes["organization:kount"].properties["safeguards"] == ["PCI DSS", "data processing agreement"]
+
+
+def test_an_undisclosed_flow_is_declared(declared):
+    # The policy says Affiliates receive non-personal information only; the inventory says otherwise.
+    (flow,) = flows(declared, field="field:email_address", target="organization:cj_affiliate")
+    assert flow.purposes == ["purpose:affiliate_commission_tracking"]
+    assert flow.evidence[0].text == ("system checkout shares e-mail address with vendor cj for affiliate "
+                                     "commission tracking")
+
+
+def test_declared_and_observed_meet_on_the_same_nodes(declared):
+    observed = extract_email(NEWSLETTER)
+    both = {"organization:mailchimp", "first_party:plimus"}
+    assert both <= set(declared.nodes) and both <= set(observed.nodes)
+    merged = extract([DECLARED, NEWSLETTER])
+    bases = {f.basis for f in merged.flows.values() if f.target == "organization:mailchimp"}
+    assert bases == {"declared", "observed"}
+
+
+def test_cli_extract_json(capsys):
+    assert main(["extract", str(DECLARED), "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert {f["basis"] for f in doc["flows"]} == {"declared"}
+    assert all(f["evidence"][0]["locator"].startswith("line ") for f in doc["flows"])
+
+
+# --------------------------------------------------------------------- the schema
+
+
+def test_schema_is_packaged_and_valid():
+    text = resources.files("flowaudit.inventory").joinpath("schemas", "manifest.schema.json").read_text()
+    schema = json.loads(text)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    assert schema["additionalProperties"] is False
+    fides = json.loads(resources.files("flowaudit.inventory").joinpath("schemas", "fides.schema.json").read_text())
+    jsonschema.Draft202012Validator.check_schema(fides)
+
+
+# --------------------------------------------------------------------- bad manifests
+
+GOOD = """
+    flowaudit: 1
+    organization:
+      name: Lumenware
+      domains: [lumenware.com]
+    vendors:
+      - id: acme_pay
+        name: Acme Payments
+        kind: payment processor
+    systems:
+      - id: shop
+        name: Web shop
+        collects:
+          - field: [name, e-mail address]
+            from: customer
+            via: checkout
+        shares:
+          - field: credit card number
+            with: acme_pay
+    """
+
+BROKEN = [
+    # (name, manifest, a text on the line the error names, message part)
+    ("unknown key", GOOD.replace("via: checkout", "via: checkout\n            retension: 2 years"), "retension:",
+     "unknown key 'retension' in systems[0].collects[0]"),
+    ("unknown top-level key", GOOD.rstrip(" ") + "    owner: legal\n", "owner:", "unknown key 'owner' in the document"),
+    ("unknown field", GOOD.replace("field: credit card number", "field: shoe size"), "shoe size",
+     "unknown field 'shoe size'"),
+    ("unknown field in a list", GOOD.replace("[name, e-mail address]", "[name,\n                    favourite colour]"),
+     "favourite colour", "unknown field 'favourite colour'"),
+    ("unknown subject", GOOD.replace("from: customer", "from: martian"), "martian", "unknown data subject 'martian'"),
+    ("unknown collection point", GOOD.replace("via: checkout", "via: carrier pigeon"), "carrier pigeon",
+     "unknown collection point 'carrier pigeon'"),
+    ("unknown party kind", GOOD.replace("kind: payment processor", "kind: wizard"), "wizard",
+     "unknown party kind 'wizard'"),
+    ("unknown vendor", GOOD.replace("with: acme_pay", "with: globex"), "globex", "unknown recipient 'globex'"),
+    ("wrong type", GOOD.replace("with: acme_pay", "with: 42"), "with: 42",
+     "systems[0].shares[0].with: expected text or a list, found a number"),
+    ("missing required key", GOOD.replace("        name: Web shop\n", ""), "- id: shop",
+     "systems[0]: 'name' is a required property"),
+    ("wrong version", GOOD.replace("flowaudit: 1", "flowaudit: 2"), "flowaudit: 2", "flowaudit: 1 was expected"),
+    ("bad domain", GOOD.replace("[lumenware.com]", "[https://lumenware.com/]"), "https://",
+     "organization.domains[0]"),
+    ("duplicate key", GOOD.replace("    name: Web shop", "    name: Web shop\n        name: Shop"), "name: Shop",
+     "duplicate key 'name'"),
+    ("duplicate system", GOOD.rstrip(" ") + "      - id: shop  # again\n        name: Again\n", "# again",
+     "duplicate system id 'shop'"),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "marker", "message"), BROKEN, ids=[b[0] for b in BROKEN])
+def test_bad_manifests_name_the_line(tmp_path, name, text, marker, message):
+    path = write(tmp_path, text)
+    line = line_of(path, marker)
+    with pytest.raises(InputError) as info:
+        extract_manifest(path)
+    assert info.value.path == str(path)
+    assert info.value.place == f"line {line}", info.value
+    assert message in info.value.message, info.value
+
+
+def test_good_manifest_reads(tmp_path):
+    records = extract_manifest(write(tmp_path, GOOD))
+    assert flows(records, field="field:credit_card_number", target="organization:acme_pay")
+    assert records.nodes["first_party:lumenware"].label == "Lumenware"
+
+
+@pytest.mark.parametrize(("name", "data", "place", "message"), [
+    ("empty", b"", "line 1", "empty file"),
+    ("only a comment", b"# nothing here\n", "line 1", "empty file"),
+    ("binary", bytes(range(256)) * 4, "byte 128", "not UTF-8 text"),
+    ("syntax", b"flowaudit: 1\norganization: {name: Lumenware\nsystems: []\n", "line 3, column 8", "invalid YAML"),
+    ("a list", b"- flowaudit\n- systems\n", "line 1", "expected a mapping, found a list"),
+])
+def test_unreadable_manifests(tmp_path, name, data, place, message):
+    path = tmp_path / "manifest.yaml"
+    path.write_bytes(data)
+    with pytest.raises(InputError) as info:
+        extract_manifest(path)
+    assert info.value.place == place and message in info.value.message, info.value
+
+
+def test_bad_manifest_exits_2_with_the_line_on_stderr(tmp_path, capsys):
+    path = write(tmp_path, BROKEN[0][1])
+    assert main(["extract", str(path), "--format", "json"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and f"{path}:line {line_of(path, 'retension')}: unknown key 'retension'" in err
+
+
+def test_yaml_of_neither_kind_is_refused(tmp_path, capsys):
+    path = write(tmp_path, "services:\n  - web\n")
+    assert main(["extract", str(path)]) == 2
+    assert f"{path}:line 1: YAML that is neither a flowaudit manifest" in capsys.readouterr().err
+
+
+def test_detection():
+    assert detect_kind(DECLARED) == "manifest"
+    assert detect_kind(FIDES_SYSTEM) == "fides" and detect_kind(FIDES_DATASET) == "fides"
+
+
+# --------------------------------------------------------------------- Fides
+
+
+@pytest.fixture(scope="module")
+def fides_system():
+    return extract_fides(FIDES_SYSTEM)
+
+
+def test_fides_declarations_collect_from_their_subjects(fides_system):
+    fp = "first_party:lumenware"
+    assert fides_system.nodes[fp].label == "Lumenware Software"
+    card = flows(fides_system, field="field:credit_card_number", relation="COLLECTS")
+    assert [(f.source, f.target) for f in card] == [("data_subject:customer", fp)]
+    assert card[0].purposes == ["purpose:payment_processing"] and card[0].basis == "declared"
+    line = line_of(FIDES_SYSTEM, "- name: Charge the customer for the order")
+    assert card[0].evidence[0].locator == f"line {line}"
+    assert "(user.financial.credit_card)" in card[0].evidence[0].text
+    # anonymous_user is a visitor; prospect is not in the vocabulary's subjects and reads as user.
+    assert flows(fides_system, source="data_subject:visitor", field="field:ip_address")
+    assert flows(fides_system, source="data_subject:user", field="field:email_address")
+
+
+def test_fides_egress_to_a_third_party_system_is_sharing(fides_system):
+    shared = flows(fides_system, relation="SHARES_WITH", target="organization:stripe")
+    assert {f.field for f in shared} == {"field:credit_card_number", "field:name", "field:email_address"}
+    assert all(f.purposes == ["purpose:payment_processing"] for f in shared)
+    # Stripe is known to the registry from its privacy policy URL.
+    assert fides_system.nodes["organization:stripe"].properties["party_kind"] == "payment_processor"
+    # The retargeting network is unknown; its data use makes it an advertising network.
+    ads = fides_system.nodes["organization:retarget_ads"]
+    assert ads.properties["party_kind"] == "advertising_provider"
+    assert {f.field for f in flows(fides_system, target=ads.id)} == {"field:email_address"}
+    # Egress between our own systems (checkout → CRM) stays inside the first party.
+    assert not flows(fides_system, target="organization:lumenware_crm")
+
+
+def test_fides_dataset_fields_are_stored():
+    r = extract_fides(FIDES_DATASET)
+    stored = {f.properties["location"]: f.field for f in flows(r, relation="STORES")}
+    assert stored == {"customers.email": "field:email_address", "customers.full_name": "field:name",
+                      "customers.address.street": "field:postal_address",
+                      "customers.address.postcode": "field:postal_code",
+                      "customers.last_login_ip": "field:ip_address", "orders.total": "field:financial_information"}
+    assert all(f.properties["retention"] == "7 years after the order" for f in flows(r, relation="STORES"))
+
+
+def test_fides_crosswalk():
+    cw = crosswalk()
+    assert cw.field("user.contact.email", {}) == "email_address"
+    assert cw.field("user.contact.address.street", {}) == "postal_address"  # nearest ancestor
+    assert cw.field("user.provided.identifiable.contact.email", {}) == "email_address"  # fideslang 1.x
+    assert cw.field("user.derived.nonidentifiable.sensor", {}) is None
+    assert cw.field("system.operations", {}) is None
+    assert cw.field("user", {}) == "personal_information"
+    assert cw.field("custom.loyalty_email", {"custom.loyalty_email": "user.contact.email"}) == "email_address"
+    assert cw.purpose("essential.service.payment_processing") == "payment_processing"
+    assert cw.purpose("marketing.communications.email") == "email_marketing"
+    assert cw.purpose("improve.system") == "service_improvement"  # fideslang 1.x
+    assert cw.recipient_kind("marketing.advertising.third_party.targeted") == "advertising_provider"
+
+
+def test_fides_legacy_manifest(tmp_path):
+    path = write(tmp_path, """
+        system:
+          - fides_key: analytics_system
+            name: Analytics
+            system_type: Service
+            privacy_declarations:
+              - name: Analyze customer behaviour
+                data_categories: [user.derived.identifiable.device.cookie_id, user.provided.identifiable.contact]
+                data_use: improve.system
+                data_subjects: [customer]
+                data_qualifier: aggregated.anonymized.unlinked_pseudonymized.pseudonymized.identified
+        """, "legacy.yml")
+    r = extract_fides(path)
+    got = {(f.field, tuple(f.purposes)) for f in flows(r, relation="COLLECTS")}
+    assert got == {("field:cookie_id", ("purpose:service_improvement",)),
+                   ("field:contact_information", ("purpose:service_improvement",))}
+    assert r.nodes["first_party:first_party"].kind == "first_party"
+
+
+@pytest.mark.parametrize(("text", "line", "message"), [
+    ("system:\n  - fides_key: a\n    privacy_declarations:\n      - data_categories: [user.name]\n", 4,
+     "'data_use' is a required property"),
+    ("system:\n  - fides_key: a\n    privacy_declarations: []\n    egress:\n      - fides_key: b\n"
+     "        type: cloud\n", 6, "system[0].egress[0].type"),
+    ("dataset:\n  - fides_key: d\n    collections:\n      - name: c\n        fields: {name: x}\n", 5,
+     "expected a list, found a mapping"),
+])
+def test_bad_fides_manifests_name_the_line(tmp_path, text, line, message):
+    path = tmp_path / "fides.yml"
+    path.write_text(text)
+    with pytest.raises(InputError) as info:
+        extract_fides(path)
+    assert info.value.place == f"line {line}" and message in info.value.message, info.value
+
+
+def test_fides_categories_and_uses_outside_the_vocabularies(tmp_path):
+    path = tmp_path / "fides.yml"
+    path.write_text("system:\n  - fides_key: a\n    privacy_declarations:\n      - data_use: astrology.readings\n"
+                    "        data_categories: [user.shoe_size, system.operations]\n")
+    r = extract_fides(path)
+    # An unknown user category is read as its nearest known ancestor (here: personal information).
+    assert {f.field for f in r.flows.values()} == {"field:personal_information"}
+    assert r.warnings == [f"{path}:line 4: data use 'astrology.readings' has no purpose in the vocabulary"]
