@@ -7,21 +7,50 @@ from pathlib import Path
 
 from flowaudit.inventory.records import Records
 
+from .cookies import extract_cookies, is_netscape_jar, looks_like_cookies
+from .email import extract_email, looks_like_email
 from .errors import InputError
+from .fides import extract_fides
+from .har import extract_har, looks_like_har
+from .manifest import extract_manifest
 from .policy import extract_policy
+from .yamlmap import top_level_keys
 
 Loader = Callable[[str | Path], Records]
 
 LOADERS: dict[str, Loader] = {
     "policy": extract_policy,
+    "email": extract_email,
+    "manifest": extract_manifest,
+    "fides": extract_fides,
+    "har": extract_har,
+    "cookies": extract_cookies,
 }
 POLICY_SUFFIXES = {".md", ".markdown", ".txt", ".html", ".htm", ""}
+EMAIL_SUFFIXES = {".eml", ".mbox"}
+YAML_SUFFIXES = {".yaml", ".yml"}
 
 
 def detect_kind(path: str | Path) -> str:
-    """The source kind of ``path``, from its extension."""
+    """The source kind of ``path``, from its extension and, for e-mail and YAML, its content."""
     p = Path(path)
-    if p.suffix.lower() in POLICY_SUFFIXES:
+    suffix = p.suffix.lower()
+    if suffix in EMAIL_SUFFIXES or (suffix in ("", ".txt") and looks_like_email(p)):
+        return "email"
+    if suffix == ".har" or (suffix == ".json" and looks_like_har(p)):
+        return "har"
+    if suffix == ".csv" or (suffix == ".json" and looks_like_cookies(p)) or (
+            suffix in ("", ".txt") and is_netscape_jar(p)):
+        return "cookies"
+    if suffix in YAML_SUFFIXES:
+        keys = top_level_keys(p)
+        if not keys or keys & {"flowaudit", "systems"}:
+            return "manifest"
+        if keys & {"system", "dataset"}:
+            return "fides"
+        raise InputError(str(path), "YAML that is neither a flowaudit manifest (top-level flowaudit: or systems:) "
+                                    "nor a Fides manifest (top-level system: or dataset:)", "line 1")
+    if suffix in POLICY_SUFFIXES:
         return "policy"
     raise InputError(str(path), f"cannot tell what kind of source this is (known kinds: {', '.join(LOADERS)})")
 
