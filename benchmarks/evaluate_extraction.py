@@ -2,8 +2,10 @@
 
 Each labelled phrase is resolved through the vocabularies to an id; extracted facts are compared
 as sets of ids per policy: collected fields, recipient party kinds, trackers, (field, recipient)
-sharing facts and negatives. A recipient kind matches its parent or child kind (a labelled
-"payment processor" is found by an extracted payment processor or service provider).
+sharing facts and negatives. A recipient or tracker kind matches its parent or child kind (a
+labelled "payment processor" is found by an extracted payment processor or service provider).
+Recipients include the third parties that set a tracker; collected fields are those of collect,
+store and track statements, not of statements that only say how data is used.
 
     python benchmarks/evaluate_extraction.py [LABEL_FILE ...]
 """
@@ -23,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LABELS = ROOT / "tests" / "data" / "labels"
 POLICIES = ROOT / "tests" / "data" / "policies"
 SHARE = ("SHARES_WITH", "DISCLOSES_TO")
+TRACKER_ROOT = "tracking_technology"
 
 
 def resolve(name: str, phrase: str | None) -> str | None:
@@ -50,12 +53,16 @@ def gold_facts(doc: dict) -> dict[str, set]:
         kind = item.get("kind")
         return kind if kind in vocab.load("parties") else resolve("parties", item.get("recipient"))
     recipients = {party(r) for r in doc.get("recipients") or []}
+    kind_of = {" ".join(str(r.get("recipient", "")).lower().split()): party(r) for r in doc.get("recipients") or []}
+
+    def receiver(item: dict) -> str | None:
+        return kind_of.get(" ".join(str(item.get("recipient", "")).lower().split())) or party(item)
+
     return {
         "fields": {resolve("fields", f["field"]) for f in doc.get("fields") or []} - {None},
         "recipients": recipients - {None},
-        "trackers": {resolve("trackers", t["tracker"]) for t in doc.get("trackers") or []} - {None},
-        "sharing": {(resolve("fields", s["field"]), resolve("parties", s["recipient"]) or party(s))
-                    for s in doc.get("sharing") or []},
+        "trackers": {resolve("trackers", t["tracker"]) for t in doc.get("trackers") or []} - {None, TRACKER_ROOT},
+        "sharing": {(resolve("fields", s["field"]), receiver(s)) for s in doc.get("sharing") or []},
         "negatives": {resolve("fields", n["field"]) for n in doc.get("negatives") or []} - {None},
     }
 
@@ -66,11 +73,13 @@ def extracted_facts(records: Records) -> dict[str, set]:
     kind_of = {n.id: n.properties.get("party_kind") for n in nodes.values()}
     fid = {n.id: n.id.split(":", 1)[1] for n in nodes.values() if n.kind == "field"}
     shares = [f for f in records.flows.values() if f.relation in SHARE]
+    trackers = [n for n in nodes.values() if "tracker_kind" in n.properties]
+    setters = {kind_of[s] for n in trackers for s in n.properties.get("set_by", []) if kind_of.get(s)}
     return {
-        "fields": {fid[f.field] for f in records.flows.values() if f.polarity == "+"
+        "fields": {fid[f.field] for f in records.flows.values() if f.polarity == "+" and f.action != "use"
                    and f.relation not in SHARE and nodes[f.field].properties.get("personal", True)},
-        "recipients": {kind_of[f.target] for f in shares if kind_of.get(f.target)},
-        "trackers": {n.properties["tracker_kind"] for n in nodes.values() if "tracker_kind" in n.properties},
+        "recipients": ({kind_of[f.target] for f in shares if kind_of.get(f.target)} | setters) - {"first_party"},
+        "trackers": {n.properties["tracker_kind"] for n in trackers} - {TRACKER_ROOT},
         "sharing": {(fid[f.field], kind_of[f.target]) for f in shares if f.polarity == "+"},
         "negatives": {fid[f.field] for f in records.flows.values() if f.polarity == "-"},
     }
@@ -91,13 +100,15 @@ def evaluate(label_file: Path) -> dict[str, tuple[float, float, int, int]]:
     gold = gold_facts(doc)
     got = extracted_facts(extract_policy(POLICIES / doc["policy"]))
     parties = vocab.load("parties")
+    trackers = vocab.load("trackers")
     eq = lambda a, b: a == b  # noqa: E731
+    tracker_eq = lambda a, b: a == b or trackers[a].parent == b or trackers[b].parent == a  # noqa: E731
     party_eq = lambda a, b: near(parties, a, b)  # noqa: E731
     pair_eq = lambda a, b: a[0] == b[0] and b[1] is not None and a[1] is not None and near(parties, a[1], b[1])  # noqa: E731
     return {
         "fields": score(gold["fields"], got["fields"], eq),
         "recipients": score(gold["recipients"], got["recipients"], party_eq),
-        "trackers": score(gold["trackers"], got["trackers"], eq),
+        "trackers": score(gold["trackers"], got["trackers"], tracker_eq),
         "sharing": score(gold["sharing"], got["sharing"], pair_eq),
         "negatives": score(gold["negatives"], got["negatives"], eq),
     }

@@ -41,6 +41,7 @@ class Lexicon:
     points: vocab.Vocabulary
     purposes: vocab.Vocabulary
     trackers: vocab.Vocabulary
+    topics: PhraseMatcher
 
 
 @cache
@@ -63,7 +64,7 @@ def lexicon() -> Lexicon:
             m.add(phrase, "verb", action)
     for word in patterns["negation"]:
         m.add(word, "neg", "neg")
-    simple = {"backrefs": "backref", "party_backrefs": "party_backref", "list_cues": "list",
+    simple = {"backrefs": "backref", "party_backrefs": "party_backref", "list_cues": "list", "exceptions": "except",
               "via": "via", "to": "to", "first_party_pronouns": "party"}
     for key, category in simple.items():
         for phrase in patterns[key]:
@@ -77,8 +78,12 @@ def lexicon() -> Lexicon:
     for i, prop in enumerate(patterns["tracker_properties"]):
         for phrase in prop["cues"]:
             m.add(phrase, "tprop", str(i))
+    topics = PhraseMatcher()
+    for topic, phrases in patterns["statement_topics"].items():
+        for phrase in phrases:
+            topics.add(phrase, "topic", topic)
     return Lexicon(patterns, m, vocabs["field"], vocabs["party"], vocabs["subject"], vocabs["point"],
-                   vocabs["purpose"], vocabs["tracker"])
+                   vocabs["purpose"], vocabs["tracker"], topics)
 
 
 def first_party_names(doc: PolicyDocument, lex: Lexicon) -> list[str]:
@@ -116,12 +121,28 @@ class Frame:
 
 
 @dataclass
+class Clause:
+    """What one clause says besides its verbs, and the sentence it cites."""
+
+    tokens: list[Token]
+    mentions: list[Mention]
+    ev: Evidence
+    purposes: list[str]
+    conditions: list[str]
+    implied: list[str]
+    points: list[Mention]
+    trackers: list[Mention]
+    subjects: list[Mention]
+
+
+@dataclass
 class Memory:
     """What earlier sentences of the section said, for back-references."""
 
     fields: list[str] = field(default_factory=list)
     recipients: list[str] = field(default_factory=list)
     parties: list[str] = field(default_factory=list)
+    frames: list[tuple[Frame, Clause]] = field(default_factory=list)
     section: str = ""
 
 
@@ -211,14 +232,13 @@ class PolicyReader:
             props["expiry"] = t.get("expiry")
         return self.records.add_node(Node(node_id(kind, key), kind, label, _aliases(surface, t), props, [ev]))
 
-    def flow(self, field_id: str, src: str, dst: str, action: str, relation: str, frame: Frame | None,
-             ev: Evidence, purposes: list[str], conditions: list[str], polarity: str = "+",
-             **props: Any) -> None:
-        """Add one stated flow."""
+    def flow(self, field_id: str, src: str, dst: str, action: str, relation: str, evs: list[Evidence],
+             purposes: list[str], conditions: list[str], polarity: str = "+", **props: Any) -> None:
+        """Add one stated flow citing ``evs``."""
         self.records.add_flow(Flow(field=node_id("field", field_id), source=src, target=dst, action=action,
                                    relation=relation, polarity=polarity,
                                    purposes=[node_id("purpose", p) for p in purposes],
-                                   conditions=conditions, basis="stated", evidence=[ev],
+                                   conditions=conditions, basis="stated", evidence=list(dict.fromkeys(evs)),
                                    properties={k: v for k, v in props.items() if v is not None}))
 
     # ----------------------------------------------------------------- reading
@@ -230,30 +250,45 @@ class PolicyReader:
                 self.memory = Memory(section=sent.section)
             before = (len(self.records.nodes), len(self.records.flows))
             self.read_sentence(sent)
-            if (len(self.records.nodes), len(self.records.flows)) != before:
+            topics = self._topics(sent)
+            if topics or (len(self.records.nodes), len(self.records.flows)) != before:
                 self.records.add_node(Node(self.statement_id(sent), "statement", _short(sent.text), [], {
                     "text": sent.text, "section": sent.section, "sentence": sent.number, "line": sent.line,
-                    "source": self.doc.source, **self._notice(sent)}, [self.evidence(sent)]))
+                    "source": self.doc.source, **self._notice(sent), **topics}, [self.evidence(sent)]))
         return self.records
+
+    def _topics(self, sent: Sentence) -> dict[str, list[str]]:
+        """The record-of-processing topics (retention, security, transfer) ``sent`` speaks of."""
+        found = sorted({m.ids("topic")[0] for m in self.lex.topics.find(sent.text)})
+        return {"topics": found} if found else {}
 
     def _notice(self, sent: Sentence) -> dict[str, str]:
         found = [m.ids("notice")[0] for m in self.matcher.find(sent.text) if m.has("notice")]
         return {"notice": found[0]} if found else {}
 
     def read_sentence(self, sent: Sentence) -> None:
-        """Read one sentence, clause by clause."""
+        """Read one sentence, clause by clause; a sentence that only lists what "this information"
+        includes extends the statements of the sentence before it."""
         tokens = tokenize(sent.text)
         mentions = _drop_modifiers(self.matcher.find(sent.text, tokens))
         ev = self.evidence(sent)
-        clauses = _clauses(tokens)
         self._tracker_facts(sent, tokens, mentions, ev)
         sentence_fields: list[str] = []
         sentence_recipients: list[str] = []
-        for lo, hi in clauses:
+        emitted: list[tuple[Frame, Clause]] = []
+        for lo, hi in _clauses(tokens):
             inner = [m for m in mentions if lo <= m.start < hi]
-            f, r = self.read_clause(tokens, inner, (lo, hi), ev)
+            f, r, e = self.read_clause(tokens, inner, (lo, hi), ev)
             sentence_fields += f
             sentence_recipients += r
+            emitted += e
+        if not emitted and self._continues(tokens, mentions):
+            fields, _ = self._fields(tokens, mentions, ev)
+            for fr, clause in self.memory.frames:
+                sentence_recipients += self._emit(fr, clause, fields, [ev, clause.ev])
+            sentence_fields += fields
+        if emitted:
+            self.memory.frames = emitted
         if sentence_fields:
             self.memory.fields = list(dict.fromkeys(sentence_fields))
         if sentence_recipients:
@@ -263,6 +298,11 @@ class PolicyReader:
         if specific:
             self.memory.parties = list(dict.fromkeys(specific))
 
+    def _continues(self, tokens: list[Token], mentions: list[Mention]) -> bool:
+        """"This information can include A, B and C": a back-reference, a list cue and fields, no verb."""
+        return (bool(self.memory.frames) and any(m.has("backref") for m in mentions[:3])
+                and any(m.has("list") for m in mentions) and any(m.has("field") for m in mentions))
+
     def _frames(self, tokens: list[Token], mentions: list[Mention], span: tuple[int, int]) -> list[Frame]:
         verbs = [m for m in mentions if m.has("verb")]
         frames: list[Frame] = []
@@ -271,7 +311,7 @@ class PolicyReader:
             before = tokens[m.start - 1].norm if m.start > 0 else ""
             if before == "to" and frames and frames[-1].action != "use":
                 continue
-            if before in self.lex.patterns["nominal_markers"]:
+            if before in self.lex.patterns["nominal_markers"] or self._controls(tokens, m, verbs):
                 continue
             frames.append(Frame(action, m, (m.start, span[1])))
         for i, fr in enumerate(frames):
@@ -284,6 +324,11 @@ class PolicyReader:
                          and not _after(tokens, m, self._preps("to") | {"from"})
                          for p in m.ids("party")[:1]]
         return frames
+
+    @staticmethod
+    def _controls(tokens: list[Token], m: Mention, verbs: list[Mention]) -> bool:
+        """A verb that only governs the next one ("used to track"): the next verb states the action."""
+        return m.end + 1 < len(tokens) and tokens[m.end].norm == "to" and any(v.start == m.end + 1 for v in verbs)
 
     def _negates(self, tokens: list[Token], neg: Mention, verb: Mention) -> bool:
         """A negation governs a verb close after it, with only auxiliaries and adverbs between."""
@@ -344,29 +389,16 @@ class PolicyReader:
         article = m.start > 0 and tokens[m.start - 1].norm in {"a", "an"}
         return article or any(t.norm in via for t in tokens[max(0, m.start - 3) : m.start])
 
-    def read_clause(self, tokens: list[Token], mentions: list[Mention], span: tuple[int, int],
-                    ev: Evidence) -> tuple[list[str], list[str]]:
-        """Emit the flows of one clause; return the fields and recipients it named."""
+    def read_clause(self, tokens: list[Token], mentions: list[Mention], span: tuple[int, int], ev: Evidence
+                    ) -> tuple[list[str], list[str], list[tuple[Frame, Clause]]]:
+        """Emit the flows of one clause; return its fields, its recipients and the frames that emitted."""
         frames = self._frames(tokens, mentions, span)
         if not frames:
-            return [], []
-        p = self.lex.patterns
-        purposes = [pid for m in mentions if m.has("purpose") for pid in m.ids("purpose")[:1]]
-        conds = sorted({int(i) for m in mentions if m.has("condition") for i in m.ids("condition")})
-        conditions = [p["conditions"][i]["label"] for i in conds]
-        implied = [p["conditions"][i]["implies"] for i in conds if p["conditions"][i].get("implies")]
-        points = [m for m in mentions if m.has("point") and self._as_point(tokens, m)]
-        trackers = [m for m in mentions if m.has("tracker")]
-        candidates = [m for m in mentions if m.has("subject") and FIRST_PARTY not in m.ids("party")
-                      and not _after(tokens, m, {"to", "with"})]
-        subjects = [m for m in candidates if not m.has("party")] or candidates
-        for m in mentions:
-            if m.has("party") and FIRST_PARTY not in m.ids("party") and not m.has("subject"):
-                self.party_node(m.ids("party")[0], ev, m.text)
-        for pid in purposes:
-            self.simple_node("purpose", self.lex.purposes, pid, ev, None)
+            return [], [], []
+        clause = self._clause(tokens, mentions, ev)
         clause_fields: list[str] = []
         clause_recipients: list[str] = []
+        emitted: list[tuple[Frame, Clause]] = []
         last_fields: list[str] = []
         for fr in frames:
             scoped = [m for m in mentions if fr.scope[0] <= m.start < fr.scope[1]]
@@ -384,18 +416,51 @@ class PolicyReader:
             for fid in fields:
                 self.field_node(fid, ev)
             clause_fields += fields
-            if fr.action in ("share", "share_weak", "transfer", "sell"):
-                clause_recipients += self._share(fr, tokens, mentions, fields, ev, purposes, conditions, implied)
-            elif fr.action in ("collect", "store", "track") or (fr.action == "use" and (trackers or any(
-                    m.has("purpose") for m in mentions if fr.verb.end <= m.start < fr.scope[1]))):
-                self._collect(fr, tokens, mentions, fields, subjects, points, trackers, ev, purposes, conditions)
-        return clause_fields, clause_recipients
+            before = len(self.records.flows)
+            clause_recipients += self._emit(fr, clause, fields, [ev])
+            if len(self.records.flows) != before:
+                emitted.append((fr, clause))
+        return clause_fields, clause_recipients, emitted
 
-    def _recipients(self, fr: Frame, tokens: list[Token], mentions: list[Mention], implied: list[str]) -> list[str]:
-        """Parties after the verb; a back-reference ("the third party", "such information") reaches
-        back to the parties of earlier sentences; a condition may imply one (merger → acquirer)."""
-        scoped = [m for m in mentions if fr.scope[0] <= m.start < fr.scope[1]]
-        after = [m for m in scoped if m.start >= fr.verb.end and m.has("party")
+    def _clause(self, tokens: list[Token], mentions: list[Mention], ev: Evidence) -> Clause:
+        """What a clause says besides its verbs: purposes, conditions, points, trackers, subjects."""
+        p = self.lex.patterns
+        conds = sorted({int(i) for m in mentions if m.has("condition") for i in m.ids("condition")})
+        candidates = [m for m in mentions if m.has("subject") and FIRST_PARTY not in m.ids("party")
+                      and not _after(tokens, m, {"to", "with"})]
+        clause = Clause(
+            tokens=tokens, mentions=mentions, ev=ev,
+            purposes=list(dict.fromkeys(m.ids("purpose")[0] for m in mentions if m.has("purpose"))),
+            conditions=[p["conditions"][i]["label"] for i in conds],
+            implied=[p["conditions"][i]["implies"] for i in conds if p["conditions"][i].get("implies")],
+            points=[m for m in mentions if m.has("point") and self._as_point(tokens, m)],
+            trackers=[m for m in mentions if m.has("tracker")],
+            subjects=[m for m in candidates if not m.has("party")] or candidates,
+        )
+        for m in mentions:
+            if m.has("party") and FIRST_PARTY not in m.ids("party") and not m.has("subject"):
+                self.party_node(m.ids("party")[0], ev, m.text)
+        for pid in clause.purposes:
+            self.simple_node("purpose", self.lex.purposes, pid, ev, None)
+        return clause
+
+    def _emit(self, fr: Frame, clause: Clause, fields: list[str], evs: list[Evidence]) -> list[str]:
+        """The flows of frame ``fr`` for ``fields``, citing ``evs``; return the recipients."""
+        if fr.action in ("share", "share_weak", "transfer", "sell"):
+            return self._share(fr, clause, fields, evs)
+        mentions = clause.mentions
+        if fr.action in ("collect", "store", "track") or (fr.action == "use" and (clause.trackers or any(
+                m.has("purpose") for m in mentions if fr.verb.end <= m.start < fr.scope[1]))):
+            self._collect(fr, clause, fields, evs)
+        return []
+
+    def _recipients(self, fr: Frame, clause: Clause, lo: int, hi: int) -> list[str]:
+        """Parties named in tokens [lo, hi) after the verb; a back-reference ("the third party", "such
+        information") reaches back to earlier sentences; a condition may imply one (merger → acquirer);
+        a section heading may name them ("Third parties")."""
+        tokens = clause.tokens
+        scoped = [m for m in clause.mentions if fr.scope[0] <= m.start < fr.scope[1]]
+        after = [m for m in scoped if max(lo, fr.verb.end) <= m.start < hi and m.has("party")
                  and FIRST_PARTY not in m.ids("party") and not _after(tokens, m, {"from"})]
         ids = list(dict.fromkeys(m.ids("party")[0] for m in after))
         generic_only = set(ids) <= {"third_party"}
@@ -406,61 +471,84 @@ class PolicyReader:
             return list(self.memory.parties or self.memory.recipients)
         if not ids and any(m.has("backref") for m in scoped) and self.memory.recipients:
             return list(self.memory.recipients)
-        if not ids and implied:
-            return list(dict.fromkeys(implied))
+        if not ids and clause.implied:
+            return list(dict.fromkeys(clause.implied))
+        if not ids:
+            return self._heading_parties()
         return ids
 
-    def _share(self, fr: Frame, tokens: list[Token], mentions: list[Mention], fields: list[str], ev: Evidence,
-               purposes: list[str], conditions: list[str], implied: list[str]) -> list[str]:
-        recipients = self._recipients(fr, tokens, mentions, implied)
+    def _heading_parties(self) -> list[str]:
+        """Third parties named by the current section heading."""
+        heading = self.memory.section
+        found = [m.ids("party")[0] for m in self.matcher.find(heading) if m.has("party")] if heading else []
+        return list(dict.fromkeys(p for p in found if p != FIRST_PARTY))
+
+    def _share(self, fr: Frame, clause: Clause, fields: list[str], evs: list[Evidence]) -> list[str]:
+        """Flows from the first party to each recipient. "We do not share X with Y except Z" gives a
+        negative flow to Y and a positive one, under the conditions after "except", to Z (or Y)."""
         spec = self.lex.patterns["actions"][fr.action]
-        if not recipients:
-            if spec.get("needs_recipient") or not fr.negated:
-                return []
-            recipients = ["third_party"]
+        end = fr.scope[1]
+        cut = next((m.start for m in clause.mentions if m.has("except") and fr.verb.end <= m.start < end), None)
+        groups: list[tuple[list[str], str, list[str]]] = []
+        if fr.negated and cut is not None:
+            denied = self._recipients(fr, clause, fr.verb.end, cut) or ["third_party"]
+            allowed = self._recipients(fr, clause, cut, end) if any(
+                m.has("party") for m in clause.mentions if cut <= m.start < end) else denied
+            after_cut = [m for m in clause.mentions if m.start >= cut and m.has("condition")]
+            conds = [self.lex.patterns["conditions"][int(m.ids("condition")[0])]["label"] for m in after_cut]
+            groups = [(denied, "-", []), (allowed, "+", conds)]
+        else:
+            recipients = self._recipients(fr, clause, fr.verb.end, end)
+            if not recipients:
+                if spec.get("needs_recipient") or not fr.negated:
+                    return []
+                recipients = ["third_party"]
+            groups = [(recipients, "-" if fr.negated else "+", clause.conditions)]
         action = "share" if fr.action == "share_weak" else fr.action
-        polarity = "-" if fr.negated else "+"
         restricted = fields and all(self.lex.fields.root(f) in self.lex.patterns["restriction_fields"]
                                     for f in fields)
-        for rid in recipients:
-            rnode = self.party_node(rid, ev)
-            relation = "DISCLOSES_TO" if rnode.kind in self.lex.patterns["disclosure_kinds"] else spec["relation"]
+        fp = self.party_node(FIRST_PARTY, clause.ev).id
+        out: list[str] = []
+        for recipients, polarity, conditions in groups:
+            for rid in recipients:
+                rnode = self.party_node(rid, clause.ev)
+                relation = "DISCLOSES_TO" if rnode.kind in self.lex.patterns["disclosure_kinds"] else spec["relation"]
+                for fid in fields:
+                    self.flow(fid, fp, rnode.id, action, relation, evs, clause.purposes, conditions, polarity)
+                if restricted and polarity == "+":
+                    self.field_node("personal_information", clause.ev)
+                    self.flow("personal_information", fp, rnode.id, action, relation, evs, [], [], "-",
+                              restriction="only non-personal information is stated to reach this recipient")
+            out += recipients
+        for pm in clause.points:
+            cp = self.simple_node("collection_point", self.lex.points, pm.ids("point")[0], clause.ev, pm.text).id
             for fid in fields:
-                self.flow(fid, self.first_party, rnode.id, action, relation, fr, ev, purposes, conditions, polarity)
-            if restricted and polarity == "+":
-                self.field_node("personal_information", ev)
-                self.flow("personal_information", self.first_party, rnode.id, action, relation, fr, ev, [], [],
-                          "-", restriction="only non-personal information is stated to reach this recipient")
-        fp = self.party_node(FIRST_PARTY, ev).id
-        for pm in [m for m in mentions if m.has("point") and self._as_point(tokens, m)]:
-            cp = self.simple_node("collection_point", self.lex.points, pm.ids("point")[0], ev, pm.text).id
-            for fid in fields:
-                self.flow(fid, cp, fp, "collect", "COLLECTS", fr, ev, purposes, conditions)
-        return recipients
+                self.flow(fid, cp, fp, "collect", "COLLECTS", evs, clause.purposes, clause.conditions)
+        return out
 
-    def _collect(self, fr: Frame, tokens: list[Token], mentions: list[Mention], fields: list[str],
-                 subjects: list[Mention], points: list[Mention], trackers: list[Mention], ev: Evidence,
-                 purposes: list[str], conditions: list[str]) -> None:
+    def _collect(self, fr: Frame, clause: Clause, fields: list[str], evs: list[Evidence]) -> None:
+        """Flows from the data subjects, through a collection point or tracker, to the collector."""
         polarity = "-" if fr.negated else "+"
         if fr.action == "use" and polarity == "-":
             return
+        ev, tokens = clause.ev, clause.tokens
         action = {"track": "track", "store": "store", "use": "use"}.get(fr.action, "collect")
         fp = self.party_node(FIRST_PARTY, ev).id
-        sources = [m for m in mentions if m.has("party") and FIRST_PARTY not in m.ids("party")
+        sources = [m for m in clause.mentions if m.has("party") and FIRST_PARTY not in m.ids("party")
                    and _after(tokens, m, {"from"}) and fr.scope[0] <= m.start < fr.scope[1]]
         subject_ids = [self.simple_node("data_subject", self.lex.subjects, m.ids("subject")[0], ev, m.text).id
-                       for m in subjects]
+                       for m in clause.subjects]
         if not subject_ids:
             subject_ids = [node_id("data_subject", "user")]
             self.simple_node("data_subject", self.lex.subjects, "user", ev, None)
         relation = self.lex.patterns["actions"][fr.action]["relation"]
         hops: list[tuple[str, str, str]] = []
-        if points:
-            for pm in points:
+        if clause.points:
+            for pm in clause.points:
                 cp = self.simple_node("collection_point", self.lex.points, pm.ids("point")[0], ev, pm.text).id
                 hops += [(s, cp, "COLLECTS") for s in subject_ids] + [(cp, fp, "COLLECTS")]
-        elif trackers:
-            for tm in trackers:
+        elif clause.trackers:
+            for tm in clause.trackers:
                 tnode, owners = self._tracker_for(tm, fr.actors, ev)
                 store = tnode.kind in ("cookie", "flash_cookie") and fr.action in ("collect", "store")
                 hops += [(s, tnode.id, "STORES" if store else "TRACKS_WITH") for s in subject_ids]
@@ -475,7 +563,7 @@ class PolicyReader:
             hops += [(s, fp, relation) for s in subject_ids]
         for fid in fields:
             for src, dst, rel in hops:
-                self.flow(fid, src, dst, action, rel, fr, ev, purposes, conditions, polarity)
+                self.flow(fid, src, dst, action, rel, evs, clause.purposes, clause.conditions, polarity)
 
     # ----------------------------------------------------------------- trackers
 
