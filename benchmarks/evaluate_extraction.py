@@ -5,7 +5,8 @@ as sets of ids per policy: collected fields, recipient party kinds, trackers, (f
 sharing facts and negatives. A recipient or tracker kind matches its parent or child kind (a
 labelled "payment processor" is found by an extracted payment processor or service provider).
 Recipients include the third parties that set a tracker; collected fields are those of collect,
-store and track statements, not of statements that only say how data is used.
+store and track statements (not of statements that only say how data is used), and the fields a
+policy defines as part of a collected one ("Personal Data can include ...").
 
     python benchmarks/evaluate_extraction.py [LABEL_FILE ...]
 """
@@ -75,9 +76,20 @@ def extracted_facts(records: Records) -> dict[str, set]:
     shares = [f for f in records.flows.values() if f.relation in SHARE]
     trackers = [n for n in nodes.values() if "tracker_kind" in n.properties]
     setters = {kind_of[s] for n in trackers for s in n.properties.get("set_by", []) if kind_of.get(s)}
+    collected = {f.field for f in records.flows.values() if f.polarity == "+" and f.action != "use"
+                 and f.relation not in SHARE}
+    defined: dict[str, set[str]] = {}
+    for link in records.links.values():
+        if link.relation == "SUBSUMES" and link.basis == "stated" and link.source in fid:
+            defined.setdefault(link.source, set()).add(link.target)
+    todo = list(collected)
+    while todo:
+        for child in defined.get(todo.pop(), ()):
+            if child not in collected:
+                collected.add(child)
+                todo.append(child)
     return {
-        "fields": {fid[f.field] for f in records.flows.values() if f.polarity == "+" and f.action != "use"
-                   and f.relation not in SHARE and nodes[f.field].properties.get("personal", True)},
+        "fields": {fid[f] for f in collected if nodes[f].properties.get("personal", True)},
         "recipients": ({kind_of[f.target] for f in shares if kind_of.get(f.target)} | setters) - {"first_party"},
         "trackers": {n.properties["tracker_kind"] for n in trackers} - {TRACKER_ROOT},
         "sharing": {(fid[f.field], kind_of[f.target]) for f in shares if f.polarity == "+"},

@@ -282,6 +282,8 @@ class PolicyReader:
             sentence_fields += f
             sentence_recipients += r
             emitted += e
+        if not emitted and self._defines(mentions):
+            self._fields(tokens, mentions, ev)
         if not emitted and self._continues(tokens, mentions):
             fields, _ = self._fields(tokens, mentions, ev)
             for fr, clause in self.memory.frames:
@@ -297,6 +299,13 @@ class PolicyReader:
                     and m.ids("party")[0] not in (FIRST_PARTY, "third_party")]
         if specific:
             self.memory.parties = list(dict.fromkeys(specific))
+
+    def _defines(self, mentions: list[Mention]) -> bool:
+        """'"Personal Data" can include A, B and C': a field, then a list cue, then fields, no verb.
+        Reading the fields adds the stated SUBSUMES links from the defined field to each listed one."""
+        heads = [i for i, m in enumerate(mentions) if m.has("field")]
+        return bool(heads) and heads[0] + 1 < len(mentions) and mentions[heads[0] + 1].has("list") and any(
+            m.has("field") for m in mentions[heads[0] + 2 :])
 
     def _continues(self, tokens: list[Token], mentions: list[Mention]) -> bool:
         """"This information can include A, B and C": a back-reference, a list cue and fields, no verb."""
@@ -352,12 +361,12 @@ class PolicyReader:
                 in_list = head is not None
                 prev_end = m.end
                 continue
+            if m.has("verb") and not m.has("field"):
+                in_list = False
             if not m.has("field") or self._as_point(tokens, m):
-                if not m.has("field"):
-                    continue
                 continue
             fid = m.ids("field")[0]
-            if in_list and prev_end is not None and not _only(tokens, prev_end, m.start, glue):
+            if in_list and prev_end is not None and not _only(tokens, prev_end, m.start, glue, mentions):
                 in_list = False
             self.field_node(fid, ev, m.text)
             if in_list and head is not None and head != fid:
@@ -648,9 +657,11 @@ def _drop_modifiers(mentions: list[Mention]) -> list[Mention]:
     return out
 
 
-def _only(tokens: list[Token], lo: int, hi: int, glue: set[str]) -> bool:
-    """True if every token in [lo, hi) is list glue (commas, 'and', articles...)."""
-    return all(t.norm in glue for t in tokens[lo:hi])
+def _only(tokens: list[Token], lo: int, hi: int, glue: set[str], mentions: list[Mention]) -> bool:
+    """True if every token in [lo, hi) is list glue (commas, 'and', articles...) or part of a
+    mention that is not a verb (a list item the vocabulary reads as a purpose or party)."""
+    inside = {i for m in mentions if not m.has("verb") for i in range(m.start, m.end)}
+    return all(t.norm in glue or i in inside for i, t in enumerate(tokens[lo:hi], start=lo))
 
 
 def _bare_information(tokens: list[Token], scope: tuple[int, int]) -> bool:
