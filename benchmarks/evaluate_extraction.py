@@ -30,9 +30,12 @@ TRACKER_ROOT = "tracking_technology"
 
 
 def resolve(name: str, phrase: str | None) -> str | None:
-    """The vocabulary id a labelled phrase names, by exact alias or by the longest phrase inside it."""
+    """The vocabulary id a labelled phrase names, by exact alias or by the longest phrase inside it.
+    A bare "information" or "data" is personal information, as the loader reads it."""
     if not phrase:
         return None
+    if name == "fields" and phrase.strip().lower() in ("information", "data", "your information"):
+        return "personal_information"
     v = vocab.load(name)
     term = v.lookup(phrase)
     if term:
@@ -92,7 +95,8 @@ def extracted_facts(records: Records) -> dict[str, set]:
         "fields": {fid[f] for f in collected if nodes[f].properties.get("personal", True)},
         "recipients": ({kind_of[f.target] for f in shares if kind_of.get(f.target)} | setters) - {"first_party"},
         "trackers": {n.properties["tracker_kind"] for n in trackers} - {TRACKER_ROOT},
-        "sharing": {(fid[f.field], kind_of[f.target]) for f in shares if f.polarity == "+"},
+        "sharing": {(fid[f.field], kind_of[f.target]) for f in shares
+                    if f.polarity == "+" and nodes[f.field].properties.get("personal", True)},
         "negatives": {fid[f.field] for f in records.flows.values() if f.polarity == "-"},
     }
 

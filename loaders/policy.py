@@ -42,6 +42,7 @@ class Lexicon:
     purposes: vocab.Vocabulary
     trackers: vocab.Vocabulary
     topics: PhraseMatcher
+    cues: PhraseMatcher
 
 
 @cache
@@ -82,8 +83,15 @@ def lexicon() -> Lexicon:
     for topic, phrases in patterns["statement_topics"].items():
         for phrase in phrases:
             topics.add(phrase, "topic", topic)
+    cues = PhraseMatcher()  # opt-out and seal-coverage cues, kept apart from the flow grammar
+    for phrase in patterns["opt_out"]:
+        cues.add(phrase, "opt_out", "opt_out")
+    for phrase in patterns["coverage"]["exclusions"]:
+        cues.add(phrase, "exclusion", "exclusion")
+    for word in patterns["negation"]:
+        cues.add(word, "neg", "neg")
     return Lexicon(patterns, m, vocabs["field"], vocabs["party"], vocabs["subject"], vocabs["point"],
-                   vocabs["purpose"], vocabs["tracker"], topics)
+                   vocabs["purpose"], vocabs["tracker"], topics, cues)
 
 
 def first_party_names(doc: PolicyDocument, lex: Lexicon) -> list[str]:
@@ -143,6 +151,7 @@ class Memory:
     recipients: list[str] = field(default_factory=list)
     parties: list[str] = field(default_factory=list)
     frames: list[tuple[Frame, Clause]] = field(default_factory=list)
+    opens_list: bool = False
     section: str = ""
 
 
@@ -251,20 +260,45 @@ class PolicyReader:
             before = (len(self.records.nodes), len(self.records.flows))
             self.read_sentence(sent)
             topics = self._topics(sent)
-            if topics or (len(self.records.nodes), len(self.records.flows)) != before:
+            facts = self._statement_facts(sent)
+            if topics or facts or (len(self.records.nodes), len(self.records.flows)) != before:
                 self.records.add_node(Node(self.statement_id(sent), "statement", _short(sent.text), [], {
                     "text": sent.text, "section": sent.section, "sentence": sent.number, "line": sent.line,
-                    "source": self.doc.source, **self._notice(sent), **topics}, [self.evidence(sent)]))
+                    "source": self.doc.source, **facts, **topics}, [self.evidence(sent)]))
         return self.records
+
+    def _statement_facts(self, sent: Sentence) -> dict[str, Any]:
+        """What ``sent`` says as a whole: notice (with the conditions it speaks of), whether it offers
+        an opt-out, and the collection points a named seal or framework does not cover."""
+        p = self.lex.patterns
+        mentions = self.matcher.find(sent.text)
+        facts: dict[str, Any] = {}
+        notice = [m.ids("notice")[0] for m in mentions if m.has("notice")]
+        if notice:
+            facts["notice"] = notice[0]
+            conds = sorted({int(i) for m in mentions if m.has("condition") for i in m.ids("condition")})
+            if conds:
+                facts["conditions"] = [p["conditions"][i]["label"] for i in conds]
+        tokens = tokenize(sent.text)
+        cues = self.lex.cues.find(sent.text, tokens)
+        gap = set(p["negation_gap_words"]) | set(p["opt_out_gap_words"])
+        for m in (c for c in cues if c.has("opt_out")):
+            negated = any(n.has("neg") and n.end <= m.start and all(t.norm in gap for t in tokens[n.end : m.start])
+                          for n in cues)
+            facts["opt_out"] = "not offered" if negated else facts.get("opt_out", "offered")
+        exclusion = next((c for c in cues if c.has("exclusion")), None)
+        program = re.search(p["coverage"]["program"], sent.text)
+        if exclusion is not None and program is not None:
+            points = [m.ids("point")[0] for m in mentions if m.has("point") and m.char_start >= exclusion.char_end]
+            if points:
+                facts["program"] = program.group("program")
+                facts["excludes"] = [node_id("collection_point", pid) for pid in dict.fromkeys(points)]
+        return facts
 
     def _topics(self, sent: Sentence) -> dict[str, list[str]]:
         """The record-of-processing topics (retention, security, transfer) ``sent`` speaks of."""
         found = sorted({m.ids("topic")[0] for m in self.lex.topics.find(sent.text)})
         return {"topics": found} if found else {}
-
-    def _notice(self, sent: Sentence) -> dict[str, str]:
-        found = [m.ids("notice")[0] for m in self.matcher.find(sent.text) if m.has("notice")]
-        return {"notice": found[0]} if found else {}
 
     def read_sentence(self, sent: Sentence) -> None:
         """Read one sentence, clause by clause; a sentence that only lists what "this information"
@@ -284,13 +318,14 @@ class PolicyReader:
             emitted += e
         if not emitted and self._defines(mentions):
             self._fields(tokens, mentions, ev)
-        if not emitted and self._continues(tokens, mentions):
+        if not emitted and self._continues(sent, mentions):
             fields, _ = self._fields(tokens, mentions, ev)
             for fr, clause in self.memory.frames:
                 sentence_recipients += self._emit(fr, clause, fields, [ev, clause.ev])
             sentence_fields += fields
         if emitted:
             self.memory.frames = emitted
+            self.memory.opens_list = sent.text.rstrip().endswith(":")
         if sentence_fields:
             self.memory.fields = list(dict.fromkeys(sentence_fields))
         if sentence_recipients:
@@ -307,10 +342,14 @@ class PolicyReader:
         return bool(heads) and heads[0] + 1 < len(mentions) and mentions[heads[0] + 1].has("list") and any(
             m.has("field") for m in mentions[heads[0] + 2 :])
 
-    def _continues(self, tokens: list[Token], mentions: list[Mention]) -> bool:
-        """"This information can include A, B and C": a back-reference, a list cue and fields, no verb."""
-        return (bool(self.memory.frames) and any(m.has("backref") for m in mentions[:3])
-                and any(m.has("list") for m in mentions) and any(m.has("field") for m in mentions))
+    def _continues(self, sent: Sentence, mentions: list[Mention]) -> bool:
+        """A sentence without a verb that extends the statements before it: "This information can
+        include A, B and C" (a back-reference and a list cue), or an item of a list that a sentence
+        ending in a colon opened ("the access logs record: - The browser being used.")."""
+        if not self.memory.frames or not any(m.has("field") for m in mentions):
+            return False
+        enumerates = any(m.has("backref") for m in mentions[:3]) and any(m.has("list") for m in mentions)
+        return enumerates or (sent.item and self.memory.opens_list)
 
     def _frames(self, tokens: list[Token], mentions: list[Mention], span: tuple[int, int]) -> list[Frame]:
         verbs = [m for m in mentions if m.has("verb")]
@@ -508,10 +547,13 @@ class PolicyReader:
             groups = [(denied, "-", []), (allowed, "+", conds)]
         else:
             recipients = self._recipients(fr, clause, fr.verb.end, end)
+            named_fields = fr.action == "share" and any(
+                m.has("field") for m in clause.mentions if fr.verb.end <= m.start < end)
             if not recipients:
-                if spec.get("needs_recipient") or not fr.negated:
+                if spec.get("needs_recipient") or not (fr.negated or named_fields):
                     return []
-                recipients = ["third_party"]
+                recipients = list(self.memory.recipients) if not fr.negated and self.memory.recipients \
+                    else ["third_party"]
             groups = [(recipients, "-" if fr.negated else "+", clause.conditions)]
         action = "share" if fr.action == "share_weak" else fr.action
         restricted = fields and all(self.lex.fields.root(f) in self.lex.patterns["restriction_fields"]
@@ -611,6 +653,7 @@ class PolicyReader:
                                                                                                "persistent")
                 if prop["property"] != "context" and not fixed_expiry:
                     node.properties[prop["property"]] = prop["value"]
+                    node.properties.setdefault("stated_in", {}).setdefault(prop["property"], ev.statement)
             if node.kind == "clear_gif":
                 contexts = node.properties.setdefault("contexts", [])
                 for m in mentions:

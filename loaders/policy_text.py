@@ -14,12 +14,14 @@ from .errors import InputError
 
 @dataclass(frozen=True)
 class Sentence:
-    """One sentence: its number in the document, its section, its first line in the file."""
+    """One sentence: its number in the document, its section, its first line in the file, and
+    whether it is an item of a list or a table row."""
 
     number: int
     text: str
     section: str
     line: int
+    item: bool = False
 
 
 @dataclass
@@ -154,21 +156,24 @@ def parse_policy(source: str, raw: str) -> PolicyDocument:
     para: list[tuple[int, str]] = []
     table: list[tuple[int, str]] = []
     number = 0
+    item = False
 
-    def emit(texts: list[str], line: int) -> None:
+    def emit(texts: list[str], line: int, is_item: bool) -> None:
         nonlocal number
         for text in texts:
             for sent in split_sentences(text):
                 number += 1
-                doc.sentences.append(Sentence(number, sent, section, line))
+                doc.sentences.append(Sentence(number, sent, section, line, is_item))
 
     def flush() -> None:
+        nonlocal item
         if para:
-            emit([inline_text(" ".join(t for _, t in para))], para[0][0])
+            emit([inline_text(" ".join(t for _, t in para))], para[0][0], item)
             para.clear()
         if table:
-            emit([inline_text(r) for r in _table_rows([t for _, t in table])], table[0][0])
+            emit([inline_text(r) for r in _table_rows([t for _, t in table])], table[0][0], True)
             table.clear()
+        item = False
 
     for lineno, line in enumerate(lines, start=1):
         if line.lstrip().startswith("<!--") or not line.strip():
@@ -190,6 +195,7 @@ def parse_policy(source: str, raw: str) -> PolicyDocument:
             continue
         if _LIST_ITEM.match(line):
             flush()
+            item = True
             line = _LIST_ITEM.sub("", line)
         para.append((lineno, line.strip()))
     flush()
