@@ -52,7 +52,7 @@ def diff_policies(old: Records, new: Records) -> list[dict[str, Any]]:
         def row(change: str, b: Flow | None, a: Flow | None) -> dict[str, Any]:
             records, flow = (new, a) if a is not None else (old, b)
             return {"change": change, "field": _label(records, flow.field), "recipient": _label(records, flow.target),
-                    "relation": key[0], "old": _state(b), "new": _state(a),
+                    "relation": flow.relation, "old": _state(b), "new": _state(a),
                     "old_evidence": _quotes(b), "new_evidence": _quotes(a)}
 
         if before and after and set(before) != set(after):
