@@ -511,6 +511,11 @@ class PolicyReader:
         after = [m for m in scoped if max(lo, fr.verb.end) <= m.start < hi and m.has("party")
                  and FIRST_PARTY not in m.ids("party") and not _after(tokens, m, {"from"})]
         ids = list(dict.fromkeys(m.ids("party")[0] for m in after))
+        if after and after[0].ids("party") == ["third_party"]:
+            # "third parties such as analytics companies": the listed parties are the recipients
+            head = after[0]
+            listed = [m for m in after[1:] if any(x.has("list") and head.end <= x.start < m.start for x in scoped)]
+            ids = list(dict.fromkeys(m.ids("party")[0] for m in listed)) or ids
         generic_only = set(ids) <= {"third_party"}
         party_backref = any(m.has("party_backref") for m in scoped) or any(
             m.ids("party") == ["third_party"] and _after(tokens, m, {"the", "such", "that", "these", "those"}, 1)
