@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import re
+from itertools import pairwise
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
@@ -371,6 +372,13 @@ class PolicyReader:
             fr.actors = [p for m in mentions if lo <= m.start < fr.verb.start and m.has("party")
                          and not _after(tokens, m, self._preps("to") | {"from"})
                          for p in m.ids("party")[:1]]
+        coordination = {"or", "and", ",", "nor", "/"}
+        for first, second in pairwise(frames):
+            # "will not sell or disclose X to Y": coordinated verbs share negation, object and recipient
+            if all(t.norm in coordination for t in tokens[first.verb.end : second.verb.start]):
+                first.scope = (first.scope[0], second.scope[1])
+                second.negated = second.negated or first.negated
+                second.actors = second.actors or first.actors
         return frames
 
     @staticmethod
@@ -545,11 +553,15 @@ class PolicyReader:
         groups: list[tuple[list[str], str, list[str]]] = []
         if fr.negated and cut is not None:
             denied = self._recipients(fr, clause, fr.verb.end, cut) or ["third_party"]
-            allowed = self._recipients(fr, clause, cut, end) if any(
-                m.has("party") for m in clause.mentions if cut <= m.start < end) else denied
+            named = any(m.has("party") for m in clause.mentions if cut <= m.start < end)
+            allowed = self._recipients(fr, clause, cut, end) if named else denied
             after_cut = [m for m in clause.mentions if m.start >= cut and m.has("condition")]
             conds = [self.lex.patterns["conditions"][int(m.ids("condition")[0])]["label"] for m in after_cut]
-            groups = [(denied, "-", []), (allowed, "+", conds)]
+            groups = [(denied, "-", [])]
+            if named or conds:
+                # an exception that names nobody and no condition ("except as this policy says")
+                # allows nothing by itself
+                groups.append((allowed, "+", conds))
         else:
             recipients = self._recipients(fr, clause, fr.verb.end, end)
             named_fields = fr.action == "share" and any(
