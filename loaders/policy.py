@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import copy
 import re
-from itertools import pairwise
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
