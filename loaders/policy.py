@@ -362,6 +362,9 @@ class PolicyReader:
                 continue
             if before in self.lex.patterns["nominal_markers"] or self._controls(tokens, m, verbs):
                 continue
+            if frames and m.text.lower().endswith("ed") and (
+                    before in ("information", "data") or any(x.end == m.start and x.has("field") for x in mentions)):
+                continue  # "does not combine information collected through cookies": a reduced relative
             frames.append(Frame(action, m, (m.start, span[1])))
         for i, fr in enumerate(frames):
             lo = span[0] if i == 0 else frames[i - 1].verb.end
@@ -458,7 +461,9 @@ class PolicyReader:
         last_fields: list[str] = []
         for fr in frames:
             scoped = [m for m in mentions if fr.scope[0] <= m.start < fr.scope[1]]
-            fields, _ = self._fields(tokens, scoped, ev)
+            # "Etsy cookies do not collect ...": a tracker before its verb is the collector, not a field
+            objects = [m for m in scoped if not (m.has("tracker") and m.start < fr.verb.start)]
+            fields, _ = self._fields(tokens, objects, ev)
             if not fields and any(m.has("backref") for m in scoped):
                 fields = list(self.memory.fields)
             if not fields:
@@ -510,10 +515,10 @@ class PolicyReader:
             self._collect(fr, clause, fields, evs)
         return []
 
-    def _recipients(self, fr: Frame, clause: Clause, lo: int, hi: int) -> list[str]:
-        """Parties named in tokens [lo, hi) after the verb; a back-reference ("the third party", "such
-        information") reaches back to earlier sentences; a condition may imply one (merger → acquirer);
-        a section heading may name them ("Third parties")."""
+    def _recipients(self, fr: Frame, clause: Clause, lo: int, hi: int, fallback: bool = True) -> list[str]:
+        """Parties named in tokens [lo, hi) after the verb. With ``fallback``, a back-reference ("the
+        third party", "such information") reaches back to earlier sentences, a condition may imply one
+        (merger → acquirer), and a section heading may name them ("Third parties")."""
         tokens = clause.tokens
         scoped = [m for m in clause.mentions if fr.scope[0] <= m.start < fr.scope[1]]
         after = [m for m in scoped if max(lo, fr.verb.end) <= m.start < hi and m.has("party")
@@ -524,6 +529,8 @@ class PolicyReader:
             head = after[0]
             listed = [m for m in after[1:] if any(x.has("list") and head.end <= x.start < m.start for x in scoped)]
             ids = list(dict.fromkeys(m.ids("party")[0] for m in listed)) or ids
+        if not fallback:
+            return ids
         generic_only = set(ids) <= {"third_party"}
         party_backref = any(m.has("party_backref") for m in scoped) or any(
             m.ids("party") == ["third_party"] and _after(tokens, m, {"the", "such", "that", "these", "those"}, 1)
@@ -553,8 +560,9 @@ class PolicyReader:
         groups: list[tuple[list[str], str, list[str]]] = []
         if fr.negated and cut is not None:
             denied = self._recipients(fr, clause, fr.verb.end, cut) or ["third_party"]
-            named = any(m.has("party") for m in clause.mentions if cut <= m.start < end)
-            allowed = self._recipients(fr, clause, cut, end) if named else denied
+            named = any(m.has("party") and FIRST_PARTY not in m.ids("party")
+                        for m in clause.mentions if cut <= m.start < end)
+            allowed = self._recipients(fr, clause, cut, end, fallback=False) if named else denied
             after_cut = [m for m in clause.mentions if m.start >= cut and m.has("condition")]
             conds = [self.lex.patterns["conditions"][int(m.ids("condition")[0])]["label"] for m in after_cut]
             groups = [(denied, "-", [])]

@@ -1,0 +1,57 @@
+"""Extraction quality over the labelled policies: no stated negative read as a positive flow, and
+accuracy floors that guard against regressions (the full table is benchmarks/evaluate_extraction.py)."""
+
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from flowaudit.loaders.policy import extract_policy
+
+from tests.conftest import POLICIES, ROOT
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import evaluate_extraction
+
+LABELS = sorted((ROOT / "tests" / "data" / "labels").glob("*.yaml"))
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.replace("**", "").split())
+
+
+@pytest.mark.parametrize("label_file", LABELS, ids=lambda p: Path(p).stem)
+def test_no_stated_negative_becomes_an_unconditional_positive(label_file):
+    doc = yaml.safe_load(label_file.read_text(encoding="utf-8"))
+    records = extract_policy(POLICIES / doc["policy"])
+    for neg in doc.get("negatives") or []:
+        fid = evaluate_extraction.resolve("fields", neg["field"])
+        first = neg["recipient"].strip().lower() == "first party"
+        rid = "first_party" if first else evaluate_extraction.resolve("parties", neg["recipient"])
+        if fid is None or rid is None:
+            continue
+        covered = {f"field:{fid}"}
+        quoted = _squash(neg["sentence"])
+        for flow in records.flows.values():
+            target = records.nodes[flow.target]
+            kind = "first_party" if target.kind == "first_party" else target.properties.get("party_kind")
+            if (flow.field in covered and kind == rid
+                    and any(quoted in _squash(e.text) for e in flow.evidence)):
+                assert flow.polarity == "-" or flow.conditions, (neg["sentence"], flow.to_dict())
+
+
+
+def test_accuracy_floors():
+    totals = {}
+    for label_file in LABELS:
+        for kind, (p, r, n_got, n_gold) in evaluate_extraction.evaluate(label_file).items():
+            t = totals.setdefault(kind, [0.0, 0.0, 0, 0])
+            t[0] += p * n_got
+            t[1] += r * n_gold
+            t[2] += n_got
+            t[3] += n_gold
+    score = {k: (t[0] / max(t[2], 1), t[1] / max(t[3], 1)) for k, t in totals.items()}
+    assert score["recipients"][0] >= 0.95 and score["recipients"][1] >= 0.95
+    assert score["trackers"][0] >= 0.80 and score["trackers"][1] >= 0.90
+    assert score["fields"][0] >= 0.70 and score["fields"][1] >= 0.70
+    assert score["sharing"][0] >= 0.60 and score["sharing"][1] >= 0.70
