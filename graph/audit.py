@@ -1,0 +1,540 @@
+"""The audit: every observed or declared flow classified against the policy, and the policy by itself.
+
+Flows are classified entity-sensitively through the field and party hierarchies (PoliCheck, USENIX
+Security 2020): a flow to the first party is judged only by statements about the first party, a flow
+to an organisation through its party kind. A statement covers a flow when its field is the flow's
+field or a broader one and its recipient is the flow's recipient (or its party kind) or a broader
+kind; for first-party collection its data subject must also be the flow's or a broader one.
+
+- ``clear``: a positive statement names the field and the recipient's kind;
+- ``vague``: only broader statements cover it; ``vagueness`` counts the steps up both hierarchies;
+- ``omitted``: no statement covers it; ``incorrect``: only negative ones; ``ambiguous``: both.
+
+The self-audit rules (``audit_rules.yaml``) read the statements, trackers and stated flows of the
+policy. Every finding quotes its statements and cites its evidence, never a personal value. The
+audit reads a store through :meth:`Store.records`, so every store gives the same findings.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from flowaudit.inventory import vocabulary
+from flowaudit.inventory.records import PARTY_KINDS, Evidence, Flow, Node, Records, digest
+
+from .semantics import SHARE_RELATIONS
+from .store import Store
+
+RULES_FILE = Path(__file__).with_name("audit_rules.yaml")
+FLOW_CLASSES = ("incorrect", "omitted", "ambiguous", "vague", "clear")
+OTHER_CLASSES = ("purpose", "undisclosed_collection", "unsupported", "policy")
+CLASSES = FLOW_CLASSES + OTHER_CLASSES
+INTO_FIRST_PARTY = ("COLLECTS", "STORES", "TRACKS_WITH")
+
+Finding = dict[str, Any]
+
+
+@cache
+def rules() -> dict[str, Any]:
+    """The classes and self-audit rules: ``{"classes": {class: spec}, "rules": {id: spec}}``."""
+    data = yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
+    return {"classes": {c["class"]: c for c in data["classes"]}, "rules": {r["id"]: r for r in data["rules"]}}
+
+
+def audit(store: Store) -> list[Finding]:
+    """Every finding for the policy and evidence in ``store``, in a deterministic order."""
+    return audit_records(store.records())
+
+
+def audit_records(records: Records) -> list[Finding]:
+    """Every finding for ``records``: flow classes, purposes, other findings and the self-audit."""
+    ctx = _Context(records)
+    findings = ctx.classify() + ctx.purposes() + ctx.undisclosed_collection() + ctx.unsupported() + ctx.self_audit()
+    return sorted(findings, key=_order)
+
+
+def has_policy(records: Records) -> bool:
+    """True if ``records`` hold stated flows (a policy to audit against)."""
+    return any(f.basis == "stated" for f in records.flows.values())
+
+
+# --------------------------------------------------------------------------- references
+
+
+def statement_ref(ev: Evidence, flow: Flow | None = None, **extra: Any) -> dict[str, Any]:
+    """A quoted policy sentence with where it stands, and the stated flow it carries."""
+    ref = {"text": ev.text, "source": ev.source, "section": ev.section, "sentence": ev.sentence, "line": ev.line,
+           "locator": ev.locator, "statement": ev.statement}
+    if flow is not None:
+        ref.update(field=flow.field, recipient=flow.target, polarity=flow.polarity, conditions=list(flow.conditions))
+    ref.update(extra)
+    return {k: v for k, v in ref.items() if v is not None}
+
+
+def evidence_ref(ev: Evidence, basis: str) -> dict[str, Any]:
+    """Where a flow was observed or declared: file, entry or line, URL (values redacted), parameter name."""
+    ref = {"basis": basis, "source": ev.source, "locator": ev.locator, "line": ev.line, "url": ev.url,
+           "parameter": ev.parameter, "text": ev.text}
+    return {k: v for k, v in ref.items() if v is not None}
+
+
+def _order(f: Finding) -> tuple:
+    rec = f.get("recipient") or {}
+    fld = f.get("field") or {}
+    return (CLASSES.index(f["class"]), f["rule"], rec.get("label", "").casefold(), rec.get("id", ""),
+            fld.get("label", "").casefold(), fld.get("id", ""), f["id"])
+
+
+# --------------------------------------------------------------------------- the audit
+
+
+class _Context:
+    """The records indexed for the audit: hierarchies, stated and evidence flows."""
+
+    def __init__(self, records: Records):
+        self.records = records
+        self.nodes = records.nodes
+        self.fields = vocabulary.load("fields")
+        self.parties = vocabulary.load("parties")
+        self.subjects = vocabulary.load("subjects")
+        self.points = vocabulary.load("collection_points")
+        self.purpose_vocab = vocabulary.load("purposes")
+        flows = sorted(records.flows.values(), key=lambda f: f.id)
+        self.stated = [f for f in flows if f.basis == "stated"]
+        self.evidence = [f for f in flows if f.basis in ("observed", "declared")]
+        self.parents: dict[str, set[str]] = {}
+        for link in records.links.values():
+            if link.relation == "SUBSUMES" and link.target.startswith("field:"):
+                self.parents.setdefault(link.target, set()).add(link.source)
+        self._up: dict[str, dict[str, int]] = {}
+
+    # ------------------------------------------------------------ hierarchies
+
+    def field_levels(self, field_id: str) -> dict[str, int]:
+        """The field and every broader field (vocabulary and the policy's own "such as" lists), by distance."""
+        if field_id not in self._up:
+            levels, frontier, dist = {field_id: 0}, [field_id], 0
+            while frontier:
+                dist += 1
+                nxt = []
+                for fid in frontier:
+                    term = fid.split(":", 1)[1]
+                    ups = set(self.parents.get(fid, ()))
+                    if term in self.fields and self.fields[term].parent:
+                        ups.add(f"field:{self.fields[term].parent}")
+                    for up in sorted(ups - levels.keys()):
+                        levels[up] = dist
+                        nxt.append(up)
+                frontier = nxt
+            self._up[field_id] = levels
+        return self._up[field_id]
+
+    def party_kind(self, node_id: str) -> str | None:
+        """The party kind (vocabulary id) of a party or organisation node."""
+        node = self.nodes.get(node_id)
+        return node.properties.get("party_kind") if node else None
+
+    def recipient_levels(self, node_id: str) -> dict[str, int]:
+        """Keys a statement's recipient may have to cover ``node_id``, with how far up each sits.
+
+        The first party and organisations are keyed by id (distance 0); party kinds by their vocabulary
+        id, the node's own kind at 0 and each broader kind one step further.
+        """
+        node = self.nodes[node_id]
+        if node.kind == "first_party":
+            return {node_id: 0}
+        levels = {node_id: 0}
+        kind = self.party_kind(node_id)
+        if kind in self.parties:
+            levels[kind] = 0
+            for d, up in enumerate(self.parties.ancestors(kind), 1):
+                levels[up] = d
+        return levels
+
+    def statement_key(self, node_id: str) -> str:
+        """How a stated recipient is matched: by id for the first party and organisations, else by kind."""
+        node = self.nodes[node_id]
+        if node.kind in ("first_party", "organization"):
+            return node_id
+        return node.properties.get("party_kind") or node_id
+
+    def subject_covers(self, stated_source: str, subjects: set[str]) -> bool:
+        """A statement about a data subject covers flows from that subject or a narrower one."""
+        node = self.nodes.get(stated_source)
+        if node is None or node.kind != "data_subject":
+            return True
+        term = stated_source.split(":", 1)[1]
+        return any(term == s or term in self.subjects.ancestors(s) for s in subjects if s in self.subjects)
+
+    # ------------------------------------------------------------ node references
+
+    def field_ref(self, field_id: str) -> dict[str, Any]:
+        """The public form of a field."""
+        node = self.nodes.get(field_id)
+        return {"id": field_id, "label": node.label if node else field_id.split(":", 1)[1]}
+
+    def recipient_ref(self, node_id: str) -> dict[str, Any]:
+        """The public form of a recipient: label, party kind, and the organisation where one was resolved."""
+        node = self.nodes[node_id]
+        kind = node.properties.get("party_kind") or node.kind
+        ref: dict[str, Any] = {"id": node_id, "label": node.label, "kind": kind, "node_kind": node.kind}
+        if kind in self.parties:
+            ref["kind_label"] = self.parties[kind].label
+        if node.kind == "organization":
+            org = {"id": node_id, "label": node.label}
+            parent = node.properties.get("parent")
+            if parent:
+                pnode = self.nodes.get(f"organization:{parent}")
+                org["parent"] = pnode.label if pnode else parent
+            ref["organization"] = org
+        return ref
+
+    # ------------------------------------------------------------ classification
+
+    def flow_groups(self) -> dict[tuple[str, str], list[Flow]]:
+        """Observed and declared flows into a party, grouped by (recipient, field)."""
+        groups: dict[tuple[str, str], list[Flow]] = {}
+        for f in self.evidence:
+            target = self.nodes.get(f.target)
+            if target is None or target.kind not in PARTY_KINDS or f.source == f.target:
+                continue
+            if target.kind == "first_party" and f.relation not in INTO_FIRST_PARTY:
+                continue
+            groups.setdefault((f.target, f.field), []).append(f)
+        return groups
+
+    def covering(self, target: str, field_id: str, subjects: set[str]) -> list[tuple[Flow, int, int]]:
+        """Stated flows covering (target, field): each with its field and recipient distance."""
+        flevels = self.field_levels(field_id)
+        rlevels = self.recipient_levels(target)
+        first_party = self.nodes[target].kind == "first_party"
+        out = []
+        for s in self.stated:
+            if s.field not in flevels or s.source == s.target:
+                continue
+            if first_party and (s.relation not in INTO_FIRST_PARTY or not self.subject_covers(s.source, subjects)):
+                continue
+            if not first_party and s.relation not in SHARE_RELATIONS:
+                continue
+            key = self.statement_key(s.target)
+            if key in rlevels:
+                out.append((s, flevels[s.field], rlevels[key]))
+        return out
+
+    def classify(self) -> list[Finding]:
+        """One finding per (recipient, field) of the observed and declared flows."""
+        out = []
+        for (target, field_id), flows in sorted(self.flow_groups().items()):
+            subjects = {f.source.split(":", 1)[1] for f in flows if f.source.startswith("data_subject:")} or {"user"}
+            cover = self.covering(target, field_id, subjects)
+            pos = sorted((c for c in cover if c[0].polarity == "+"), key=lambda c: (c[1] + c[2], c[1], c[0].id))
+            neg = sorted((c for c in cover if c[0].polarity == "-"), key=lambda c: (c[1] + c[2], c[1], c[0].id))
+            finding: dict[str, Any] = {"vagueness": None, "field_distance": None, "recipient_distance": None,
+                                       "conditions": []}
+            if pos and neg:
+                cls = "ambiguous"
+            elif neg:
+                cls = "incorrect"
+            elif not pos:
+                cls = "omitted"
+            else:
+                best = pos[0][1] + pos[0][2]
+                cls = "clear" if best == 0 else "vague"
+                at_best = [c for c in pos if c[1] + c[2] == best]
+                finding.update(vagueness=best, field_distance=pos[0][1], recipient_distance=pos[0][2])
+                if all(c[0].conditions for c in at_best):
+                    finding["conditions"] = sorted({x for c in at_best for x in c[0].conditions})
+            finding["purposes"] = sorted({p for f in flows for p in f.purposes})
+            out.append(self.finding(cls, cls, target, field_id, _refs(pos), _refs(neg), flows, **finding))
+        return out
+
+    def finding(self, cls: str, key: str, target: str | None, field_id: str | None, for_: list[dict[str, Any]],
+                against: list[dict[str, Any]], flows: Iterable[Flow], **extra: Any) -> Finding:
+        """A finding of class ``cls`` (``key`` names its rule: a class or a self-audit rule id)."""
+        spec = rules()["classes"][key] if key in rules()["classes"] else rules()["rules"][key]
+        evidence = sorted(_dedup([evidence_ref(ev, f.basis) for f in flows for ev in f.evidence]), key=_place)
+        recipient = self.recipient_ref(target) if target else None
+        field = self.field_ref(field_id) if field_id else None
+        message = extra.pop("message", None) or _message(spec["title"], field, recipient)
+        ident = digest(spec["id"], target, field_id, *(s.get("statement", "") for s in for_ + against),
+                       *(e["source"] + e["locator"] for e in evidence), extra.get("rule_key", ""))
+        extra.pop("rule_key", None)
+        return {"id": ident, "class": cls, "rule": spec["id"], "severity": spec["severity"], "title": spec["title"],
+                "message": message, "field": field, "recipient": recipient,
+                "statements": {"for": for_, "against": against}, "evidence": evidence,
+                "basis": sorted({f.basis for f in flows}), **extra}
+
+    # ------------------------------------------------------------ other findings
+
+    def purposes(self) -> list[Finding]:
+        """Declared flows whose purpose the policy never states for the field (or a broader one)."""
+        stated: dict[str, set[str]] = {}
+        for s in self.stated:
+            if s.polarity == "+":
+                stated.setdefault(s.field, set()).update(s.purposes)
+        groups: dict[tuple[str, str], list[Flow]] = {}
+        for f in self.evidence:
+            if f.basis == "declared" and f.purposes and self.nodes[f.target].kind in PARTY_KINDS:
+                groups.setdefault((f.target, f.field), []).append(f)
+        out = []
+        for (target, field_id), flows in sorted(groups.items()):
+            said = set().union(*(stated.get(fid, set()) for fid in self.field_levels(field_id)))
+            missing = sorted({p for f in flows for p in f.purposes if not self._purpose_stated(p, said)})
+            if not missing:
+                continue
+            why = [f for f in flows if set(f.purposes) & set(missing)]
+            labels = ", ".join(self.nodes[p].label if p in self.nodes else p for p in missing)
+            out.append(self.finding("purpose", "purpose", target, field_id, [], [], why, purposes=missing,
+                                    message=f"{self.field_ref(field_id)['label']} to {self.nodes[target].label}: "
+                                            f"declared for {labels}, a purpose the policy never states for it"))
+        return out
+
+    def _purpose_stated(self, purpose_id: str, said: set[str]) -> bool:
+        term = purpose_id.split(":", 1)[1]
+        ups = self.purpose_vocab.ancestors(term) if term in self.purpose_vocab else []
+        return purpose_id in said or any(f"purpose:{u}" in said for u in ups)
+
+    def undisclosed_collection(self) -> list[Finding]:
+        """Fields that leave the user's side (to a third party) without any first-party flow of theirs,
+        and that no statement says the first party collects."""
+        collected = {f.field for f in self.evidence if self.nodes[f.target].kind == "first_party"}
+        said = {s.field for s in self.stated if s.polarity == "+" and s.relation in INTO_FIRST_PARTY}
+        first = sorted({s.target for s in self.stated if self.nodes[s.target].kind == "first_party"}
+                       | {f.source for f in self.evidence if self.nodes[f.source].kind == "first_party"})
+        by_field: dict[str, list[Flow]] = {}
+        for f in self.evidence:
+            if f.field not in collected and self.nodes[f.target].kind in PARTY_KINDS:
+                by_field.setdefault(f.field, []).append(f)
+        out = []
+        for field_id, flows in sorted(by_field.items()):
+            if said & self.field_levels(field_id).keys() or not first:
+                continue
+            out.append(self.finding("undisclosed_collection", "undisclosed_collection", first[0], field_id, [], [],
+                                    flows))
+        return out
+
+    def unsupported(self) -> list[Finding]:
+        """Stated sharing that no observed or declared flow supports."""
+        seen = [(self.recipient_levels(t), self.field_levels(fid)) for t, fid in self.flow_groups()]
+        out = []
+        for s in self.stated:
+            if s.polarity != "+" or s.relation not in SHARE_RELATIONS or self.nodes[s.target].kind == "first_party":
+                continue
+            key = self.statement_key(s.target)
+            if any(key in r and s.field in f for r, f in seen):
+                continue
+            out.append(self.finding("unsupported", "unsupported", s.target, s.field, _refs([(s, 0, 0)]), [], [],
+                                    conditions=list(s.conditions), rule_key=s.id))
+        return _merge_same(out)
+
+    # ------------------------------------------------------------ self-audit
+
+    def self_audit(self) -> list[Finding]:
+        """The policy audited by itself: one finding per rule and sentence it rests on."""
+        checks: dict[str, Callable[[], list[tuple[list[dict[str, Any]], list[dict[str, Any]], str | None,
+                                                   str | None, str]]]] = {
+            "credentials_in_cookie": self._credentials_in_cookie,
+            "cookie_without_expiry": lambda: self._tracker_property(("cookie", "flash_cookie"), "expiry", "none"),
+            "flash_cookie_not_removable": lambda: self._tracker_property(("flash_cookie",), "browser_removable",
+                                                                         False),
+            "clear_gif_tied_to_personal_data": lambda: self._tracker_property(("clear_gif",),
+                                                                              "tied_to_personal_data", True),
+            "authority_disclosure_without_notice": self._authority_without_notice,
+            "self_contradiction": self._contradictions,
+            "seal_coverage_gap": self._seal_coverage,
+            "opt_out_not_offered": self._opt_out_not_offered,
+        }
+        out = []
+        for rule_id, spec in sorted(rules()["rules"].items()):
+            for for_, against, target, field_id, detail in checks[spec["check"]]():
+                out.append(self.finding("policy", rule_id, target, field_id, for_, against, [],
+                                        message=f"{spec['title']}: {detail}", rule_key=detail))
+        return out
+
+    def _policy_nodes(self, kinds: tuple[str, ...]) -> list[Node]:
+        return [n for _, n in sorted(self.nodes.items())
+                if n.kind in kinds and any(ev.statement for ev in n.evidence)]
+
+    def _credentials_in_cookie(self) -> list[tuple]:
+        creds = {"field:credentials"} | {f"field:{d}" for d in self.fields.descendants("credentials")}
+        out = []
+        for node in self._policy_nodes(("cookie", "flash_cookie")):
+            held = sorted(set(node.properties.get("stores") or []) & creds)
+            if not held:
+                continue
+            flows = [s for s in self.stated if s.target == node.id and s.field in held and s.polarity == "+"]
+            refs = _dedup([statement_ref(ev) for s in flows for ev in s.evidence]) or _node_refs(node)
+            names = ", ".join(self.field_ref(f)["label"] for f in held)
+            out.append((refs, [], None, held[0], f"{node.label} holds {names}"))
+        return out
+
+    def _tracker_property(self, kinds: tuple[str, ...], prop: str, value: Any) -> list[tuple]:
+        out = []
+        for node in self._policy_nodes(kinds):
+            if node.properties.get(prop) != value:
+                continue
+            where = (node.properties.get("stated_in") or {}).get(prop)
+            refs = _dedup([statement_ref(ev) for ev in node.evidence if where and ev.statement == where])
+            out.append((refs or _node_refs(node), [], None, None, node.label))
+        return out
+
+    def _authority_without_notice(self) -> list[tuple]:
+        kinds = {"authority", *self.parties.descendants("authority")}
+        out = []
+        for s in self.stated:
+            if s.polarity != "+" or s.relation not in SHARE_RELATIONS or self.party_kind(s.target) not in kinds:
+                continue
+            for ev in s.evidence:
+                node = self.nodes.get(ev.statement or "")
+                if node is not None and node.properties.get("notice") == "without":
+                    out.append(([statement_ref(ev, s)], [], s.target, s.field,
+                                f"{self.field_ref(s.field)['label']} to {self.nodes[s.target].label}"))
+        return _first_per_detail(out)
+
+    def _contradictions(self) -> list[tuple]:
+        out = []
+        statements = self._policy_nodes(("statement",))
+        without = [n for n in statements if n.properties.get("notice") == "without"]
+        with_ = [n for n in statements if n.properties.get("notice") == "with"]
+        for a in without:
+            for b in with_:
+                shared = sorted(set(a.properties.get("conditions") or []) & set(b.properties.get("conditions") or []))
+                if shared:
+                    out.append((_node_refs(a), _node_refs(b), None, None,
+                                f"without notice and with notice about the same {shared[0]}"))
+        stated = {(s.source, s.target, s.field, s.polarity): s for s in self.stated if not s.conditions}
+        for (src, dst, fid, pol), s in sorted(stated.items()):
+            other = stated.get((src, dst, fid, "-"))
+            if pol == "+" and other is not None:
+                out.append((_refs([(s, 0, 0)]), _refs([(other, 0, 0)]), dst, fid,
+                            f"{self.field_ref(fid)['label']} both shared and not shared with {self.nodes[dst].label}"))
+        return out
+
+    def _seal_coverage(self) -> list[tuple]:
+        out = []
+        for st in self._policy_nodes(("statement",)):
+            excluded = st.properties.get("excludes") or []
+            if not excluded:
+                continue
+            channels = {self._channel(p) for p in excluded} - {None}
+            for point in sorted({s.source for s in self.stated if s.polarity == "+"
+                                 and self.nodes[s.source].kind == "collection_point"}):
+                if point not in excluded and self._channel(point) not in channels:
+                    continue
+                flows = [s for s in self.stated if s.source == point and s.polarity == "+"]
+                against = _dedup([statement_ref(ev) for s in flows for ev in s.evidence if ev.statement != st.id])
+                if not against:  # the exclusion itself is no collection through the channel
+                    continue
+                out.append((_node_refs(st), against, None, None,
+                            f"{st.properties.get('program')} does not cover {self.nodes[point].label}"))
+        return out
+
+    def _channel(self, point_id: str) -> str | None:
+        term = point_id.split(":", 1)[1]
+        return self.points[term].get("channel") if term in self.points else None
+
+    def _opt_out_not_offered(self) -> list[tuple]:
+        return [(_node_refs(n), [], None, None, n.properties["text"]) for n in self._policy_nodes(("statement",))
+                if n.properties.get("opt_out") == "not offered"]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _refs(cover: list[tuple[Flow, int, int]]) -> list[dict[str, Any]]:
+    """Statement references of covering flows, one per sentence (its closest flow)."""
+    out: dict[tuple, dict[str, Any]] = {}
+    for flow, fd, rd in cover:
+        for ev in flow.evidence:
+            key = (ev.source, ev.sentence, ev.text)
+            if key not in out:
+                out[key] = statement_ref(ev, flow, field_distance=fd, recipient_distance=rd)
+    return sorted(out.values(), key=lambda r: (r["field_distance"] + r["recipient_distance"], r["field_distance"],
+                                               _place(r)))
+
+
+def _node_refs(node: Node) -> list[dict[str, Any]]:
+    return sorted(_dedup([statement_ref(ev) for ev in node.evidence]), key=_place)
+
+
+def _place(ref: dict[str, Any]) -> tuple:
+    """Reading order of a statement or evidence reference: file, then sentence, line or entry number."""
+    locator = [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", ref.get("locator", ""))]
+    return (ref.get("basis", ""), ref.get("source", ""), ref.get("sentence") or 0, ref.get("line") or 0, locator,
+            ref.get("parameter", ""), ref.get("text", ""))
+
+
+def _dedup(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out, seen = [], set()
+    for item in items:
+        key = tuple(sorted((k, str(v)) for k, v in item.items()))
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
+    return out
+
+
+def _first_per_detail(items: list[tuple]) -> list[tuple]:
+    out: dict[str, tuple] = {}
+    for item in items:
+        out.setdefault(item[-1], item)
+    return list(out.values())
+
+
+def _merge_same(findings: list[Finding]) -> list[Finding]:
+    """Keep one finding per id (a stated flow read from several sentences)."""
+    return list({f["id"]: f for f in findings}.values())
+
+
+def _message(title: str, field: dict[str, Any] | None, recipient: dict[str, Any] | None) -> str:
+    if field and recipient:
+        who = recipient["label"]
+        if recipient.get("organization") and recipient.get("kind_label"):
+            who += f" ({recipient['kind_label']})"
+        return f"{field['label']} to {who}: {title}"
+    return title
+
+
+# --------------------------------------------------------------------------- name-in-policy comparison
+
+
+def name_in_text(text: str, names: Iterable[str]) -> bool:
+    """True if one of ``names`` appears in ``text`` as a whole word (case-insensitive)."""
+    return any(re.search(rf"(?<![\w.]){re.escape(n)}(?![\w])", text, re.I) for n in names if n and len(n) > 1)
+
+
+def name_comparison(records: Records, findings: list[Finding], policy_text: str) -> list[dict[str, Any]]:
+    """Per organisation reached by evidence: flowaudit's verdict beside the name-in-policy verdict.
+
+    The name check (webXray's approach) counts an organisation as disclosed when its name, an alias
+    or a parent company's name appears in the policy text. flowaudit's verdict is the worst class of
+    the organisation's flow findings.
+    """
+    by_org: dict[str, list[str]] = {}
+    for f in findings:
+        rec = f.get("recipient") or {}
+        if f["class"] in FLOW_CLASSES and rec.get("organization"):
+            by_org.setdefault(rec["id"], []).append(f["class"])
+    rows = []
+    for org_id in sorted(by_org, key=lambda i: records.nodes[i].label.lower()):
+        names, node = [], records.nodes.get(org_id)
+        while node is not None and node.id not in {n for n, _ in names}:
+            names.append((node.id, [node.label, *node.aliases]))
+            parent = node.properties.get("parent")
+            node = records.nodes.get(f"organization:{parent}") if parent else None
+        found = [label for _, labels in names for label in labels if name_in_text(policy_text, [label])]
+        classes = by_org[org_id]
+        rows.append({
+            "organization": records.nodes[org_id].label,
+            "kind": records.nodes[org_id].properties.get("party_kind"),
+            "flowaudit": min(classes, key=FLOW_CLASSES.index),
+            "classes": {c: classes.count(c) for c in FLOW_CLASSES if c in classes},
+            "name_in_policy": "disclosed" if found else "undisclosed",
+            "names_found": found,
+        })
+    return rows

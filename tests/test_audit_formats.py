@@ -1,0 +1,142 @@
+"""Audit output: SARIF 2.1.0 against its schema, JUnit, Markdown, JSON, exit codes and a stable order."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import xml.etree.ElementTree as ET
+
+import jsonschema
+import pytest
+
+from flowaudit.cli import main
+from tests.conftest import ROOT, SEED
+
+EVIDENCE = [str(p) for p in sorted((ROOT / "examples" / "plimus" / "evidence").iterdir())]
+SOURCES = [str(SEED), *EVIDENCE]
+SARIF_SCHEMA = ROOT / "tests" / "data" / "sarif-schema-2.1.0.json"
+
+
+def run(capsys, *args):
+    code = main(["audit", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture(scope="module")
+def outputs():
+    """Each format printed once, through the CLI's entry point."""
+    out = {}
+    for fmt in ("json", "sarif", "junit", "markdown", "table"):
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            code = main(["audit", *SOURCES, "--format", fmt, "--fail-on", "omitted,incorrect"])
+        out[fmt] = (code, buf.getvalue())
+    return out
+
+
+def test_json_contract(outputs):
+    code, text = outputs["json"]
+    assert code == 1
+    doc = json.loads(text)
+    assert set(doc) == {"findings"} and doc["findings"]
+    for f in doc["findings"]:
+        assert {"class", "field", "recipient", "statements", "evidence", "severity", "rule"} <= set(f)
+        assert f["severity"] in ("error", "warning", "note")
+        if f["recipient"]:
+            assert {"label", "kind"} <= set(f["recipient"])
+    orgs = {f["recipient"]["organization"]["label"] for f in doc["findings"]
+            if f["recipient"] and "organization" in f["recipient"]}
+    assert {"Facebook", "CJ Affiliate", "Authorize.Net"} <= orgs
+
+
+def test_sarif_is_valid_2_1_0(outputs):
+    _, text = outputs["sarif"]
+    doc = json.loads(text)
+    schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
+    jsonschema.Draft4Validator(schema).validate(doc)
+    assert doc["version"] == "2.1.0"
+    run_ = doc["runs"][0]
+    rule_ids = [r["id"] for r in run_["tool"]["driver"]["rules"]]
+    for r in run_["results"]:
+        assert run_["tool"]["driver"]["rules"][r["ruleIndex"]]["id"] == r["ruleId"] in rule_ids
+        assert r["level"] in ("error", "warning", "note")
+
+
+def test_sarif_points_at_the_policy_line_and_the_evidence_file(outputs):
+    results = json.loads(outputs["sarif"][1])["runs"][0]["results"]
+    cj = next(r for r in results if r["properties"]["class"] == "incorrect"
+              and r["properties"]["field"]["id"] == "field:hashed_email")
+    primary = cj["locations"][0]["physicalLocation"]
+    assert primary["artifactLocation"]["uri"].endswith("examples/plimus/policy.md")
+    line = primary["region"]["startLine"]
+    assert "non-personal information" in SEED.read_text(encoding="utf-8").splitlines()[line - 1]
+    related = [loc["physicalLocation"]["artifactLocation"]["uri"] for loc in cj["relatedLocations"]]
+    assert any(u.endswith("examples/plimus/evidence/checkout.har") for u in related)
+    fb = next(r for r in results if r["properties"]["class"] == "omitted")
+    assert fb["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith(".har")
+    assert not any(r["properties"]["class"] == "clear" for r in results)
+
+
+def test_junit_one_testcase_per_recipient_and_field(outputs):
+    _, text = outputs["junit"]
+    root = ET.fromstring(text)
+    cases = root.findall("./testsuite/testcase")
+    names = [(c.get("classname"), c.get("name")) for c in cases]
+    assert len(names) == len(set(names))
+    failed = {n for c, n in zip(cases, names, strict=True) if c.find("failure") is not None}
+    assert ("Facebook (advertising_provider)", "hashed e-mail address") in failed
+    assert ("CJ Affiliate (marketing_affiliate)", "hashed e-mail address") in failed
+    assert ("Authorize.Net (payment_processor)", "credit card number") not in failed
+    suite = root.find("testsuite")
+    assert int(suite.get("tests")) == len(cases) and int(suite.get("failures")) == len(failed)
+    failure = next(c for c in cases if c.get("classname").startswith("CJ")).find("failure")
+    assert failure.get("type") == "incorrect" and "basic non-personal information" in failure.text
+
+
+def test_markdown_report(outputs):
+    _, text = outputs["markdown"]
+    assert text.startswith("# flowaudit audit\n")
+    assert "| Facebook | advertising_provider | omitted | undisclosed |" in text
+    assert "| TrustArc | consent_manager | vague | disclosed |" in text
+    assert "## The policy audited by itself" in text
+    assert "“Plimus cookies do not have an expiration date.”" in text
+
+
+def test_table(outputs):
+    code, text = outputs["table"]
+    lines = text.splitlines()
+    assert code == 1 and lines[0].split()[:2] == ["class", "severity"]
+    assert lines[1].split()[:3] == ["incorrect", "error", "CJ"]
+    assert any(line.split()[:3] == ["omitted", "error", "Facebook"] for line in lines)
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif", "junit", "markdown", "table"])
+def test_output_is_deterministic(capsys, fmt):
+    first = run(capsys, *SOURCES, "--format", fmt)
+    second = run(capsys, *SOURCES, "--format", fmt)
+    assert first == second and first[1]
+
+
+def test_exit_codes(capsys, tmp_path):
+    assert run(capsys, *SOURCES)[0] == 0  # no --fail-on: findings are reported, the gate is open
+    assert run(capsys, *SOURCES, "--fail-on", "omitted,incorrect")[0] == 1
+    assert run(capsys, *SOURCES, "--fail-on", "ambiguous")[0] == 0  # the example has no ambiguous flow
+    assert run(capsys, str(SEED), "--fail-on", "omitted")[0] == 0  # the policy alone: nothing observed
+    code, _, err = run(capsys, *SOURCES, "--fail-on", "omitted,bogus")
+    assert code == 2 and "bogus" in err
+    code, _, err = run(capsys, str(tmp_path / "missing.har"))
+    assert code == 2 and "missing.har" in err
+    code, _, err = run(capsys, EVIDENCE[-1])
+    assert code == 2 and "no policy statements" in err
+    with pytest.raises(SystemExit) as exc:
+        main(["audit", *SOURCES, "--format", "pdf"])
+    assert exc.value.code == 2
+
+
+def test_audit_a_saved_store(capsys, tmp_path):
+    store = str(tmp_path / "store.json")
+    assert main(["load", *SOURCES, "--store", store]) == 0
+    capsys.readouterr()
+    assert run(capsys, "--store", store, "--format", "json") == run(capsys, *SOURCES, "--format", "json")
