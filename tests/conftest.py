@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -26,3 +27,33 @@ def seed_records() -> Records:
 def seed_graph() -> FlowGraph:
     """An in-memory graph of the seed policy."""
     return FlowGraph.from_sources([SEED])
+
+
+EXAMPLE_EVIDENCE = sorted((ROOT / "examples" / "plimus" / "evidence").iterdir())
+ARTIFACTS = ROOT / "tests" / "artifacts"
+
+
+@pytest.fixture(scope="session")
+def example_graph() -> FlowGraph:
+    """An in-memory graph of the seed policy and the example evidence."""
+    return FlowGraph.from_sources([SEED, *EXAMPLE_EVIDENCE])
+
+
+@pytest.fixture(scope="session")
+def browser() -> str:
+    """A headless Chromium or Chrome; missing, the test skips on a dev machine and fails in CI (CI=true)."""
+    from flowaudit.graph.export import BrowserMissingError, browser_path
+
+    try:
+        return browser_path()
+    except BrowserMissingError as exc:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(f"CI needs a browser for the static exports and the report test: {exc}")
+        pytest.skip(str(exc))
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    """tests/artifacts/ (git-ignored): files a test keeps for people to look at."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS

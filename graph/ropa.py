@@ -1,0 +1,164 @@
+"""The record of processing activities (GDPR Article 30), derived from the graph.
+
+One row per processing activity: a stated or declared purpose with the personal data, data
+subjects and recipients of the flows that serve it; flows with no purpose form one more row.
+Transfers are recipients outside the controller's country and, where the policy speaks of transfers
+(Safe Harbor, standard contractual clauses...), the controller itself; the safeguards are the
+recipients' and those statements. Retention and security come
+from the policy statements on those topics. Each column cites its evidence by source and locator;
+the spreadsheet adds a sheet quoting every piece of evidence. Evidence never holds a raw value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+from flowaudit.inventory.records import Evidence, Flow, Node, Records
+from openpyxl.styles import Alignment, Font
+
+from .semantics import RECIPIENT_KINDS
+from .store import Store
+
+NO_PURPOSE = "(no stated purpose)"
+COLUMNS = ["processing activity", "controller", "purposes", "categories of data subjects",
+           "categories of personal data", "recipients", "transfers to third countries", "safeguards", "retention",
+           "security measures"]
+EVIDENCE_COLUMNS = {c: f"{c} evidence" for c in COLUMNS[2:]}
+EVIDENCE_SHEET_COLUMNS = ["source", "locator", "text"]
+
+
+def cite(evidence: Iterable[Evidence]) -> str:
+    """Evidence as ``source › locator`` citations, one per line, without repeats."""
+    return "\n".join(dict.fromkeys(f"{e.source} › {e.locator}" for e in evidence))
+
+
+def _labels(nodes: Iterable[Node], with_kind: bool = False) -> str:
+    seen = {(n.label, n.kind.replace("_", " ") if n.kind != "organization" else n.properties.get("party_kind", ""))
+            for n in nodes}
+    return "; ".join(f"{label} ({kind.replace('_', ' ')})" if with_kind and kind else label
+                     for label, kind in sorted(seen, key=lambda x: x[0].lower()))
+
+
+def _topic_statements(records: Records, topic: str) -> list[Node]:
+    found = [n for n in records.nodes.values() if n.kind == "statement" and topic in n.properties.get("topics", [])]
+    return sorted(found, key=lambda n: (str(n.properties.get("source")), n.properties.get("sentence") or 0))
+
+
+def _statement_texts(statements: list[Node]) -> str:
+    return "\n".join(str(n.properties.get("text", n.label)) for n in statements)
+
+
+def _row(records: Records, activity: str, purposes: list[Node], flows: list[Flow], controller: list[Node],
+         transfer_statements: list[Node], retention: list[Node], security: list[Node]) -> dict[str, str]:
+    nodes = records.nodes
+    home = {str(c.properties.get("country")) for c in controller if c.properties.get("country")}
+    subjects = [f for f in flows if nodes[f.source].kind == "data_subject"]
+    if not subjects:  # who provides these fields, when the flows of the purpose start further on
+        fields = {f.field for f in flows}
+        subjects = [f for f in records.flows.values() if f.polarity == "+" and f.field in fields
+                    and nodes[f.source].kind == "data_subject"]
+    shares = [f for f in flows if nodes[f.target].kind in RECIPIENT_KINDS]
+    abroad = [f for f in shares if nodes[f.target].properties.get("country")
+              and home and str(nodes[f.target].properties["country"]) not in home]
+    foreign = {f.target: nodes[f.target] for f in abroad}
+    safeguards = sorted({s for n in foreign.values() for s in n.properties.get("safeguards", [])})
+    return {
+        "processing activity": activity,
+        "controller": "; ".join(f"{c.label} ({c.properties['legal_name']})" if c.properties.get("legal_name")
+                                else c.label for c in controller),
+        "purposes": "; ".join(p.label for p in purposes) or NO_PURPOSE,
+        "categories of data subjects": _labels(nodes[f.source] for f in subjects),
+        "categories of personal data": _labels(nodes[f.field] for f in flows),
+        "recipients": _labels((nodes[f.target] for f in shares), with_kind=True),
+        "transfers to third countries": "; ".join(
+            [f"{n.label} ({n.properties['country']})" for n in sorted(foreign.values(), key=lambda n: n.label.lower())]
+            + [f"{c.label} ({c.properties.get('country', 'country not stated')}), as the policy states"
+               for c in controller if transfer_statements]),
+        "safeguards": "\n".join([*(f"{s} (recipient)" for s in safeguards),
+                                 _statement_texts(transfer_statements)] if foreign or transfer_statements else []),
+        "retention": _statement_texts(retention),
+        "security measures": _statement_texts(security),
+        "purposes evidence": cite(e for f in flows for e in f.evidence),
+        "categories of data subjects evidence": cite(e for f in subjects for e in f.evidence),
+        "categories of personal data evidence": cite(e for f in flows for e in f.evidence),
+        "recipients evidence": cite(e for f in shares for e in f.evidence),
+        "transfers to third countries evidence": cite([*(e for f in abroad for e in f.evidence),
+                                                       *(e for n in transfer_statements for e in n.evidence)]),
+        "safeguards evidence": cite([*(e for n in foreign.values() for e in n.evidence),
+                                     *(e for n in transfer_statements for e in n.evidence)]),
+        "retention evidence": cite(e for n in retention for e in n.evidence),
+        "security measures evidence": cite(e for n in security for e in n.evidence),
+    }
+
+
+def ropa_rows(records: Records) -> list[dict[str, str]]:
+    """The rows of the record: one per purpose some positive flow serves, then the flows without one."""
+    nodes = records.nodes
+    controller = sorted((n for n in nodes.values() if n.kind == "first_party"), key=lambda n: n.id)
+    topics = {t: _topic_statements(records, t) for t in ("transfer", "retention", "security")}
+    by_purpose: dict[str, list[Flow]] = {}
+    unpurposed: list[Flow] = []
+    for f in sorted(records.flows.values(), key=lambda f: f.id):
+        if f.polarity != "+" or nodes[f.field].properties.get("personal") is False:
+            continue
+        for p in f.purposes:
+            by_purpose.setdefault(p, []).append(f)
+        if not f.purposes:
+            unpurposed.append(f)
+    rows = []
+    for pid in sorted(by_purpose, key=lambda p: nodes[p].label.lower() if p in nodes else p):
+        purpose = nodes.get(pid) or Node(pid, "purpose", pid)
+        rows.append(_row(records, purpose.label, [purpose], by_purpose[pid], controller, topics["transfer"],
+                         topics["retention"], topics["security"]))
+    if unpurposed:
+        rows.append(_row(records, NO_PURPOSE, [], unpurposed, controller, topics["transfer"], topics["retention"],
+                         topics["security"]))
+    return rows
+
+
+def ropa_frame(store: Store) -> pd.DataFrame:
+    """The record of processing as a DataFrame: the Article 30 columns, then an evidence column for each."""
+    return _frame(ropa_rows(store.records()))
+
+
+def evidence_frame(store: Store) -> pd.DataFrame:
+    """Every piece of evidence the record cites, with its quoted text."""
+    records = store.records()
+    return _evidence(records, ropa_rows(records))
+
+
+def _frame(rows: list[dict[str, str]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=[*COLUMNS, *EVIDENCE_COLUMNS.values()])
+
+
+def _evidence(records: Records, rows: list[dict[str, str]]) -> pd.DataFrame:
+    cited = {line for row in rows for c in EVIDENCE_COLUMNS.values() for line in row[c].splitlines()}
+    seen: dict[tuple[str, str], str] = {}
+    for ev in [e for f in records.flows.values() for e in f.evidence] + \
+              [e for n in records.nodes.values() for e in n.evidence]:
+        if f"{ev.source} › {ev.locator}" in cited:
+            seen.setdefault((ev.source, ev.locator), ev.text)
+    return pd.DataFrame([(s, loc, t) for (s, loc), t in sorted(seen.items())], columns=EVIDENCE_SHEET_COLUMNS)
+
+
+def write_ropa_csv(store: Store, path: str | Path) -> None:
+    """Write the record of processing as CSV (UTF-8 with a byte-order mark, for spreadsheets)."""
+    ropa_frame(store).to_csv(path, index=False, encoding="utf-8-sig")
+
+
+def write_ropa_xlsx(store: Store, path: str | Path) -> None:
+    """Write the record (sheet ``Record of processing``) and the quoted evidence (sheet ``Evidence``)."""
+    records = store.records()
+    rows = ropa_rows(records)
+    with pd.ExcelWriter(path, engine="openpyxl") as xl:
+        for name, frame in (("Record of processing", _frame(rows)), ("Evidence", _evidence(records, rows))):
+            frame.to_excel(xl, sheet_name=name, index=False)
+            sheet = xl.sheets[name]
+            sheet.freeze_panes = "B2"
+            for col in sheet.columns:
+                sheet.column_dimensions[col[0].column_letter].width = 48
+                for cell in col:
+                    cell.alignment = Alignment(wrap_text=True, vertical="top")
+                col[0].font = Font(bold=True)

@@ -1,0 +1,52 @@
+"""The HTML report opened in headless Chromium: the Sankey draws, text from the policy stays text."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+from flowaudit.graph import export
+
+from flowaudit.api import FlowGraph
+from tests.conftest import EXAMPLE_EVIDENCE, SEED
+from tests.test_exports import INJECTED_POLICY
+
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars",
+         "--virtual-time-budget=20000"]
+
+
+def chromium(browser: str, *args: str) -> str:
+    """Run the browser headless with a fresh profile; return what it prints."""
+    with tempfile.TemporaryDirectory(prefix="flowaudit-chromium-") as profile:
+        done = subprocess.run([browser, *FLAGS, f"--user-data-dir={profile}", *args], capture_output=True,
+                              text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def report(artifacts) -> Path:
+    """The report of the seed, the example evidence and a policy whose sentence holds a script."""
+    policy = artifacts / "injected-policy.txt"
+    policy.write_text(INJECTED_POLICY, encoding="utf-8")
+    graph = FlowGraph.from_sources([SEED, *EXAMPLE_EVIDENCE, policy])
+    return export.export(graph.store, "html", artifacts / "report.html")
+
+
+def test_the_sankey_draws_and_the_script_stays_text(browser, report):
+    dom = chromium(browser, "--dump-dom", report.as_uri())
+    assert dom.count('class="main-svg"') >= 3
+    assert len(re.findall(r'<path class="sankey-link"', dom)) > 40
+    assert "<script>alert(" not in dom
+    assert "&lt;script&gt;alert('flowaudit')&lt;/script&gt;" in dom  # shown as text in the statements table
+
+
+def test_screenshot_is_kept(browser, report, artifacts):
+    shot = artifacts / "report.png"
+    shot.unlink(missing_ok=True)
+    chromium(browser, "--window-size=1280,2400", f"--screenshot={shot}", report.as_uri())
+    assert shot.read_bytes().startswith(b"\x89PNG") and shot.stat().st_size > 50_000
