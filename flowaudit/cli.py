@@ -1,4 +1,4 @@
-"""The ``flowaudit`` command line: extract, load, trace, recipients, fields, matrix."""
+"""The ``flowaudit`` command line: extract, load, trace, recipients, fields, matrix, audit, export."""
 
 from __future__ import annotations
 
@@ -12,12 +12,14 @@ from typing import Any
 import pandas as pd
 
 from flowaudit import __version__
-from flowaudit.api import open_store
-from flowaudit.graph import queries
+from flowaudit.api import open_store, policy_text
+from flowaudit.graph import audit, export, queries, report_formats
 from flowaudit.graph.embedded import EmbeddedStore, StoreFileError
+from flowaudit.graph.policy_diff import diff_policies
 from flowaudit.graph.store import QueryError, Store
 from flowaudit.inventory.records import Records
 from flowaudit.loaders.errors import InputError
+from flowaudit.loaders.policy import extract_policy
 from flowaudit.loaders.sources import LOADERS, extract
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -55,10 +57,26 @@ def _parser() -> argparse.ArgumentParser:
         sources(sp, False)
         store(sp)
         fmt(sp)
+    sp = sub.add_parser("diff", help="how the stated sharing of two policy versions differs")
+    sp.add_argument("old", metavar="OLD", help="the earlier policy text")
+    sp.add_argument("new", metavar="NEW", help="the later policy text")
+    fmt(sp)
+    sp = sub.add_parser("audit", help="classify every observed and declared flow against the policy")
+    sources(sp, False)
+    store(sp)
+    fmt(sp, ("table", "json", "sarif", "junit", "markdown"))
+    sp.add_argument("--fail-on", default="", metavar="CLASSES",
+                    help=f"comma-separated classes that exit 1 ({', '.join(audit.CLASSES)})")
     sp = sub.add_parser("matrix", help="the fields × recipients sharing matrix")
     sources(sp, False)
     store(sp)
     fmt(sp)
+    sp = sub.add_parser("export", help="write the HTML report, a diagram, the record of processing or DPV")
+    sources(sp, False)
+    store(sp)
+    sp.add_argument("--format", required=True, choices=export.FORMATS)
+    sp.add_argument("-o", "--output", required=True, metavar="FILE", help="the file to write")
+    sp.add_argument("--field", help="only this field (diagrams, graph files, DPV; its Sankey for svg/png/pdf)")
     return p
 
 
@@ -123,6 +141,48 @@ def _flows_frame(records: Records) -> pd.DataFrame:
     } for f in sorted(records.flows.values(), key=lambda f: f.id)])
 
 
+def _diff_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    def state(st: dict[str, Any] | None) -> str:
+        if st is None:
+            return ""
+        extra = "; ".join(st["conditions"])
+        return st["polarity"] + (f" [{extra}]" if extra else "")
+
+    def quote(evs: list[dict[str, Any]]) -> str:
+        return f"“{evs[0]['text']}” ({evs[0]['locator']})" if evs else ""
+
+    return pd.DataFrame([{"change": r["change"], "field": r["field"], "recipient": r["recipient"],
+                          "old": state(r["old"]), "new": state(r["new"]),
+                          "old text": quote(r["old_evidence"]), "new text": quote(r["new_evidence"])} for r in rows],
+                        columns=["change", "field", "recipient", "old", "new", "old text", "new text"])
+
+
+def _audit(args: argparse.Namespace) -> int:
+    """Audit the sources or the store; exit 1 when a finding's class is in --fail-on."""
+    fail_on = {c.strip() for c in args.fail_on.split(",") if c.strip()}
+    unknown = sorted(fail_on - set(audit.CLASSES))
+    if unknown:
+        raise InputError("--fail-on", f"unknown class {', '.join(unknown)} (one of {', '.join(audit.CLASSES)})")
+    with _store_for(args) as st:
+        records = st.records()
+        where = ", ".join(args.sources) if args.sources else st.location
+    if not audit.has_policy(records):
+        raise InputError(where, "no policy statements to audit against: give the policy text among the sources")
+    findings = audit.audit_records(records)
+    if args.format == "json":
+        out = report_formats.to_json(findings)
+    elif args.format == "sarif":
+        out = json.dumps(report_formats.to_sarif(findings, __version__), indent=2, ensure_ascii=False)
+    elif args.format == "junit":
+        out = report_formats.to_junit(findings, fail_on)
+    elif args.format == "markdown":
+        out = report_formats.to_markdown(findings, audit.name_comparison(records, findings, policy_text(records)))
+    else:
+        out = report_formats.to_table(findings)
+    sys.stdout.write(out.rstrip("\n") + "\n")
+    return EXIT_FINDINGS if any(f["class"] in fail_on for f in findings) else EXIT_OK
+
+
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code."""
     args = _parser().parse_args(argv)
@@ -150,12 +210,25 @@ def run(argv: Sequence[str] | None = None) -> int:
         with _store_for(args) as st:
             rows = st.recipients(args.subject) if args.command == "recipients" else st.fields(args.subject)
         _emit(rows, queries.status_frame(rows), args.format)
+    elif args.command == "diff":
+        rows = diff_policies(extract_policy(args.old), extract_policy(args.new))
+        _emit(rows, _diff_frame(rows), args.format)
+    elif args.command == "audit":
+        return _audit(args)
     elif args.command == "matrix":
         with _store_for(args) as st:
             rows = st.sharing_matrix()
             frame = queries.sharing_matrix(st)
         frame = frame.reset_index() if not frame.empty else frame
         _emit(rows, frame, args.format, _table(frame))
+    elif args.command == "export":
+        with _store_for(args) as st:
+            try:
+                out = export.export(st, args.format, args.output, args.field)
+            except export.BrowserMissingError as exc:
+                print(f"flowaudit: error: {args.format}: {exc}", file=sys.stderr)
+                return EXIT_USAGE
+        print(f"wrote {out} ({args.format})", file=sys.stderr)
     return EXIT_OK
 
 
@@ -163,11 +236,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: errors in input or usage exit 2 with a message naming the file and place."""
     try:
         return run(argv)
-    except (InputError, QueryError, StoreFileError, ValueError) as exc:
-        print(f"flowaudit: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
     except BrokenPipeError:
         return EXIT_OK
+    except (InputError, QueryError, StoreFileError, ValueError, ConnectionError) as exc:
+        # ConnectionError: the Neo4j store's StoreUnavailableError (unreachable server, refused login)
+        print(f"flowaudit: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
 
 
 if __name__ == "__main__":
