@@ -35,7 +35,7 @@ from typing import Any
 from flowaudit.inventory import organizations as orgs
 from flowaudit.inventory.records import Evidence, Node, Records
 
-from .errors import InputError
+from .errors import InputError, read_source
 from .observed import Finding, Observations, detect, identifier_like, subject_node
 
 NO_EXPIRY_SECONDS = 10 * 365 * 86400
@@ -461,10 +461,7 @@ def looks_like_cookies(path: str | Path) -> bool:
 def read_cookie_file(path: str | Path) -> CookieFile:
     """Parse a cookie file of any supported format; bad input raises :class:`InputError`."""
     p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise InputError(str(p), f"cannot read: {exc.strerror or exc}") from exc
+    raw = read_source(p)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

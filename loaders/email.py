@@ -36,7 +36,7 @@ import yaml
 from flowaudit.inventory import organizations
 from flowaudit.inventory.records import Evidence, Node, Records, node_id, slug
 
-from .errors import InputError
+from .errors import InputError, read_source
 from .nodes import NodeBuilder
 
 TRACKING_FILE = Path(__file__).with_name("lexicon") / "email_tracking.yaml"
@@ -130,12 +130,7 @@ class RawMessage:
 def read_messages(path: str | Path) -> list[tuple[RawMessage, EmailMessage]]:
     """The messages of an ``.eml`` file or an mbox, parsed; bad input raises :class:`InputError`."""
     source = str(path)
-    try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise InputError(source, "no such file") from None
-    except OSError as exc:
-        raise InputError(source, f"cannot read: {exc.strerror or exc}") from None
+    data = read_source(path)
     if not data.strip():
         raise InputError(source, "empty file: no e-mail message", "byte 0")
     binary = _binary_at(data)

@@ -1,6 +1,9 @@
-"""The error every loader raises for bad input: it names the file and the place."""
+"""The error every loader raises for bad input, naming the file and the place, and the one way
+loaders read a source file so that a missing or unreadable file is reported alike."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 
 class InputError(Exception):
@@ -12,3 +15,13 @@ class InputError(Exception):
         self.message = message
         where = f"{self.path}:{place}" if place else self.path
         super().__init__(f"{where}: {message}")
+
+
+def read_source(path: str | Path) -> bytes:
+    """The bytes of ``path``; a missing or unreadable file raises :class:`InputError`."""
+    try:
+        return Path(path).read_bytes()
+    except FileNotFoundError:
+        raise InputError(str(path), "no such file") from None
+    except OSError as exc:
+        raise InputError(str(path), f"cannot read: {exc.strerror or exc}") from None

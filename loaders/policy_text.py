@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import ClassVar
 
-from .errors import InputError
+from .errors import InputError, read_source
 
 
 @dataclass(frozen=True)
@@ -204,11 +204,7 @@ def parse_policy(source: str, raw: str) -> PolicyDocument:
 
 def read_policy(path: str | Path) -> PolicyDocument:
     """Read a policy file; a missing, empty or binary file raises :class:`InputError`."""
-    p = Path(path)
-    try:
-        data = p.read_bytes()
-    except OSError as exc:
-        raise InputError(str(path), f"cannot read: {exc.strerror or exc}") from exc
+    data = read_source(path)
     if b"\x00" in data[:4096]:
         raise InputError(str(path), "binary data, not a policy text", "byte 0")
     try:

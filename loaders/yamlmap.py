@@ -13,7 +13,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-from .errors import InputError
+from .errors import InputError, read_source
 
 KeyPath = tuple[str | int, ...]
 
@@ -55,13 +55,9 @@ def read_yaml(path: str | Path) -> YamlDocument:
     """Read one YAML document from ``path`` with the line of every value; bad YAML names its line."""
     source = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(source, "no such file") from None
+        text = read_source(path).decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(source, "not UTF-8 text: this is not a YAML manifest", f"byte {exc.start}") from None
-    except OSError as exc:
-        raise InputError(source, f"cannot read: {exc.strerror or exc}") from None
     if not text.strip():
         raise InputError(source, "empty file: no YAML document", "line 1")
     if "\x00" in text:
