@@ -97,7 +97,17 @@ class Node:
             raise ValueError(f"unknown node kind {self.kind!r}")
 
     def merge(self, other: Node) -> None:
-        """Fold ``other`` (same id) into this node: aliases, properties and evidence are united."""
+        """Fold ``other`` (same id) into this node: aliases, properties and evidence are united.
+
+        Of two labels the one that reads as a proper name (not all lower case), then the shorter, then
+        the first in alphabetical order, is kept and the other becomes an alias, so the result does not
+        depend on the order sources were loaded in."""
+        if other.label != self.label:
+            keep, drop = sorted((self.label, other.label),
+                                key=lambda label: (label == label.lower(), len(label), label))
+            self.label = keep
+            self.aliases = [a for a in self.aliases if a != keep]
+            other = Node(other.id, other.kind, other.label, [drop, *other.aliases], other.properties, other.evidence)
         for alias in other.aliases:
             if alias not in self.aliases and alias != self.label:
                 self.aliases.append(alias)

@@ -140,3 +140,14 @@ def test_audit_a_saved_store(capsys, tmp_path):
     assert main(["load", *SOURCES, "--store", store]) == 0
     capsys.readouterr()
     assert run(capsys, "--store", store, "--format", "json") == run(capsys, *SOURCES, "--format", "json")
+
+
+def test_output_does_not_depend_on_source_order(capsys):
+    from flowaudit.cli import main
+    from tests.conftest import EXAMPLE_EVIDENCE, SEED
+
+    outputs = []
+    for sources in ([SEED, *EXAMPLE_EVIDENCE], [*reversed(EXAMPLE_EVIDENCE), SEED]):
+        main(["audit", *map(str, sources), "--format", "json"])
+        outputs.append(capsys.readouterr().out)
+    assert outputs[0] == outputs[1]

@@ -49,3 +49,15 @@ def test_invalid_flows_are_refused(kw):
 def test_invalid_node_kind_is_refused():
     with pytest.raises(ValueError):
         Node("x:y", "planet", "y")
+
+
+def test_merged_label_does_not_depend_on_order():
+    a = Node("first_party:acme", "first_party", "acme.example")
+    b = Node("first_party:acme", "first_party", "Acme")
+    one, two = Records(), Records()
+    for records, order in ((one, (a, b)), (two, (b, a))):
+        for node in order:
+            records.add_node(Node.from_dict(node.to_dict()))
+    assert one.to_dict() == two.to_dict()
+    assert one.nodes["first_party:acme"].label == "Acme"
+    assert one.nodes["first_party:acme"].aliases == ["acme.example"]
