@@ -1,0 +1,435 @@
+"""The Neo4j store: the same answers as the embedded store, from a shared Neo4j server.
+
+Each node is a ``(:Node:<Kind>)`` with its id, kind, label, aliases, match keys and JSON-encoded
+properties and evidence; each flow is a relationship of its relation type carrying every part of
+the flow record; links (``SUBSUMES``, ``IS_A``, ``OWNED_BY``) are relationships with their basis and
+evidence. :meth:`Neo4jStore.records` rebuilds exactly the records that were loaded.
+
+Every statement is parameterised. Labels and relationship types are written into Cypher only from
+the fixed vocabularies of :mod:`flowaudit.inventory.records`, never from input. A load runs as one
+managed write transaction (retried by the driver on transient errors), so it is all or nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
+
+from flowaudit.inventory.records import FLOW_RELATIONS, LINK_RELATIONS, NODE_KINDS, Evidence, Flow, Link, Node, Records
+from neo4j import GraphDatabase, ManagedTransaction, NotificationDisabledClassification
+from neo4j.exceptions import AuthError, ConfigurationError, ServiceUnavailable, SessionExpired, TransientError
+
+from . import semantics
+from .semantics import Edge, NodeInfo
+from .store import Store
+
+T = TypeVar("T")
+
+#: Node kind → the Neo4j label it gets next to ``Node`` (the only labels ever written into Cypher).
+KIND_LABELS: dict[str, str] = {kind: "".join(part.title() for part in kind.split("_")) for kind in NODE_KINDS}
+#: Label of the single bookkeeping node that holds the load warnings and serialises loads.
+META_LABEL = "FlowauditStore"
+#: Rows per UNWIND statement inside a load transaction.
+BATCH = 5_000
+#: The server's answer when a transaction outgrows dbms.memory.transaction.total.max.
+_OUT_OF_TX_MEMORY = "Neo.TransientError.General.MemoryPoolOutOfMemoryError"
+
+_FLOW_TYPES = "|".join(FLOW_RELATIONS)
+_NODE_INFO = "n.id AS id, n.kind AS kind, n.label AS label"
+_EDGE_FIELDS = ("r.id AS id, s.id AS source, t.id AS target, type(r) AS relation, r.action AS action, "
+                "r.field AS field, r.polarity AS polarity, r.purposes AS purposes, r.conditions AS conditions, "
+                "r.basis AS basis, r.evidence_json AS evidence_json")
+_FLOW_FIELDS = _EDGE_FIELDS + ", r.props_json AS props_json"
+_LINK_FIELDS = "s.id AS source, t.id AS target, type(r) AS relation, r.basis AS basis, r.evidence_json AS evidence_json"
+
+
+class StoreUnavailableError(ConnectionError):
+    """The Neo4j server cannot be reached or refuses the login; the message names the URI."""
+
+
+class TransactionTooLargeError(ValueError):
+    """A load does not fit in the server's transaction memory; the message says what to change."""
+
+
+def _label(kind: str) -> str:
+    """The whitelisted label of ``kind``; anything else is refused."""
+    if kind not in KIND_LABELS:
+        raise ValueError(f"unknown node kind {kind!r}")
+    return KIND_LABELS[kind]
+
+
+def _rel_type(relation: str, allowed: tuple[str, ...]) -> str:
+    """``relation`` if it is one of the ``allowed`` relationship types; anything else is refused."""
+    if relation not in allowed:
+        raise ValueError(f"unknown relation {relation!r}")
+    return relation
+
+
+def _chunks(rows: list[dict[str, Any]], size: int = BATCH) -> Iterator[list[dict[str, Any]]]:
+    for i in range(0, len(rows), size):
+        yield rows[i:i + size]
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+# ---------------------------------------------------------------- statements
+
+SCHEMA: tuple[str, ...] = (
+    "CREATE CONSTRAINT node_id IF NOT EXISTS FOR (n:Node) REQUIRE n.id IS UNIQUE",
+    f"CREATE CONSTRAINT store_id IF NOT EXISTS FOR (m:{META_LABEL}) REQUIRE m.id IS UNIQUE",
+    "CREATE INDEX node_kind IF NOT EXISTS FOR (n:Node) ON (n.kind)",
+    "CREATE INDEX node_label IF NOT EXISTS FOR (n:Node) ON (n.label)",
+    *(f"CREATE CONSTRAINT {rel.lower()}_id IF NOT EXISTS FOR ()-[r:{rel}]-() REQUIRE r.id IS UNIQUE"
+      for rel in FLOW_RELATIONS + LINK_RELATIONS),
+    *(f"CREATE INDEX {rel.lower()}_field IF NOT EXISTS FOR ()-[r:{rel}]-() ON (r.field)" for rel in FLOW_RELATIONS),
+)
+
+
+def merge_nodes_statement(kind: str) -> str:
+    """UNWIND-MERGE of node rows of one ``kind`` (see :func:`node_row`)."""
+    return (f"UNWIND $rows AS row MERGE (n:Node {{id: row.id}}) SET n:{_label(kind)}, n.kind = row.kind, "
+            "n.label = row.label, n.aliases = row.aliases, n.keys = row.keys, n.props_json = row.props_json, "
+            "n.evidence_json = row.evidence_json")
+
+
+def merge_flows_statement(relation: str) -> str:
+    """UNWIND-MERGE of flow rows of one ``relation`` (see :func:`flow_row`)."""
+    rel = _rel_type(relation, FLOW_RELATIONS)
+    return ("UNWIND $rows AS row MATCH (s:Node {id: row.source}) MATCH (t:Node {id: row.target}) "
+            f"MERGE (s)-[r:{rel} {{id: row.id}}]->(t) SET r.field = row.field, r.action = row.action, "
+            "r.polarity = row.polarity, r.purposes = row.purposes, r.conditions = row.conditions, "
+            "r.basis = row.basis, r.evidence_json = row.evidence_json, r.props_json = row.props_json")
+
+
+def merge_links_statement(relation: str) -> str:
+    """UNWIND-MERGE of link rows of one ``relation``."""
+    rel = _rel_type(relation, LINK_RELATIONS)
+    return ("UNWIND $rows AS row MATCH (s:Node {id: row.source}) MATCH (t:Node {id: row.target}) "
+            f"MERGE (s)-[r:{rel} {{id: row.id}}]->(t) SET r.basis = row.basis, r.evidence_json = row.evidence_json")
+
+
+def node_row(node: Node) -> dict[str, Any]:
+    """The parameters of one node for :func:`merge_nodes_statement`."""
+    return {"id": node.id, "kind": node.kind, "label": node.label, "aliases": list(node.aliases),
+            "keys": semantics.match_keys(node.label, node.aliases), "props_json": _dumps(node.properties),
+            "evidence_json": _dumps([e.to_dict() for e in node.evidence])}
+
+
+def flow_row(flow: Flow) -> dict[str, Any]:
+    """The parameters of one flow for :func:`merge_flows_statement`."""
+    return {"id": flow.id, "source": flow.source, "target": flow.target, "field": flow.field,
+            "action": flow.action, "polarity": flow.polarity, "purposes": list(flow.purposes),
+            "conditions": list(flow.conditions), "basis": flow.basis,
+            "evidence_json": _dumps([e.to_dict() for e in flow.evidence]), "props_json": _dumps(flow.properties)}
+
+
+def link_row(link: Link) -> dict[str, Any]:
+    """The parameters of one link for :func:`merge_links_statement`."""
+    return {"id": link.id, "source": link.source, "target": link.target, "basis": link.basis,
+            "evidence_json": _dumps([e.to_dict() for e in link.evidence])}
+
+
+def _flow_edges_statement(by_field: bool, by_kind: bool, by_target: bool) -> str:
+    """Flow edges, one indexable branch per relationship type, filtered by the chosen parameters."""
+    target = "(t:Node {id: $target})" if by_target else "(t:Node)"
+    where = [cond for cond, on in (("r.field IN $fields", by_field), ("t.kind IN $kinds", by_kind)) if on]
+    filters = f" WHERE {' AND '.join(where)}" if where else ""
+    branches = " UNION ALL ".join(f"MATCH (s:Node)-[r:{rel}]->{target}{filters} RETURN {_EDGE_FIELDS}"
+                                  for rel in FLOW_RELATIONS)
+    return f"CALL () {{ {branches} }} RETURN * ORDER BY id"
+
+
+def _paths_statement(max_hops: int) -> str:
+    """Node-simple flow paths of 1..``max_hops`` edges from ``$starts`` carrying ``$fields``, where only
+    the last edge may be negative. The bound is an int checked here, the only value put into the text.
+
+    Each start is sought through the id constraint and the field test is applied while expanding, so
+    the server only walks compatible edges (it still reads the field of every edge it considers)."""
+    if isinstance(max_hops, bool) or not isinstance(max_hops, int):
+        raise TypeError(f"max_hops must be an int, not {type(max_hops).__name__}")
+    return (f"UNWIND $starts AS sid MATCH (s:Node {{id: sid}}) "
+            f"MATCH p = (s)-[:{_FLOW_TYPES}*1..{max(max_hops, 1)}]->(:Node) "
+            "WHERE all(r IN relationships(p) WHERE r.field IN $fields) "
+            "AND all(r IN relationships(p)[..-1] WHERE r.polarity = '+') "
+            "AND all(i IN range(0, length(p) - 1) WHERE NOT nodes(p)[i] IN nodes(p)[i + 1..]) "
+            "RETURN [r IN relationships(p) | r.id] AS ids")
+
+
+_COUNTS = " UNION ALL ".join(
+    ["MATCH (n:Node) RETURN 'nodes' AS what, count(n) AS n"]
+    + [f"MATCH ()-[r:{rel}]->() RETURN 'flows' AS what, count(r) AS n" for rel in FLOW_RELATIONS]
+    + [f"MATCH ()-[r:{rel}]->() RETURN 'links' AS what, count(r) AS n" for rel in LINK_RELATIONS])
+
+
+# ---------------------------------------------------------------- the store
+
+class Neo4jStore(Store):
+    """A store on a Neo4j server at ``uri`` (``bolt://``, ``neo4j://``, ``bolt+s://``, ``neo4j+s://``...).
+
+    Credentials come from ``auth`` or ``NEO4J_USERNAME`` (default ``neo4j``) / ``NEO4J_PASSWORD``, the
+    database from ``database`` or ``NEO4J_DATABASE`` (default: the server's home database).
+    ``max_retry_time`` bounds the driver's retries of transient failures, in seconds.
+    """
+
+    def __init__(self, uri: str, auth: tuple[str, str] | None = None, database: str | None = None,
+                 max_retry_time: float = 30.0):
+        self.location = uri
+        self.database = database or os.environ.get("NEO4J_DATABASE") or None
+        if auth is None and os.environ.get("NEO4J_PASSWORD"):
+            auth = (os.environ.get("NEO4J_USERNAME") or "neo4j", os.environ["NEO4J_PASSWORD"])
+        self._schema_ready = False
+        try:
+            self.driver = GraphDatabase.driver(
+                uri, auth=auth, max_transaction_retry_time=max_retry_time,
+                notifications_disabled_classifications=[NotificationDisabledClassification.UNRECOGNIZED])
+        except (ConfigurationError, ValueError) as exc:
+            raise ValueError(f"{uri}: not a usable Neo4j URI: {exc}") from exc
+        try:
+            self.driver.verify_connectivity()
+        except (AuthError, ServiceUnavailable, SessionExpired) as exc:
+            self.driver.close()
+            raise self._unavailable(exc) from exc
+
+    def _unavailable(self, exc: AuthError | ServiceUnavailable | SessionExpired) -> StoreUnavailableError:
+        if isinstance(exc, AuthError):
+            return StoreUnavailableError(f"{self.location}: Neo4j refused the login (check NEO4J_USERNAME and "
+                                         f"NEO4J_PASSWORD): {exc}")
+        return StoreUnavailableError(f"{self.location}: cannot reach Neo4j: {exc}")
+
+    def close(self) -> None:
+        """Close the driver and its connections."""
+        self.driver.close()
+
+    # ---------------------------------------------------------------- transactions
+
+    def _run(self, write: bool, work: Callable[..., T], *args: Any) -> T:
+        """Run ``work(tx, *args)`` as a managed transaction; connection failures name the URI."""
+        try:
+            with self.driver.session(database=self.database) as session:
+                return (session.execute_write if write else session.execute_read)(work, *args)
+        except (AuthError, ServiceUnavailable, SessionExpired) as exc:
+            raise self._unavailable(exc) from exc
+        except TransientError as exc:  # only left after the driver's retries
+            if exc.code != _OUT_OF_TX_MEMORY:
+                raise
+            raise _too_large(self.location, exc) from exc
+
+    def _query(self, statement: str, **params: Any) -> list[dict[str, Any]]:
+        """Rows of one read-only statement."""
+        return self._run(False, _rows, statement, params)
+
+    def ensure_schema(self) -> None:
+        """Create the constraints and indexes if they are missing (idempotent)."""
+        if self._schema_ready:
+            return
+        for statement in SCHEMA:
+            self._run(True, _consume, statement, {})
+        self._run(True, _consume, "CALL db.awaitIndexes(300)", {})
+        self._schema_ready = True
+
+    # ---------------------------------------------------------------- primitives
+
+    def load(self, records: Records, replace: bool = False) -> None:
+        """Merge ``records`` into the graph in one transaction; with ``replace``, empty it first."""
+        self.ensure_schema()
+        self._run(True, _load, records, replace, self.location)
+
+    def records(self) -> Records:
+        """Everything in the store as records (for exports: this reads the whole graph)."""
+        def work(tx: ManagedTransaction) -> Records:
+            out = Records()
+            for row in _rows(tx, f"MATCH (n:Node) RETURN {_NODE_INFO}, n.aliases AS aliases, "
+                                 "n.props_json AS props_json, n.evidence_json AS evidence_json ORDER BY n.id"):
+                out.add_node(_node_of(row))
+            for row in _rows(tx, f"MATCH (s:Node)-[r:{_FLOW_TYPES}]->(t:Node) RETURN {_FLOW_FIELDS} ORDER BY r.id"):
+                out.add_flow(_flow_of(row))
+            for row in _rows(tx, f"MATCH (s:Node)-[r:{'|'.join(LINK_RELATIONS)}]->(t:Node) RETURN {_LINK_FIELDS} "
+                                 "ORDER BY r.id"):
+                out.add_link(_link_of(row))
+            out.warnings = _warnings(tx)
+            return out
+        return self._run(False, work)
+
+    def counts(self) -> dict[str, int]:
+        """Nodes, flows and links held."""
+        out = {"nodes": 0, "flows": 0, "links": 0}
+        for row in self._query(_COUNTS):
+            out[row["what"]] += row["n"]
+        return out
+
+    def match_nodes(self, key: str, kinds: tuple[str, ...]) -> list[NodeInfo]:
+        """Nodes of ``kinds`` answering to ``key``."""
+        return self._query(f"MATCH (n:Node) WHERE n.kind IN $kinds AND $key IN n.keys RETURN {_NODE_INFO} "
+                           "ORDER BY id", key=key, kinds=list(kinds))
+
+    def nodes_by_id(self, ids: list[str]) -> dict[str, NodeInfo]:
+        """Infos of the nodes in ``ids`` that exist."""
+        rows = self._query(f"UNWIND $ids AS nid MATCH (n:Node {{id: nid}}) RETURN {_NODE_INFO}", ids=list(ids))
+        return {row["id"]: row for row in rows}
+
+    def hierarchy(self, node_id: str) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
+        """Ancestors and descendants through SUBSUMES, nearest distance each."""
+        def work(tx: ManagedTransaction) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
+            up = _rows(tx, "MATCH p = (a:Node)-[:SUBSUMES*]->(:Node {id: $id}) WHERE a.id <> $id "
+                           "RETURN a.id AS id, min(length(p)) AS d", {"id": node_id})
+            down = _rows(tx, "MATCH p = (:Node {id: $id})-[:SUBSUMES*]->(a:Node) WHERE a.id <> $id "
+                             "RETURN a.id AS id, min(length(p)) AS d", {"id": node_id})
+            return [(r["id"], r["d"]) for r in up], [(r["id"], r["d"]) for r in down]
+        return self._run(False, work)
+
+    def flow_edges(self, field_ids: list[str] | None, target_kinds: tuple[str, ...] | None = None,
+                   target: str | None = None) -> list[Edge]:
+        """Flow edges filtered by field, target kind and target, sorted by id."""
+        statement = _flow_edges_statement(field_ids is not None, target_kinds is not None, target is not None)
+        rows = self._query(statement, fields=list(field_ids or []), kinds=list(target_kinds or []), target=target)
+        return [_edge_of(row) for row in rows]
+
+    def raw_paths(self, field_ids: list[str], starts: list[str], max_hops: int) -> list[list[Edge]]:
+        """Simple compatible paths from ``starts``, prefixes included, found by the server."""
+        statement = _paths_statement(max_hops)
+        if not starts or not field_ids:
+            return []
+        rows = self._query(statement, fields=list(field_ids), starts=list(starts))
+        if not rows:
+            return []
+        edges = {e["id"]: e for e in self.flow_edges(field_ids)}
+        return [[edges[i] for i in row["ids"]] for row in rows]
+
+    def recipient_nodes(self) -> list[NodeInfo]:
+        """Recipient-kind nodes that a flow reaches."""
+        return self._query(f"MATCH (n:Node) WHERE n.kind IN $kinds AND EXISTS {{ ()-[:{_FLOW_TYPES}]->(n) }} "
+                           f"RETURN {_NODE_INFO} ORDER BY id", kinds=list(semantics.RECIPIENT_KINDS))
+
+    def cited_fields(self) -> list[NodeInfo]:
+        """Field nodes that a flow carries."""
+        return self._query(f"MATCH ()-[r:{_FLOW_TYPES}]->() WITH DISTINCT r.field AS fid "
+                           f"MATCH (n:Node {{id: fid}}) RETURN {_NODE_INFO} ORDER BY id")
+
+
+# ---------------------------------------------------------------- transaction functions
+
+def _rows(tx: ManagedTransaction, statement: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    return tx.run(statement, params or {}).data()
+
+
+def _consume(tx: ManagedTransaction, statement: str, params: dict[str, Any]) -> None:
+    tx.run(statement, params).consume()
+
+
+def _node_of(row: dict[str, Any]) -> Node:
+    return Node(id=row["id"], kind=row["kind"], label=row["label"], aliases=list(row["aliases"] or []),
+                properties=json.loads(row["props_json"]),
+                evidence=[Evidence.from_dict(e) for e in json.loads(row["evidence_json"])])
+
+
+def _flow_of(row: dict[str, Any]) -> Flow:
+    return Flow(field=row["field"], source=row["source"], target=row["target"], action=row["action"],
+                relation=row["relation"], polarity=row["polarity"], purposes=list(row["purposes"] or []),
+                conditions=list(row["conditions"] or []), basis=row["basis"],
+                evidence=[Evidence.from_dict(e) for e in json.loads(row["evidence_json"])],
+                properties=json.loads(row["props_json"]))
+
+
+def _link_of(row: dict[str, Any]) -> Link:
+    return Link(source=row["source"], target=row["target"], relation=row["relation"], basis=row["basis"],
+                evidence=[Evidence.from_dict(e) for e in json.loads(row["evidence_json"])])
+
+
+def _edge_of(row: dict[str, Any]) -> Edge:
+    return {"id": row["id"], "source": row["source"], "target": row["target"], "relation": row["relation"],
+            "action": row["action"], "field": row["field"], "polarity": row["polarity"],
+            "purposes": list(row["purposes"] or []), "conditions": list(row["conditions"] or []),
+            "basis": row["basis"], "evidence": json.loads(row["evidence_json"])}
+
+
+def _warnings(tx: ManagedTransaction) -> list[str]:
+    rows = _rows(tx, f"MATCH (m:{META_LABEL} {{id: 'store'}}) RETURN m.warnings AS warnings")
+    return list(rows[0]["warnings"] or []) if rows else []
+
+
+def _existing(tx: ManagedTransaction, records: Records) -> Records:
+    """The stored versions of the records that ``records`` would merge into."""
+    out = Records()
+    for chunk in _chunks([{"id": i} for i in records.nodes]):
+        for row in _rows(tx, f"UNWIND $rows AS row MATCH (n:Node {{id: row.id}}) RETURN {_NODE_INFO}, "
+                             "n.aliases AS aliases, n.props_json AS props_json, n.evidence_json AS evidence_json",
+                         {"rows": chunk}):
+            out.add_node(_node_of(row))
+    for rel in FLOW_RELATIONS:
+        for chunk in _chunks([{"id": f.id} for f in records.flows.values() if f.relation == rel]):
+            for row in _rows(tx, f"UNWIND $rows AS row MATCH (s:Node)-[r:{rel} {{id: row.id}}]->(t:Node) "
+                                 f"RETURN {_FLOW_FIELDS}", {"rows": chunk}):
+                out.add_flow(_flow_of(row))
+    for rel in LINK_RELATIONS:
+        for chunk in _chunks([{"id": link.id} for link in records.links.values() if link.relation == rel]):
+            for row in _rows(tx, f"UNWIND $rows AS row MATCH (s:Node)-[r:{rel} {{id: row.id}}]->(t:Node) "
+                                 f"RETURN {_LINK_FIELDS}", {"rows": chunk}):
+                out.add_link(_link_of(row))
+    return out
+
+
+def _missing_ends(tx: ManagedTransaction, merged: Records, records: Records) -> str | None:
+    """The embedded store's message for the first new flow or link whose endpoint exists nowhere."""
+    ends: list[tuple[str, Iterable[str]]] = [
+        *((f"flow {f.id}", (f.source, f.target, f.field)) for f in records.flows.values()),
+        *((f"link {link.id}", (link.source, link.target)) for link in records.links.values())]
+    outside = sorted({e for _, group in ends for e in group if e not in merged.nodes})
+    if not outside:
+        return None
+    found = {r["id"] for r in _rows(tx, "UNWIND $ids AS nid MATCH (n:Node {id: nid}) RETURN n.id AS id",
+                                     {"ids": outside})}
+    for what, group in ends:
+        for end in group:
+            if end not in merged.nodes and end not in found:
+                return f"{what} refers to missing node {end}"
+    return None
+
+
+def _too_large(location: str, exc: TransientError) -> TransactionTooLargeError:
+    return TransactionTooLargeError(
+        f"{location}: the load outgrew the server's transaction memory (dbms.memory.transaction.total.max; "
+        f"a load is one transaction): give Neo4j more heap or load fewer sources at once ({exc.message})")
+
+
+def _load(tx: ManagedTransaction, records: Records, replace: bool, location: str) -> None:
+    """One load; running out of transaction memory is final (retrying the same load would not fit either)."""
+    try:
+        _write_load(tx, records, replace)
+    except TransientError as exc:
+        if exc.code != _OUT_OF_TX_MEMORY:
+            raise
+        raise _too_large(location, exc) from exc
+
+
+def _write_load(tx: ManagedTransaction, records: Records, replace: bool) -> None:
+    """Lock the store (the write lock on the bookkeeping node serialises concurrent loads), merge with what
+    is stored exactly as the embedded store does, check endpoints, then write in batches."""
+    tx.run(f"MERGE (m:{META_LABEL} {{id: 'store'}}) SET m.loads = coalesce(m.loads, 0) + 1").consume()
+    if replace:
+        tx.run("MATCH (n:Node) DETACH DELETE n").consume()
+        merged = Records()
+    else:
+        merged = _existing(tx, records)
+        merged.warnings = _warnings(tx)
+    merged.update(records)
+    problem = _missing_ends(tx, merged, records)
+    if problem:
+        raise ValueError(problem)
+    nodes = [merged.nodes[i] for i in records.nodes]
+    for kind in NODE_KINDS:
+        for chunk in _chunks([node_row(n) for n in nodes if n.kind == kind]):
+            tx.run(merge_nodes_statement(kind), {"rows": chunk}).consume()
+    flows = [merged.flows[i] for i in records.flows]
+    for rel in FLOW_RELATIONS:
+        for chunk in _chunks([flow_row(f) for f in flows if f.relation == rel]):
+            tx.run(merge_flows_statement(rel), {"rows": chunk}).consume()
+    links = [merged.links[i] for i in records.links]
+    for rel in LINK_RELATIONS:
+        for chunk in _chunks([link_row(link) for link in links if link.relation == rel]):
+            tx.run(merge_links_statement(rel), {"rows": chunk}).consume()
+    tx.run(f"MATCH (m:{META_LABEL} {{id: 'store'}}) SET m.warnings = $warnings", {"warnings": merged.warnings}
+           ).consume()

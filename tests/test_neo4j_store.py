@@ -1,0 +1,294 @@
+"""The Neo4j store on a real server: schema, CLI, connection faults, hostile input, a server killed mid-load."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flowaudit.graph import neo4j_store
+from flowaudit.graph.embedded import EmbeddedStore
+from flowaudit.graph.neo4j_store import KIND_LABELS, Neo4jStore, StoreUnavailableError
+from flowaudit.graph.store import QueryError
+from flowaudit.inventory.records import Evidence, Flow, Node, Records
+from flowaudit.loaders.sources import extract
+
+from flowaudit.cli import main
+from tests.conftest import SEED
+from tests.neo4j_fixtures import SERVER_SCRIPT, java_missing, local_uri, neo4j_auth, unavailable, wipe
+
+pytest_plugins = ("tests.neo4j_fixtures",)
+
+HOSTILE = "Robert'); \"}) DETACH DELETE n // `MATCH (n) DETACH DELETE n` $fields {x: 1}"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def neo4j_env(monkeypatch: pytest.MonkeyPatch) -> str:
+    """NEO4J_USERNAME / NEO4J_PASSWORD set for the CLI; the local server's URI."""
+    user, password = neo4j_auth()
+    monkeypatch.setenv("NEO4J_USERNAME", user)
+    monkeypatch.setenv("NEO4J_PASSWORD", password)
+    return local_uri()
+
+
+# ---------------------------------------------------------------- schema and model
+
+def test_schema_is_created_idempotently(neo4j_store: Neo4jStore):
+    neo4j_store.ensure_schema()
+    again = Neo4jStore(neo4j_store.location, auth=neo4j_auth())
+    again.ensure_schema()
+    again.close()
+    constraints = {r["name"] for r in neo4j_store.driver.execute_query("SHOW CONSTRAINTS").records}
+    indexes = {r["name"] for r in neo4j_store.driver.execute_query("SHOW INDEXES").records}
+    assert {"node_id", "collects_id", "shares_with_id", "subsumes_id"} <= constraints
+    assert {"node_kind", "node_label", "shares_with_field"} <= indexes
+
+
+def test_nodes_carry_their_kind_label_and_flows_their_relation_type(neo4j_store: Neo4jStore, seed_records):
+    neo4j_store.load(seed_records)
+    rows = neo4j_store.driver.execute_query(
+        "MATCH (n:Node) RETURN n.kind AS kind, [x IN labels(n) WHERE x <> 'Node'] AS labels").records
+    assert rows and all(r["labels"] == [KIND_LABELS[r["kind"]]] for r in rows)
+    types = {r["t"]: r["n"] for r in neo4j_store.driver.execute_query(
+        "MATCH ()-[r]->() RETURN type(r) AS t, count(r) AS n").records}
+    expected: dict[str, int] = {}
+    for item in (*seed_records.flows.values(), *seed_records.links.values()):
+        expected[item.relation] = expected.get(item.relation, 0) + 1
+    assert types == expected
+
+
+# ---------------------------------------------------------------- the CLI on Neo4j
+
+def test_cli_load_and_trace_on_neo4j_match_the_embedded_answers(neo4j_store, neo4j_env, capsys, tmp_path):
+    assert main(["load", str(SEED), "--store", neo4j_env]) == 0
+    assert "now" in capsys.readouterr().err
+    for command in (["trace", "credit card number"], ["recipients", "e-mail address"], ["matrix"]):
+        assert main([*command, "--store", neo4j_env, "--format", "json"]) == 0
+        on_neo4j = capsys.readouterr().out
+        assert main([*command, str(SEED), "--format", "json"]) == 0
+        assert on_neo4j == capsys.readouterr().out
+    other = tmp_path / "other.md"
+    other.write_text("We share your e-mail address with advertisers.\n", encoding="utf-8")
+    assert main(["load", str(other), "--store", neo4j_env, "--replace"]) == 0
+    capsys.readouterr()
+    assert neo4j_store.records().to_dict() == extract([other]).to_dict()
+
+
+def test_unreachable_server_exits_2_naming_the_uri(monkeypatch, capsys):
+    monkeypatch.setenv("NEO4J_PASSWORD", "whatever-it-is")
+    uri = f"bolt://127.0.0.1:{free_port()}"
+    started = time.monotonic()
+    assert main(["trace", "e-mail address", "--store", uri]) == 2
+    assert time.monotonic() - started < 30  # the driver's connection timeout
+    err = capsys.readouterr().err
+    assert err.startswith(f"flowaudit: error: {uri}: cannot reach Neo4j")
+    assert "Traceback" not in err
+
+
+def test_wrong_password_exits_2_naming_the_uri(neo4j_server, neo4j_env, monkeypatch, capsys):
+    monkeypatch.setenv("NEO4J_PASSWORD", "not-the-password")
+    assert main(["matrix", "--store", neo4j_env]) == 2
+    assert f"{neo4j_env}: Neo4j refused the login" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- hostile input is data
+
+def test_hostile_policy_sentence_is_stored_as_data(neo4j_store: Neo4jStore, seed_records, tmp_path):
+    neo4j_store.load(seed_records)
+    policy = tmp_path / "hostile.md"
+    sentence = ("We share your e-mail address with \"payment processors\"}) DETACH DELETE n // and with "
+                "`MATCH (n) DETACH DELETE n` partners named Robert'); DROP TABLE users;-- when required by law.")
+    policy.write_text(f"# Privacy policy\n\n{sentence}\n", encoding="utf-8")
+    hostile = extract([policy])
+    assert any(sentence in e.text for f in hostile.flows.values() for e in f.evidence)
+    neo4j_store.load(hostile)
+    expected = EmbeddedStore()
+    expected.load(seed_records)
+    expected.load(hostile)
+    assert neo4j_store.records().to_dict() == expected.records().to_dict()
+    quoted = [e["evidence"] for e in neo4j_store.recipients("e-mail address") if e["recipient"]["kind"] == "processor"]
+    assert any(sentence in ev["text"] for evs in quoted for ev in evs)
+
+
+def test_hostile_ids_labels_and_queries_are_data(neo4j_store: Neo4jStore):
+    records = Records()
+    field = records.add_node(Node(id=f"field:{HOSTILE}", kind="field", label=f"card {HOSTILE}", aliases=[HOSTILE],
+                                  properties={HOSTILE: [HOSTILE]}))
+    first = records.add_node(Node(id="first_party:x`) DETACH DELETE n", kind="first_party", label="`n`"))
+    target = records.add_node(Node(id="recipient:}]->() DELETE r //", kind="recipient", label="'}) //"))
+    records.add_flow(Flow(field=field.id, source=first.id, target=target.id, action=HOSTILE, relation="SHARES_WITH",
+                          conditions=[HOSTILE], purposes=[HOSTILE],
+                          evidence=[Evidence(source=HOSTILE, locator=HOSTILE, text=HOSTILE)]))
+    neo4j_store.load(records)
+    assert neo4j_store.records().to_dict() == records.to_dict()
+    [path] = neo4j_store.trace(HOSTILE)
+    assert [n["id"] for n in path["nodes"]] == [first.id, target.id]
+    assert path["edges"][0]["evidence"][0]["text"] == HOSTILE
+    with pytest.raises(QueryError):
+        neo4j_store.trace("x'}) MATCH (n) DETACH DELETE n //")
+    assert neo4j_store.counts() == {"nodes": 3, "flows": 1, "links": 0}
+
+
+def test_labels_types_and_bounds_come_from_whitelists_only():
+    with pytest.raises(ValueError):
+        neo4j_store.merge_nodes_statement("field:Node) DETACH DELETE n //")
+    with pytest.raises(ValueError):
+        neo4j_store.merge_flows_statement("SUBSUMES]->() DETACH DELETE r //")
+    with pytest.raises(ValueError):
+        neo4j_store.merge_links_statement("SHARES_WITH")
+    with pytest.raises(TypeError):
+        neo4j_store._paths_statement("6]->() DETACH DELETE n //")  # type: ignore[arg-type]
+    assert "*1..6]" in neo4j_store._paths_statement(6)
+
+
+# ---------------------------------------------------------------- a server killed in the middle of a load
+
+class ScratchServer:
+    """A second Neo4j server of its own, in ``home`` on ``port``, that a test may kill."""
+
+    def __init__(self, home: Path, port: int):
+        self.home, self.port = home, port
+        self.uri = local_uri(port)
+        self.env = {**os.environ, "NEO4J_PORT": str(port), "FLOWAUDIT_NEO4J_HOME": str(home),
+                    "NEO4J_PASSWORD": neo4j_auth()[1]}
+        version = os.environ.get("FLOWAUDIT_NEO4J_VERSION", "5.26.30")
+        shared = Path(os.environ.get("FLOWAUDIT_NEO4J_HOME") or Path.home() / ".cache/flowaudit" / f"neo4j-{version}")
+        if (shared / "lib" / ".complete").exists():  # reuse the jars of the main server instead of fetching them
+            home.mkdir(parents=True, exist_ok=True)
+            (home / "lib").symlink_to(shared / "lib")
+
+    def _script(self, command: str) -> None:
+        done = subprocess.run([str(SERVER_SCRIPT), command], env=self.env, capture_output=True, text=True,
+                              timeout=600)
+        assert done.returncode == 0, f"neo4j-server {command} failed:\n{done.stdout}\n{done.stderr}"
+
+    def start(self) -> None:
+        """Start the server and wait until Bolt answers."""
+        self._script("start")
+
+    def stop(self) -> None:
+        """Stop the server (nothing to do if it is not running)."""
+        self._script("stop")
+
+    def kill(self) -> None:
+        """SIGKILL the server's JVM and wait until it is gone."""
+        pid = int((self.home / "run" / "neo4j-server.pid").read_text())
+        os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while Path(f"/proc/{pid}").exists() and " Z " not in _stat(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+
+def _stat(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return " Z "
+
+
+@pytest.fixture(scope="module")
+def scratch_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScratchServer]:
+    """A second server, so killing it leaves the shared one alone."""
+    why = java_missing()
+    if why:
+        unavailable(f"{why}: cannot start a Neo4j server to kill")
+    if shutil.which("flock") is None or shutil.which("setsid") is None:
+        unavailable("scripts/neo4j-server needs flock and setsid")
+    server = ScratchServer(tmp_path_factory.mktemp("neo4j-scratch"), free_port())
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+def bulk_records(n_flows: int) -> Records:
+    """``n_flows`` (at most 40,000) flows from a first party to 200 processors over 200 fields, each quoting
+    a sentence."""
+    out = Records()
+    first = out.add_node(Node(id="first_party:bulk", kind="first_party", label="bulk company"))
+    fields = [out.add_node(Node(id=f"field:bulk_{i}", kind="field", label=f"bulk field {i}")) for i in range(200)]
+    parties = [out.add_node(Node(id=f"processor:bulk_{i}", kind="processor", label=f"bulk processor {i}"))
+               for i in range(200)]
+    for i in range(n_flows):
+        out.add_flow(Flow(field=fields[i % 200].id, source=first.id, target=parties[i // 200 % 200].id,
+                          action="share", relation="SHARES_WITH",
+                          evidence=[Evidence(source="bulk.md", locator=f"sentence {i}", sentence=i,
+                                             text=f"Bulk sentence {i}: we share bulk field {i % 200}.")]))
+    return out
+
+
+def load_and_kill(server: ScratchServer, store: Neo4jStore, records: Records) -> list[BaseException]:
+    """Start loading ``records`` in a thread, SIGKILL the server while the flows are being written,
+    and return the thread's outcome (empty: the load succeeded) once the server is back up."""
+    outcome: list[BaseException] = []
+
+    def load() -> None:
+        try:
+            store.load(records)
+        except BaseException as exc:  # reported to the test thread
+            outcome.append(exc)
+
+    thread = threading.Thread(target=load, daemon=True)
+    watcher = Neo4jStore(server.uri, auth=neo4j_auth(), max_retry_time=0)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and thread.is_alive():
+        running = watcher.driver.execute_query("SHOW TRANSACTIONS YIELD currentQuery").records
+        if any("MERGE (s)-[r:SHARES_WITH" in r["currentQuery"] for r in running):
+            break
+        time.sleep(0.05)
+    time.sleep(0.5)
+    assert thread.is_alive(), "the load ended before the server could be killed"
+    server.kill()
+    watcher.close()
+    server.start()
+    thread.join(timeout=180)
+    assert not thread.is_alive()
+    return outcome
+
+
+def test_server_killed_mid_load_leaves_no_partial_load(scratch_server: ScratchServer, seed_records, caplog):
+    big = bulk_records(30_000)
+    expected = EmbeddedStore()
+    expected.load(seed_records)
+    expected.load(big)
+
+    # Without retries the load fails, and the server comes back with the graph as it was.
+    store = Neo4jStore(scratch_server.uri, auth=neo4j_auth(), max_retry_time=0)
+    wipe(store)
+    store.load(seed_records)
+    outcome = load_and_kill(scratch_server, store, big)
+    assert len(outcome) == 1 and isinstance(outcome[0], StoreUnavailableError), outcome
+    assert scratch_server.uri in str(outcome[0])
+    assert store.counts() == {"nodes": len(seed_records.nodes), "flows": len(seed_records.flows),
+                              "links": len(seed_records.links)}
+    assert store.records().to_dict() == seed_records.to_dict()
+    store.load(big)
+    assert store.records().to_dict() == expected.records().to_dict()
+    store.close()
+
+    # With the driver's retries the load outlives the restart and lands exactly once.
+    store = Neo4jStore(scratch_server.uri, auth=neo4j_auth(), max_retry_time=120)
+    store.load(seed_records, replace=True)
+    with caplog.at_level(logging.WARNING, logger="neo4j"):
+        assert load_and_kill(scratch_server, store, big) == []
+    assert any("will be retried" in r.getMessage() for r in caplog.records)
+    assert store.counts() == expected.counts()
+    assert store.trace("bulk field 7") == expected.trace("bulk field 7")
+    store.close()
