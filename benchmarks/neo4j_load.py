@@ -1,0 +1,147 @@
+"""Neo4j load and trace speed on a synthetic inventory, against baselines measured in the same run.
+
+    NEO4J_PASSWORD=... python benchmarks/neo4j_load.py [--uri bolt://127.0.0.1:7687] [--flows 100000]
+        [--per-flow-sample 5000] [--traces 50]
+
+Loads: the batched load (UNWIND … MERGE, one transaction for the whole load) against one transaction
+per flow running the same MERGE statement, on the same server. One transaction per flow is measured
+on a sample (``--per-flow-sample``) of the same flows, since at 100,000 flows it would take minutes;
+both are reported in rows/s. Traces: p50/p95 latency of ``trace`` over the same fields on the same
+graph, in the embedded store and in Neo4j. The database at ``--uri`` is emptied first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import time
+
+from flowaudit.graph.embedded import EmbeddedStore
+from flowaudit.graph.neo4j_store import Neo4jStore, flow_row, merge_flows_statement
+from flowaudit.graph.store import Store
+from flowaudit.inventory.records import Evidence, Flow, Link, Node, Records
+
+RECIPIENT_KINDS = ("processor", "supplier", "affiliate", "recipient")
+
+
+def synthetic_records(n_flows: int, seed: int = 7) -> Records:
+    """An inventory with ``n_flows`` distinct flows: subjects → collection points → first parties →
+    recipients, over 1,000 fields in 50 categories under one root, each flow quoting a sentence."""
+    rng = random.Random(seed)
+    out = Records()
+
+    def node(kind: str, key: str, label: str) -> str:
+        return out.add_node(Node(id=f"{kind}:{key}", kind=kind, label=label)).id
+
+    root = node("field", "synthetic_personal", "synthetic personal data")
+    categories = [node("field", f"synthetic_c{c}", f"synthetic category {c}") for c in range(50)]
+    fields = [node("field", f"synthetic_f{f}", f"synthetic field {f}") for f in range(1000)]
+    for c in categories:
+        out.add_link(Link(source=root, target=c, relation="SUBSUMES"))
+    for i, f in enumerate(fields):
+        out.add_link(Link(source=categories[i % 50], target=f, relation="SUBSUMES"))
+    subjects = [node("data_subject", f"subject_{i}", f"subject {i}") for i in range(10)]
+    points = [node("collection_point", f"point_{i}", f"collection point {i}") for i in range(40)]
+    firsts = [node("first_party", f"company_{i}", f"company {i}") for i in range(2)]
+    recipients = [node(RECIPIENT_KINDS[i % 4], f"party_{i}", f"party {i}") for i in range(2000)]
+    stages = ((subjects, points, "COLLECTS", "collect"), (points, firsts, "COLLECTS", "collect"),
+              (firsts, recipients, "SHARES_WITH", "share"), (firsts, recipients, "DISCLOSES_TO", "disclose"))
+    while len(out.flows) < n_flows:
+        sources, targets, relation, action = rng.choices(stages, weights=(30, 10, 50, 10))[0]
+        field = rng.choice(categories) if rng.random() < 0.05 else rng.choice(fields)
+        negative = relation == "DISCLOSES_TO" and rng.random() < 0.3
+        sentence = len(out.flows) + 1
+        out.add_flow(Flow(
+            field=field, source=rng.choice(sources), target=rng.choice(targets), action=action,
+            relation=relation, polarity="-" if negative else "+",
+            conditions=["when required by law"] if relation == "DISCLOSES_TO" and not negative else [],
+            purposes=[rng.choice(("billing", "fraud prevention", "marketing"))],
+            evidence=[Evidence(source="synthetic.md", locator=f"sentence {sentence}", sentence=sentence,
+                               text=f"Synthetic sentence {sentence} stating a flow of {field}.")]))
+    return out
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The ``q`` quantile (0..1) of ``values`` by nearest rank."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def per_flow(store: Neo4jStore, flows: list[Flow]) -> float:
+    """Seconds to write ``flows`` with one transaction (one single-row MERGE) each."""
+    with store.driver.session(database=store.database) as session:
+        t = time.perf_counter()
+        for flow in flows:
+            statement, rows = merge_flows_statement(flow.relation), [flow_row(flow)]
+            session.execute_write(lambda tx, s=statement, r=rows: tx.run(s, {"rows": r}).consume())
+        return time.perf_counter() - t
+
+
+def trace_times(store: Store, labels: list[str]) -> tuple[list[float], int]:
+    """Latency of each trace, and the number of paths found in all."""
+    times, paths = [], 0
+    for label in labels:
+        t = time.perf_counter()
+        paths += len(store.trace(label))
+        times.append(time.perf_counter() - t)
+    return times, paths
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the measurements and print a table."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--uri", default="bolt://127.0.0.1:7687")
+    ap.add_argument("--flows", type=int, default=100_000)
+    ap.add_argument("--per-flow-sample", type=int, default=5_000)
+    ap.add_argument("--traces", type=int, default=50)
+    args = ap.parse_args(argv)
+
+    t = time.perf_counter()
+    records = synthetic_records(args.flows)
+    print(f"synthetic inventory: {len(records.nodes)} nodes, {len(records.flows)} flows, {len(records.links)} links "
+          f"(generated in {time.perf_counter() - t:.1f} s)")
+    skeleton = Records(nodes=records.nodes, links=records.links)
+    sample = list(records.flows.values())[:args.per_flow_sample]
+    rng = random.Random(11)
+    labels = [records.nodes[f"field:synthetic_f{rng.randrange(1000)}"].label for _ in range(args.traces)]
+
+    with Neo4jStore(args.uri) as neo:
+        neo.load(Records(), replace=True)
+        neo.load(skeleton)
+        per_flow_s = per_flow(neo, sample)
+        neo.load(skeleton, replace=True)
+        t = time.perf_counter()
+        neo.load(records)
+        batched_s = time.perf_counter() - t
+        assert neo.counts()["flows"] == len(records.flows)
+        trace_times(neo, labels[:5])  # warm up: the server compiles each statement once
+        neo_times, neo_paths = trace_times(neo, labels)
+
+    embedded = EmbeddedStore()
+    t = time.perf_counter()
+    embedded.load(records)
+    embedded_load_s = time.perf_counter() - t
+    emb_times, emb_paths = trace_times(embedded, labels)
+    assert emb_paths == neo_paths, "the stores disagree"
+
+    batched_rate, per_flow_rate = len(records.flows) / batched_s, len(sample) / per_flow_s
+    print(f"\nloads into {args.uri}")
+    print(f"{'method':<44}{'flows':>9}{'seconds':>10}{'rows/s':>10}")
+    print(f"{'batched: UNWIND … MERGE, one transaction':<44}{len(records.flows):>9}{batched_s:>10.2f}"
+          f"{batched_rate:>10.0f}")
+    print(f"{'one transaction per flow (sample)':<44}{len(sample):>9}{per_flow_s:>10.2f}{per_flow_rate:>10.0f}")
+    print(f"{'embedded store load (in memory)':<44}{len(records.flows):>9}{embedded_load_s:>10.2f}"
+          f"{len(records.flows) / embedded_load_s:>10.0f}")
+    print(f"speed-up of batching: {batched_rate / per_flow_rate:.1f}×")
+    print(f"\ntrace latency over {len(labels)} fields ({neo_paths} paths in all)")
+    print(f"{'store':<12}{'p50 ms':>10}{'p95 ms':>10}{'mean ms':>10}")
+    for name, times in (("embedded", emb_times), ("neo4j", neo_times)):
+        print(f"{name:<12}{percentile(times, 0.5) * 1000:>10.1f}{percentile(times, 0.95) * 1000:>10.1f}"
+              f"{statistics.mean(times) * 1000:>10.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
