@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from functools import cache
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 import yaml
@@ -262,7 +262,7 @@ class _Context:
         field = self.field_ref(field_id) if field_id else None
         message = extra.pop("message", None) or _message(spec["title"], field, recipient)
         ident = digest(spec["id"], target, field_id, *(s.get("statement", "") for s in for_ + against),
-                       *(e["source"] + e["locator"] for e in evidence), extra.get("rule_key", ""))
+                       *(PurePath(e["source"]).name + e["locator"] for e in evidence), extra.get("rule_key", ""))
         extra.pop("rule_key", None)
         return {"id": ident, "class": cls, "rule": spec["id"], "severity": spec["severity"], "title": spec["title"],
                 "message": message, "field": field, "recipient": recipient,
