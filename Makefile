@@ -15,6 +15,7 @@ install: $(BIN)/flowaudit
 
 demo: install
 	$(BIN)/flowaudit trace "credit card number" examples/plimus/policy.md
+	$(BIN)/flowaudit audit examples/plimus/policy.md examples/plimus/evidence/* --format table
 
 lint: install
 	$(BIN)/ruff check .
