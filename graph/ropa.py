@@ -123,12 +123,6 @@ def ropa_frame(store: Store) -> pd.DataFrame:
     return _frame(ropa_rows(store.records()))
 
 
-def evidence_frame(store: Store) -> pd.DataFrame:
-    """Every piece of evidence the record cites, with its quoted text."""
-    records = store.records()
-    return _evidence(records, ropa_rows(records))
-
-
 def _frame(rows: list[dict[str, str]]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[*COLUMNS, *EVIDENCE_COLUMNS.values()])
 
