@@ -154,6 +154,7 @@ class Memory:
     frames: list[tuple[Frame, Clause]] = field(default_factory=list)
     opens_list: bool = False
     section: str = ""
+    lead: str = ""
 
 
 class PolicyReader:
@@ -307,6 +308,12 @@ class PolicyReader:
         tokens = tokenize(sent.text)
         mentions = _drop_modifiers(self.matcher.find(sent.text, tokens))
         ev = self.evidence(sent)
+        self.memory.lead = sent.lead
+        if sent.definition and not any(FIRST_PARTY in m.ids("party") for m in mentions):
+            # a glossary entry defines a term; unless it names the organisation, it states no practice
+            if self._defines(mentions):
+                self._fields(tokens, mentions, ev)
+            return
         self._tracker_facts(sent, tokens, mentions, ev)
         sentence_fields: list[str] = []
         sentence_recipients: list[str] = []
@@ -546,10 +553,14 @@ class PolicyReader:
         return ids
 
     def _heading_parties(self) -> list[str]:
-        """Third parties named by the current section heading."""
-        heading = self.memory.section
-        found = [m.ids("party")[0] for m in self.matcher.find(heading) if m.has("party")] if heading else []
-        return list(dict.fromkeys(p for p in found if p != FIRST_PARTY))
+        """Third parties named by the paragraph's lead-in ("**With service providers:**"), else by
+        the section heading."""
+        for heading in (self.memory.lead, self.memory.section):
+            found = [m.ids("party")[0] for m in self.matcher.find(heading) if m.has("party")] if heading else []
+            found = [p for p in found if p != FIRST_PARTY]
+            if found:
+                return list(dict.fromkeys(found))
+        return []
 
     def _share(self, fr: Frame, clause: Clause, fields: list[str], evs: list[Evidence]) -> list[str]:
         """Flows from the first party to each recipient. "We do not share X with Y except Z" gives a

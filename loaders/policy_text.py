@@ -14,14 +14,17 @@ from .errors import InputError, read_source
 
 @dataclass(frozen=True)
 class Sentence:
-    """One sentence: its number in the document, its section, its first line in the file, and
-    whether it is an item of a list or a table row."""
+    """One sentence: its number in the document, its section, its first line in the file, whether
+    it is an item of a list or a table row, the bold lead-in of its paragraph ("**With service
+    providers:** We share ..."), and whether it belongs to a glossary entry rather than a practice."""
 
     number: int
     text: str
     section: str
     line: int
     item: bool = False
+    lead: str = ""
+    definition: bool = False
 
 
 @dataclass
@@ -44,6 +47,7 @@ _EMPHASIS = re.compile(r"(\*\*|__|\*|(?<![\w])_|_(?![\w]))")
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*)$")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
 _TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_LEAD_IN = re.compile(r"^\s*[_*]*\*\*(?P<lead>[^*]{2,90}?)\s*(?::\s*\*\*|\*\*\s*:)")
 _ABBREVIATIONS = (
     "inc", "ltd", "co", "corp", "llc", "e.g", "i.e", "etc", "vs", "no", "mr", "mrs", "ms", "dr",
     "st", "blvd", "ave", "u.s", "u.k", "a.k.a", "approx", "dept", "jr", "sr", "p.o", "fig",
@@ -157,18 +161,24 @@ def parse_policy(source: str, raw: str) -> PolicyDocument:
     table: list[tuple[int, str]] = []
     number = 0
     item = False
+    glossary = False  # inside a run of glossary entries ("**browser:** Short for web browser, ...")
 
-    def emit(texts: list[str], line: int, is_item: bool) -> None:
+    def emit(texts: list[str], line: int, is_item: bool, lead: str = "", definition: bool = False) -> None:
         nonlocal number
         for text in texts:
             for sent in split_sentences(text):
                 number += 1
-                doc.sentences.append(Sentence(number, sent, section, line, is_item))
+                doc.sentences.append(Sentence(number, sent, section, line, is_item, lead, definition))
 
     def flush() -> None:
-        nonlocal item
+        nonlocal item, glossary
         if para:
-            emit([inline_text(" ".join(t for _, t in para))], para[0][0], item)
+            lead_in = _LEAD_IN.match(para[0][1])
+            lead = inline_text(lead_in.group("lead")) if lead_in else ""
+            if lead_in:
+                # a glossary writes its terms in lower case; a practice lead-in is a title
+                glossary = lead[:1].islower()
+            emit([inline_text(" ".join(t for _, t in para))], para[0][0], item, lead, glossary)
             para.clear()
         if table:
             emit([inline_text(r) for r in _table_rows([t for _, t in table])], table[0][0], True)
@@ -189,6 +199,7 @@ def parse_policy(source: str, raw: str) -> PolicyDocument:
             continue
         if heading or (not para and _is_heading_line(line, clean)):
             flush()
+            glossary = False
             section = inline_text(heading.group(2) if heading else line).rstrip(":").strip()
             if not doc.title and heading:
                 doc.title = section

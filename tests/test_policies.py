@@ -42,8 +42,8 @@ EXPECTED = {
     },
     "webmd.com-2010.md": {
         "first_party": "webmd",
-        "recipients": {"recipient:advertising_provider", "recipient:advertiser", "affiliate:group_company"},
-        "fields": {"email_address", "date_of_birth", "health_information", "ip_address", "postal_code"},
+        "recipients": {"recipient:advertiser", "affiliate:group_company", "recipient:business_partner"},
+        "fields": {"email_address", "date_of_birth", "health_information", "postal_code", "password"},
     },
 }
 

@@ -57,3 +57,13 @@ def test_bad_files_name_the_file_and_place(tmp_path, content, place):
 def test_missing_file(tmp_path):
     with pytest.raises(InputError, match=r"missing\.md"):
         read_policy(tmp_path / "missing.md")
+
+
+def test_bold_lead_ins_and_glossary_entries():
+    raw = ("## Sharing\n\n**With service providers:** We share your name with them.\n\n"
+           "**browser:** Short for web browser.\n\nA browser shows pages.\n\n"
+           "**With your consent:** We share data.\n\n## Next\n\nWe collect your name.\n")
+    doc = parse_policy("p.md", raw)
+    rows = [(s.lead, s.definition) for s in doc.sentences]
+    assert rows == [("With service providers", False), ("browser", True), ("", True),
+                    ("With your consent", False), ("", False)]
