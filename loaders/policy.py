@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from itertools import pairwise
 from pathlib import Path
@@ -28,6 +28,8 @@ from .policy_text import PolicyDocument, Sentence, read_policy
 
 PATTERNS = Path(__file__).with_name("lexicon") / "patterns.yaml"
 FIRST_PARTY = "first_party"
+# The verb position of a list item's restated frame: the whole item follows it.
+_ITEM_START = Mention(0, 0, 0, 0, "", ())
 
 
 @dataclass(frozen=True)
@@ -151,7 +153,7 @@ class Memory:
     fields: list[str] = field(default_factory=list)
     recipients: list[str] = field(default_factory=list)
     parties: list[str] = field(default_factory=list)
-    frames: list[tuple[Frame, Clause]] = field(default_factory=list)
+    frames: list[tuple[Frame, Clause, list[str]]] = field(default_factory=list)
     opens_list: bool = False
     section: str = ""
     lead: str = ""
@@ -172,6 +174,7 @@ class PolicyReader:
         for name in names:
             self.matcher.add(name, "party", FIRST_PARTY)
         self.memory = Memory()
+        self.flows_stated = 0  # flows stated so far, counting restatements of a known flow
         self._fp_node = Node(self.first_party, "first_party", self.first_party_label, aliases=names[1:],
                              properties={"party_kind": FIRST_PARTY})
 
@@ -246,6 +249,7 @@ class PolicyReader:
     def flow(self, field_id: str, src: str, dst: str, action: str, relation: str, evs: list[Evidence],
              purposes: list[str], conditions: list[str], polarity: str = "+", **props: Any) -> None:
         """Add one stated flow citing ``evs``."""
+        self.flows_stated += 1
         self.records.add_flow(Flow(field=node_id("field", field_id), source=src, target=dst, action=action,
                                    relation=relation, polarity=polarity,
                                    purposes=[node_id("purpose", p) for p in purposes],
@@ -317,7 +321,7 @@ class PolicyReader:
         self._tracker_facts(sent, tokens, mentions, ev)
         sentence_fields: list[str] = []
         sentence_recipients: list[str] = []
-        emitted: list[tuple[Frame, Clause]] = []
+        emitted: list[tuple[Frame, Clause, list[str]]] = []
         for lo, hi in _clauses(tokens):
             inner = [m for m in mentions if lo <= m.start < hi]
             f, r, e = self.read_clause(tokens, inner, (lo, hi), ev)
@@ -326,9 +330,11 @@ class PolicyReader:
             emitted += e
         if not emitted and self._defines(mentions):
             self._fields(tokens, mentions, ev)
-        if not emitted and self._continues(sent, mentions):
+        if not emitted and sent.item and self.memory.opens_list and self.memory.frames:
+            sentence_fields, sentence_recipients = self._list_item(tokens, mentions, ev)
+        elif not emitted and self._continues(mentions):
             fields, _ = self._fields(tokens, mentions, ev)
-            for fr, clause in self.memory.frames:
+            for fr, clause, _ in self.memory.frames:
                 sentence_recipients += self._emit(fr, clause, fields, [ev, clause.ev])
             sentence_fields += fields
         if emitted:
@@ -350,14 +356,38 @@ class PolicyReader:
         return bool(heads) and heads[0] + 1 < len(mentions) and mentions[heads[0] + 1].has("list") and any(
             m.has("field") for m in mentions[heads[0] + 2 :])
 
-    def _continues(self, sent: Sentence, mentions: list[Mention]) -> bool:
-        """A sentence without a verb that extends the statements before it: "This information can
-        include A, B and C" (a back-reference and a list cue), or an item of a list that a sentence
-        ending in a colon opened ("the access logs record: - The browser being used.")."""
-        if not self.memory.frames or not any(m.has("field") for m in mentions):
-            return False
-        enumerates = any(m.has("backref") for m in mentions[:3]) and any(m.has("list") for m in mentions)
-        return enumerates or (sent.item and self.memory.opens_list)
+    def _continues(self, mentions: list[Mention]) -> bool:
+        """"This information can include A, B and C": a sentence without a verb whose back-reference
+        and list cue extend the statements of the sentence before it."""
+        return (bool(self.memory.frames) and any(m.has("field") for m in mentions)
+                and any(m.has("backref") for m in mentions[:3]) and any(m.has("list") for m in mentions))
+
+    def _list_item(self, tokens: list[Token], mentions: list[Mention], ev: Evidence) -> tuple[list[str], list[str]]:
+        """An item of a list that a sentence ending in a colon opened restates that sentence's
+        statements with what the item adds: its fields ("the access logs record: - The browser being
+        used."), its recipients and its conditions ("We may share information ... including: - to law
+        enforcement authorities ... pursuant to a subpoena;"). Returns the fields and recipients."""
+        own, _ = self._fields(tokens, mentions, ev)
+        named = any(m.has("party") and FIRST_PARTY not in m.ids("party") for m in mentions)
+        item = self._clause(tokens, mentions, ev)
+        fields_out: list[str] = []
+        recipients: list[str] = []
+        for fr, clause, fields in self.memory.frames:
+            use = own or fields
+            evs = [ev, clause.ev]
+            if named:
+                frame = Frame(fr.action, _ITEM_START, (0, len(tokens)), fr.negated, fr.actors)
+                merged = replace(item, conditions=sorted(set(item.conditions) | set(clause.conditions)),
+                                 implied=item.implied or clause.implied, subjects=item.subjects or clause.subjects)
+                recipients += self._emit(frame, merged, use, evs)
+            elif own or item.conditions:
+                merged = replace(clause, conditions=sorted(set(item.conditions) | set(clause.conditions)),
+                                 implied=item.implied or clause.implied)
+                recipients += self._emit(fr, merged, use, evs)
+            else:
+                continue
+            fields_out += use
+        return fields_out, recipients
 
     def _frames(self, tokens: list[Token], mentions: list[Mention], span: tuple[int, int]) -> list[Frame]:
         verbs = [m for m in mentions if m.has("verb")]
@@ -456,7 +486,7 @@ class PolicyReader:
         return article or any(t.norm in via for t in tokens[max(0, m.start - 3) : m.start])
 
     def read_clause(self, tokens: list[Token], mentions: list[Mention], span: tuple[int, int], ev: Evidence
-                    ) -> tuple[list[str], list[str], list[tuple[Frame, Clause]]]:
+                    ) -> tuple[list[str], list[str], list[tuple[Frame, Clause, list[str]]]]:
         """Emit the flows of one clause; return its fields, its recipients and the frames that emitted."""
         frames = self._frames(tokens, mentions, span)
         if not frames:
@@ -464,7 +494,7 @@ class PolicyReader:
         clause = self._clause(tokens, mentions, ev)
         clause_fields: list[str] = []
         clause_recipients: list[str] = []
-        emitted: list[tuple[Frame, Clause]] = []
+        emitted: list[tuple[Frame, Clause, list[str]]] = []
         last_fields: list[str] = []
         for fr in frames:
             scoped = [m for m in mentions if fr.scope[0] <= m.start < fr.scope[1]]
@@ -484,10 +514,10 @@ class PolicyReader:
             for fid in fields:
                 self.field_node(fid, ev)
             clause_fields += fields
-            before = len(self.records.flows)
+            before = self.flows_stated
             clause_recipients += self._emit(fr, clause, fields, [ev])
-            if len(self.records.flows) != before:
-                emitted.append((fr, clause))
+            if self.flows_stated != before:
+                emitted.append((fr, clause, fields))
         return clause_fields, clause_recipients, emitted
 
     def _clause(self, tokens: list[Token], mentions: list[Mention], ev: Evidence) -> Clause:
@@ -546,7 +576,8 @@ class PolicyReader:
             return list(self.memory.parties or self.memory.recipients)
         if not ids and any(m.has("backref") for m in scoped) and self.memory.recipients:
             return list(self.memory.recipients)
-        if not ids and clause.implied:
+        if generic_only and clause.implied:
+            # "other parties ... in a merger": the condition says who they are
             return list(dict.fromkeys(clause.implied))
         if not ids:
             return self._heading_parties()
