@@ -450,7 +450,7 @@ class PolicyReader:
                 continue
             if m.has("verb") and not m.has("field"):
                 in_list = False
-            if not m.has("field") or self._as_point(tokens, m):
+            if not m.has("field") or self._as_point(tokens, m) or _proper_name(tokens, m):
                 continue
             fid = m.ids("field")[0]
             if in_list and prev_end is not None and not _only(tokens, prev_end, m.start, glue, mentions):
@@ -498,8 +498,9 @@ class PolicyReader:
         last_fields: list[str] = []
         for fr in frames:
             scoped = [m for m in mentions if fr.scope[0] <= m.start < fr.scope[1]]
-            # "Etsy cookies do not collect ...": a tracker before its verb is the collector, not a field
-            objects = [m for m in scoped if not (m.has("tracker") and m.start < fr.verb.start)]
+            # "Etsy cookies do not collect ...", "we use cookies": a word that names a tracker is the
+            # tracker, not a field ("cookie information" stays a field)
+            objects = [m for m in scoped if not m.has("tracker")]
             fields, _ = self._fields(tokens, objects, ev)
             if not fields and any(m.has("backref") for m in scoped):
                 fields = list(self.memory.fields)
@@ -752,6 +753,13 @@ def _after(tokens: list[Token], m: Mention, words: set[str], reach: int = 3) -> 
         if t.norm in {",", ";", ":"}:
             return False
     return False
+
+
+def _proper_name(tokens: list[Token], m: Mention) -> bool:
+    """"State of California", "Department of Commerce": a capitalised word and "of" before a
+    capitalised name make a proper name, not a field."""
+    after = tokens[m.end : m.end + 2]
+    return (m.text[:1].isupper() and len(after) == 2 and after[0].norm == "of" and after[1].text[:1].isupper())
 
 
 def _drop_modifiers(mentions: list[Mention]) -> list[Mention]:

@@ -31,7 +31,8 @@ EXPECTED = {
     },
     "paypal.com-2018.md": {
         "first_party": "paypal",
-        "recipients": {"affiliate:group_company", "processor:analytics_provider", "recipient:financial_institution"},
+        "recipients": {"affiliate:group_company", "recipient:authority", "recipient:acquirer",
+                       "recipient:financial_institution"},
         "fields": {"email_address", "ip_address", "phone_number", "postal_address", "credit_card_number"},
     },
     "plimus-2016.md": {
