@@ -5,8 +5,9 @@ as sets of ids per policy: collected fields, recipient party kinds, trackers, (f
 sharing facts and negatives. A recipient or tracker kind matches its parent or child kind (a
 labelled "payment processor" is found by an extracted payment processor or service provider).
 Recipients include the third parties that set a tracker; collected fields are those of collect,
-store and track statements (not of statements that only say how data is used), and the fields a
-policy defines as part of a collected one ("Personal Data can include ...").
+store and track statements (not of statements that only say how data is used), the fields the
+first party discloses (it holds them; the labels count them as collected), and the fields a policy
+defines as part of a collected one ("Personal Data can include ...").
 
     python benchmarks/evaluate_extraction.py [LABEL_FILE ...]
 """
@@ -27,6 +28,7 @@ LABELS = ROOT / "tests" / "data" / "labels"
 POLICIES = ROOT / "tests" / "data" / "policies"
 SHARE = ("SHARES_WITH", "DISCLOSES_TO")
 TRACKER_ROOT = "tracking_technology"
+TRACKER_NODES = ("cookie", "flash_cookie", "clear_gif", "tracker")
 
 
 def resolve(name: str, phrase: str | None) -> str | None:
@@ -76,11 +78,15 @@ def extracted_facts(records: Records) -> dict[str, set]:
     nodes = records.nodes
     kind_of = {n.id: n.properties.get("party_kind") for n in nodes.values()}
     fid = {n.id: n.id.split(":", 1)[1] for n in nodes.values() if n.kind == "field"}
-    shares = [f for f in records.flows.values() if f.relation in SHARE]
+    # a flow into a third party: shared by the first party, or collected by the third party itself
+    shares = [f for f in records.flows.values() if f.relation in SHARE or (
+        f.relation == "COLLECTS" and nodes[f.target].kind not in ("first_party", *TRACKER_NODES)
+        and kind_of.get(f.target) and nodes[f.source].kind not in TRACKER_NODES)]
     trackers = [n for n in nodes.values() if "tracker_kind" in n.properties]
     setters = {kind_of[s] for n in trackers for s in n.properties.get("set_by", []) if kind_of.get(s)}
+    # what the first party collects, and what it discloses (it must hold that too, as the labels count it)
     collected = {f.field for f in records.flows.values() if f.polarity == "+" and f.action != "use"
-                 and f.relation not in SHARE}
+                 and (f.relation not in SHARE or nodes[f.source].kind == "first_party")}
     defined: dict[str, set[str]] = {}
     for link in records.links.values():
         if link.relation == "SUBSUMES" and link.basis == "stated" and link.source in fid:

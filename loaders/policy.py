@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from flowaudit.inventory import organizations
 from flowaudit.inventory import vocabulary as vocab
 from flowaudit.inventory.records import Evidence, Flow, Link, Node, Records, node_id, slug
 from flowaudit.inventory.text import Token, tokenize
@@ -28,6 +29,7 @@ from .policy_text import PolicyDocument, Sentence, read_policy
 
 PATTERNS = Path(__file__).with_name("lexicon") / "patterns.yaml"
 FIRST_PARTY = "first_party"
+SHARE_ACTIONS = ("share", "share_weak", "see", "transfer", "sell")
 # The verb position of a list item's restated frame: the whole item follows it.
 _ITEM_START = Mention(0, 0, 0, 0, "", ())
 
@@ -79,6 +81,9 @@ def lexicon() -> Lexicon:
     for value, phrases in patterns["notice"].items():
         for phrase in phrases:
             m.add(phrase, "notice", value)
+    for org in organizations.load():
+        for name in (org.name, *org.aliases):
+            m.add(name, "org", org.id)
     for i, prop in enumerate(patterns["tracker_properties"]):
         for phrase in prop["cues"]:
             m.add(phrase, "tprop", str(i))
@@ -310,7 +315,7 @@ class PolicyReader:
         """Read one sentence, clause by clause; a sentence that only lists what "this information"
         includes extends the statements of the sentence before it."""
         tokens = tokenize(sent.text)
-        mentions = _drop_modifiers(self.matcher.find(sent.text, tokens))
+        mentions = _drop_modifiers(_named_organisations(self.matcher.find(sent.text, tokens)))
         ev = self.evidence(sent)
         self.memory.lead = sent.lead
         if sent.definition and not any(FIRST_PARTY in m.ids("party") for m in mentions):
@@ -399,6 +404,9 @@ class PolicyReader:
                 continue
             if before in self.lex.patterns["nominal_markers"] or self._controls(tokens, m, verbs):
                 continue
+            following = tokens[m.end].norm if m.end < len(tokens) else ""
+            if before == "," and following == "," and m.end - m.start == 1:
+                continue  # "items for sale, store, feedback": an item of a list, not a verb
             if frames and m.text.lower().endswith("ed") and (
                     before in ("information", "data") or any(x.end == m.start and x.has("field") for x in mentions)):
                 continue  # "does not combine information collected through cookies": a reduced relative
@@ -545,7 +553,7 @@ class PolicyReader:
 
     def _emit(self, fr: Frame, clause: Clause, fields: list[str], evs: list[Evidence]) -> list[str]:
         """The flows of frame ``fr`` for ``fields``, citing ``evs``; return the recipients."""
-        if fr.action in ("share", "share_weak", "transfer", "sell"):
+        if fr.action in SHARE_ACTIONS:
             return self._share(fr, clause, fields, evs)
         mentions = clause.mentions
         if fr.action in ("collect", "store", "track") or (fr.action == "use" and (clause.trackers or any(
@@ -613,6 +621,8 @@ class PolicyReader:
                 # an exception that names nobody and no condition ("except as this policy says")
                 # allows nothing by itself
                 groups.append((allowed, "+", conds))
+        elif spec.get("recipient_before"):
+            recipients = [a for a in fr.actors if a != FIRST_PARTY]
         else:
             recipients = self._recipients(fr, clause, fr.verb.end, end)
             named_fields = fr.action == "share" and any(
@@ -623,7 +633,7 @@ class PolicyReader:
                 recipients = list(self.memory.recipients) if not fr.negated and self.memory.recipients \
                     else ["third_party"]
             groups = [(recipients, "-" if fr.negated else "+", clause.conditions)]
-        action = "share" if fr.action == "share_weak" else fr.action
+        action = "share" if fr.action in ("share_weak", "see") else fr.action
         restricted = fields and all(self.lex.fields.root(f) in self.lex.patterns["restriction_fields"]
                                     for f in fields)
         fp = self.party_node(FIRST_PARTY, clause.ev).id
@@ -652,7 +662,15 @@ class PolicyReader:
             return
         ev, tokens = clause.ev, clause.tokens
         action = {"track": "track", "store": "store", "use": "use"}.get(fr.action, "collect")
+        # "These third parties may collect ...", "we use Google Analytics to collect ...": the party
+        # that is the subject of the verb collects; otherwise the first party does
         fp = self.party_node(FIRST_PARTY, ev).id
+        gap = set(self.lex.patterns["subject_gap_words"])
+        third = [m.ids("party")[0] for m in clause.mentions if fr.scope[0] <= m.start < fr.verb.start
+                 and m.has("party") and not m.has("subject") and not _after(tokens, m, self._preps("to") | {"from"})
+                 and all(t.norm in gap for t in tokens[m.end : fr.verb.start])]
+        collectors = [fp] if FIRST_PARTY in fr.actors or FIRST_PARTY in third or not third else [
+            self.party_node(p, ev).id for p in dict.fromkeys(third)]
         sources = [m for m in clause.mentions if m.has("party") and FIRST_PARTY not in m.ids("party")
                    and _after(tokens, m, {"from"}) and fr.scope[0] <= m.start < fr.scope[1]]
         subject_ids = [self.simple_node("data_subject", self.lex.subjects, m.ids("subject")[0], ev, m.text).id
@@ -665,7 +683,7 @@ class PolicyReader:
         if clause.points:
             for pm in clause.points:
                 cp = self.simple_node("collection_point", self.lex.points, pm.ids("point")[0], ev, pm.text).id
-                hops += [(s, cp, "COLLECTS") for s in subject_ids] + [(cp, fp, "COLLECTS")]
+                hops += [(s, cp, "COLLECTS") for s in subject_ids] + [(cp, c, "COLLECTS") for c in collectors]
         elif clause.trackers:
             for tm in clause.trackers:
                 tnode, owners = self._tracker_for(tm, fr.actors, ev)
@@ -677,9 +695,9 @@ class PolicyReader:
                         tnode.properties.get("stores", []) + [node_id("field", f) for f in fields]))
         elif sources:
             for sm in sources:
-                hops.append((self.party_node(sm.ids("party")[0], ev, sm.text).id, fp, relation))
+                hops += [(self.party_node(sm.ids("party")[0], ev, sm.text).id, c, relation) for c in collectors]
         else:
-            hops += [(s, fp, relation) for s in subject_ids]
+            hops += [(s, c, relation) for s in subject_ids for c in collectors]
         for fid in fields:
             for src, dst, rel in hops:
                 self.flow(fid, src, dst, action, rel, evs, clause.purposes, clause.conditions, polarity)
@@ -760,6 +778,28 @@ def _proper_name(tokens: list[Token], m: Mention) -> bool:
     capitalised name make a proper name, not a field."""
     after = tokens[m.end : m.end + 2]
     return (m.text[:1].isupper() and len(after) == 2 and after[0].norm == "of" and after[1].text[:1].isupper())
+
+
+def _named_organisations(mentions: list[Mention]) -> list[Mention]:
+    """A company the registry knows ("Google Analytics", "DoubleClick") is read as its party kind.
+
+    A one-word name counts only when capitalised inside the sentence, so that a name that is also a
+    word ("Square", "Impact") at the start of a sentence or in lower case is not taken for a company;
+    the policy's own organisation stays the first party."""
+    registry = organizations.load()
+    out = []
+    for m in mentions:
+        orgs = m.ids("org")
+        if not orgs:
+            out.append(m)
+            continue
+        rest = tuple(x for x in m.senses if x[0] != "org")
+        named = m.end - m.start > 1 or (m.text[:1].isupper() and m.start > 0)
+        if named and not any(p == FIRST_PARTY for p in m.ids("party")):
+            rest = (("party", registry.party_kind(orgs[0])), *rest)
+        if rest:
+            out.append(replace(m, senses=rest))
+    return out
 
 
 def _drop_modifiers(mentions: list[Mention]) -> list[Mention]:
