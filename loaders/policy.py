@@ -471,6 +471,9 @@ class PolicyReader:
             out.append(fid)
             for other in self._coordinated(tokens, m):
                 self.field_node(other, ev)
+                if in_list and head is not None and head != other:
+                    self.records.add_link(Link(node_id("field", head), node_id("field", other), "SUBSUMES", "stated",
+                                               [ev]))
                 out.append(other)
             prev_end = m.end
         return list(dict.fromkeys(out)), []
@@ -623,6 +626,9 @@ class PolicyReader:
                 groups.append((allowed, "+", conds))
         elif spec.get("recipient_before"):
             recipients = [a for a in fr.actors if a != FIRST_PARTY]
+            if not recipients:
+                return []
+            groups = [(recipients, "-" if fr.negated else "+", clause.conditions)]
         else:
             recipients = self._recipients(fr, clause, fr.verb.end, end)
             named_fields = fr.action == "share" and any(
