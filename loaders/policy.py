@@ -338,7 +338,7 @@ class PolicyReader:
         if not emitted and sent.item and self.memory.opens_list and self.memory.frames:
             sentence_fields, sentence_recipients = self._list_item(tokens, mentions, ev)
         elif not emitted and self._continues(mentions):
-            fields, _ = self._fields(tokens, mentions, ev)
+            fields = self._fields(tokens, mentions, ev)
             for fr, clause, _ in self.memory.frames:
                 sentence_recipients += self._emit(fr, clause, fields, [ev, clause.ev])
             sentence_fields += fields
@@ -372,7 +372,7 @@ class PolicyReader:
         statements with what the item adds: its fields ("the access logs record: - The browser being
         used."), its recipients and its conditions ("We may share information ... including: - to law
         enforcement authorities ... pursuant to a subpoena;"). Returns the fields and recipients."""
-        own, _ = self._fields(tokens, mentions, ev)
+        own = self._fields(tokens, mentions, ev)
         named = any(m.has("party") and FIRST_PARTY not in m.ids("party") for m in mentions)
         item = self._clause(tokens, mentions, ev)
         fields_out: list[str] = []
@@ -444,8 +444,9 @@ class PolicyReader:
     def _preps(self, key: str) -> set[str]:
         return {p for p in self.lex.patterns[key] if " " not in p}
 
-    def _fields(self, tokens: list[Token], mentions: list[Mention], ev: Evidence) -> tuple[list[str], list[str]]:
-        """Field ids of ``mentions`` (coordinations expanded) and the "such as" SUBSUMES pairs added."""
+    def _fields(self, tokens: list[Token], mentions: list[Mention], ev: Evidence) -> list[str]:
+        """Field ids of ``mentions``, coordinations expanded; items of a "such as" list get a stated
+        SUBSUMES link from the field before the list."""
         out: list[str] = []
         head: str | None = None
         glue = set(self.lex.patterns["list_glue"])
@@ -476,7 +477,7 @@ class PolicyReader:
                                                [ev]))
                 out.append(other)
             prev_end = m.end
-        return list(dict.fromkeys(out)), []
+        return list(dict.fromkeys(out))
 
     def _coordinated(self, tokens: list[Token], m: Mention) -> list[str]:
         """'personal and payment information': the modifier before 'and' shares the head noun."""
@@ -512,7 +513,7 @@ class PolicyReader:
             # "Etsy cookies do not collect ...", "we use cookies": a word that names a tracker is the
             # tracker, not a field ("cookie information" stays a field)
             objects = [m for m in scoped if not m.has("tracker")]
-            fields, _ = self._fields(tokens, objects, ev)
+            fields = self._fields(tokens, objects, ev)
             if not fields and any(m.has("backref") for m in scoped):
                 fields = list(self.memory.fields)
             if not fields:
