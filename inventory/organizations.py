@@ -20,6 +20,7 @@ from publicsuffixlist import PublicSuffixList
 
 from . import vocabulary as vocab
 from .records import Evidence, Link, Node, Records, node_id
+from .vocab_nodes import party_kind_node
 
 REGISTRY_FILE = Path(__file__).with_name("organizations.yaml")
 KEYS = ("id", "name", "aliases", "domains", "parent", "kind", "category", "country")
@@ -210,22 +211,6 @@ def load() -> Registry:
 
 
 # --------------------------------------------------------------------- records
-
-
-def party_kind_node(records: Records, kind_id: str) -> Node:
-    """The node of party kind ``kind_id`` with its ancestors and SUBSUMES links, as the policy loader makes them."""
-    parties = vocab.load("parties")
-    term = parties[kind_id]
-    kind = term.get("kind", "recipient")
-    node = records.add_node(Node(node_id(kind, kind_id), kind, term.label, [], {"party_kind": kind_id}))
-    child = node
-    for parent_id in parties.ancestors(kind_id):
-        parent = parties[parent_id]
-        pkind = parent.get("kind", "recipient")
-        pnode = records.add_node(Node(node_id(pkind, parent_id), pkind, parent.label, [], {"party_kind": parent_id}))
-        records.add_link(Link(pnode.id, child.id, "SUBSUMES"))
-        child = pnode
-    return node
 
 
 def organization_node_id(org_id: str) -> str:

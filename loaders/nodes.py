@@ -11,8 +11,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from flowaudit.inventory import vocabulary as vocab
-from flowaudit.inventory.organizations import party_kind_node
 from flowaudit.inventory.records import Evidence, Flow, Link, Node, Records, node_id
+from flowaudit.inventory.vocab_nodes import field_node, party_kind_node
 
 FIRST_PARTY = "first_party"
 
@@ -46,20 +46,7 @@ class NodeBuilder:
 
     def field(self, term_id: str, ev: Evidence | None = None) -> Node:
         """The node of field ``term_id``; its ancestors come with it, linked by ``SUBSUMES``."""
-        node = self._add(self._field_node(term_id), ev)
-        child = node
-        for parent_id in self.fields.ancestors(term_id):
-            parent = self.records.add_node(self._field_node(parent_id))
-            self.records.add_link(Link(parent.id, child.id, "SUBSUMES"))
-            child = parent
-        return node
-
-    def _field_node(self, term_id: str) -> Node:
-        t = self.fields[term_id]
-        root = self.fields.root(term_id)
-        props = {"fideslang": t.get("fideslang"), "opp115": t.get("opp115"), "category": root,
-                 "personal": root != "non_personal_information"}
-        return Node(node_id("field", term_id), "field", t.label, [], {k: v for k, v in props.items() if v is not None})
+        return self._add(field_node(self.records, term_id), ev)
 
     def party_kind(self, term_id: str, ev: Evidence | None = None) -> Node:
         """The node of party kind ``term_id`` (``processor:email_service_provider``) and its ancestors."""

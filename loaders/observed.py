@@ -12,14 +12,14 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from itertools import pairwise
 from pathlib import Path
 from typing import Any
 from urllib.parse import SplitResult, unquote, urlsplit
 
 import yaml
 from flowaudit.inventory import vocabulary as vocab
-from flowaudit.inventory.records import Evidence, Flow, Link, Node, Records, node_id
+from flowaudit.inventory.records import Evidence, Flow, Node, Records, node_id
+from flowaudit.inventory.vocab_nodes import field_node
 
 LEXICON_FILE = Path(__file__).with_name("lexicon") / "observed.yaml"
 REDACTED = "[redacted]"
@@ -369,22 +369,6 @@ def pixel_endpoint(domain: str, path: str) -> bool:
 
 
 # --------------------------------------------------------------------- vocabulary nodes
-
-
-def field_node(records: Records, field_id: str) -> Node:
-    """The node of field ``field_id`` with its ancestors and SUBSUMES links, as the policy loader makes them."""
-    fields = vocab.load("fields")
-    nodes = []
-    for fid in (field_id, *fields.ancestors(field_id)):
-        term = fields[fid]
-        root = fields.root(fid)
-        props = {"fideslang": term.get("fideslang"), "opp115": term.get("opp115"), "category": root,
-                 "personal": root != "non_personal_information"}
-        nodes.append(records.add_node(Node(node_id("field", fid), "field", term.label, [],
-                                           {k: v for k, v in props.items() if v is not None})))
-    for child, parent in pairwise(nodes):
-        records.add_link(Link(parent.id, child.id, "SUBSUMES"))
-    return nodes[0]
 
 
 def subject_node(records: Records, subject_id: str = "user") -> Node:

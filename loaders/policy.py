@@ -23,6 +23,7 @@ from flowaudit.inventory import organizations
 from flowaudit.inventory import vocabulary as vocab
 from flowaudit.inventory.records import Evidence, Flow, Link, Node, Records, node_id, slug
 from flowaudit.inventory.text import Token, tokenize
+from flowaudit.inventory.vocab_nodes import field_node, party_kind_node
 from flowaudit.inventory.vocabulary import Mention, PhraseMatcher
 
 from .policy_text import PolicyDocument, Sentence, read_policy
@@ -195,41 +196,15 @@ class PolicyReader:
         """Stable id of the statement node for ``sent``."""
         return f"statement:{self.doc_key}:{sent.number}"
 
-    def _hierarchy(self, v: vocab.Vocabulary, term_id: str, make: Any) -> None:
-        """Add the ancestors of ``term_id`` as vocabulary nodes, linked by SUBSUMES."""
-        child = term_id
-        for parent in v.ancestors(term_id):
-            pnode = make(parent, None)
-            self.records.add_link(Link(pnode.id, make(child, None).id, "SUBSUMES"))
-            child = parent
+    def field_node(self, term_id: str, ev: Evidence, surface: str | None = None) -> Node:
+        """The node of field ``term_id`` (with its ancestors), citing ``ev``."""
+        return _cite(field_node(self.records, term_id), ev, surface)
 
-    def field_node(self, term_id: str, ev: Evidence | None, surface: str | None = None) -> Node:
-        """The node of field ``term_id``; with ``ev``, cite it."""
-        t = self.lex.fields[term_id]
-        root = self.lex.fields.root(term_id)
-        props = {"fideslang": t.get("fideslang"), "opp115": t.get("opp115"), "category": root,
-                 "personal": root != "non_personal_information"}
-        node = self.records.add_node(Node(node_id("field", term_id), "field", t.label, _aliases(surface, t),
-                                          {k: v for k, v in props.items() if v is not None},
-                                          [ev] if ev else []))
-        if ev is not None:
-            self._hierarchy(self.lex.fields, term_id, lambda i, e: self.field_node(i, e))
-        return node
-
-    def party_node(self, term_id: str, ev: Evidence | None, surface: str | None = None) -> Node:
-        """The node of party kind ``term_id`` (the first party for ``first_party``)."""
+    def party_node(self, term_id: str, ev: Evidence, surface: str | None = None) -> Node:
+        """The node of party kind ``term_id`` (with its ancestors), or the first party, citing ``ev``."""
         if term_id == FIRST_PARTY:
-            node = self.records.add_node(copy.deepcopy(self._fp_node))
-            if ev is not None and ev not in node.evidence:
-                node.evidence.append(ev)
-            return node
-        t = self.lex.parties[term_id]
-        props: dict[str, Any] = {"party_kind": term_id}
-        node = self.records.add_node(Node(node_id(t.get("kind", "recipient"), term_id), t.get("kind", "recipient"),
-                                          t.label, _aliases(surface, t), props, [ev] if ev else []))
-        if ev is not None:
-            self._hierarchy(self.lex.parties, term_id, lambda i, e: self.party_node(i, e))
-        return node
+            return _cite(self.records.add_node(copy.deepcopy(self._fp_node)), ev, None)
+        return _cite(party_kind_node(self.records, term_id), ev, surface)
 
     def simple_node(self, kind: str, v: vocab.Vocabulary, term_id: str, ev: Evidence, surface: str | None,
                     **props: Any) -> Node:
@@ -760,6 +735,15 @@ class PolicyReader:
 
 
 # --------------------------------------------------------------------- small helpers
+
+
+def _cite(node: Node, ev: Evidence, surface: str | None) -> Node:
+    """``node`` citing ``ev``, with the words the text used for it as an alias."""
+    if ev not in node.evidence:
+        node.evidence.append(ev)
+    if surface and surface.lower() != node.label.lower() and surface not in node.aliases:
+        node.aliases.append(surface)
+    return node
 
 
 def _aliases(surface: str | None, term: vocab.Term) -> list[str]:
