@@ -1,5 +1,6 @@
-"""Graph nodes backed by the vocabularies, built one way for every loader: a field or party-kind node
-carries its vocabulary label and properties, and its ancestors come with it, linked by ``SUBSUMES``."""
+"""Graph nodes backed by the vocabularies, built one way for every loader: a node carries its
+vocabulary label and properties; a field or party-kind node also brings its ancestors, linked by
+``SUBSUMES``."""
 
 from __future__ import annotations
 
@@ -36,3 +37,14 @@ def party_kind_node(records: Records, kind_id: str) -> Node:
     for child, parent in pairwise(nodes):
         records.add_link(Link(parent.id, child.id, "SUBSUMES"))
     return nodes[0]
+
+
+TERM_PROPERTIES = ("channel", "opp115", "fideslang")
+TERM_KINDS = {"data_subject": "subjects", "collection_point": "collection_points", "purpose": "purposes"}
+
+
+def term_node(records: Records, kind: str, term_id: str) -> Node:
+    """The data-subject, collection-point or purpose node of ``term_id``, added to ``records``."""
+    term = vocab.load(TERM_KINDS[kind])[term_id]
+    props = {k: term.get(k) for k in TERM_PROPERTIES if term.get(k) is not None}
+    return records.add_node(Node(node_id(kind, term_id), kind, term.label, [], props))

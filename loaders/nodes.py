@@ -12,7 +12,7 @@ from typing import Any
 
 from flowaudit.inventory import vocabulary as vocab
 from flowaudit.inventory.records import Evidence, Flow, Link, Node, Records, node_id
-from flowaudit.inventory.vocab_nodes import field_node, party_kind_node
+from flowaudit.inventory.vocab_nodes import field_node, party_kind_node, term_node
 
 FIRST_PARTY = "first_party"
 
@@ -54,20 +54,18 @@ class NodeBuilder:
 
     def subject(self, term_id: str, ev: Evidence | None = None) -> Node:
         """The node of data subject ``term_id``."""
-        return self._simple("data_subject", self.subjects, term_id, ev)
+        return self._simple("data_subject", term_id, ev)
 
     def point(self, term_id: str, ev: Evidence | None = None) -> Node:
         """The node of collection point ``term_id``."""
-        return self._simple("collection_point", self.points, term_id, ev)
+        return self._simple("collection_point", term_id, ev)
 
     def purpose(self, term_id: str, ev: Evidence | None = None) -> Node:
         """The node of purpose ``term_id``."""
-        return self._simple("purpose", self.purposes, term_id, ev)
+        return self._simple("purpose", term_id, ev)
 
-    def _simple(self, kind: str, v: vocab.Vocabulary, term_id: str, ev: Evidence | None) -> Node:
-        t = v[term_id]
-        props = {k: t.get(k) for k in ("channel", "opp115", "fideslang") if t.get(k) is not None}
-        return self._add(Node(node_id(kind, term_id), kind, t.label, [], props), ev)
+    def _simple(self, kind: str, term_id: str, ev: Evidence | None) -> Node:
+        return self._add(term_node(self.records, kind, term_id), ev)
 
     # ----------------------------------------------------------------- parties
 

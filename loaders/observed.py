@@ -19,7 +19,7 @@ from urllib.parse import SplitResult, unquote, urlsplit
 import yaml
 from flowaudit.inventory import vocabulary as vocab
 from flowaudit.inventory.records import Evidence, Flow, Node, Records, node_id
-from flowaudit.inventory.vocab_nodes import field_node
+from flowaudit.inventory.vocab_nodes import field_node, term_node
 
 LEXICON_FILE = Path(__file__).with_name("lexicon") / "observed.yaml"
 REDACTED = "[redacted]"
@@ -373,8 +373,7 @@ def pixel_endpoint(domain: str, path: str) -> bool:
 
 def subject_node(records: Records, subject_id: str = "user") -> Node:
     """The data-subject node ``subject_id`` (the browser's user by default)."""
-    term = vocab.load("subjects")[subject_id]
-    return records.add_node(Node(node_id("data_subject", subject_id), "data_subject", term.label))
+    return term_node(records, "data_subject", subject_id)
 
 
 # --------------------------------------------------------------------- observed flows

@@ -23,7 +23,7 @@ from flowaudit.inventory import organizations
 from flowaudit.inventory import vocabulary as vocab
 from flowaudit.inventory.records import Evidence, Flow, Link, Node, Records, node_id, slug
 from flowaudit.inventory.text import Token, tokenize
-from flowaudit.inventory.vocab_nodes import field_node, party_kind_node
+from flowaudit.inventory.vocab_nodes import field_node, party_kind_node, term_node
 from flowaudit.inventory.vocabulary import Mention, PhraseMatcher
 
 from .policy_text import PolicyDocument, Sentence, read_policy
@@ -206,14 +206,9 @@ class PolicyReader:
             return _cite(self.records.add_node(copy.deepcopy(self._fp_node)), ev, None)
         return _cite(party_kind_node(self.records, term_id), ev, surface)
 
-    def simple_node(self, kind: str, v: vocab.Vocabulary, term_id: str, ev: Evidence, surface: str | None,
-                    **props: Any) -> Node:
+    def simple_node(self, kind: str, term_id: str, ev: Evidence, surface: str | None) -> Node:
         """A data-subject, collection-point or purpose node citing ``ev``."""
-        t = v[term_id]
-        for key in ("channel", "opp115", "fideslang"):
-            if t.get(key) is not None:
-                props.setdefault(key, t.get(key))
-        return self.records.add_node(Node(node_id(kind, term_id), kind, t.label, _aliases(surface, t), props, [ev]))
+        return _cite(term_node(self.records, kind, term_id), ev, surface)
 
     def tracker_node(self, term_id: str, third_party: bool, ev: Evidence, surface: str | None) -> Node:
         """The node of tracker ``term_id``, one for first-party and one for third-party use."""
@@ -527,7 +522,7 @@ class PolicyReader:
             if m.has("party") and FIRST_PARTY not in m.ids("party") and not m.has("subject"):
                 self.party_node(m.ids("party")[0], ev, m.text)
         for pid in clause.purposes:
-            self.simple_node("purpose", self.lex.purposes, pid, ev, None)
+            self.simple_node("purpose", pid, ev, None)
         return clause
 
     def _emit(self, fr: Frame, clause: Clause, fields: list[str], evs: list[Evidence]) -> list[str]:
@@ -632,7 +627,7 @@ class PolicyReader:
                               restriction="only non-personal information is stated to reach this recipient")
             out += recipients
         for pm in clause.points:
-            cp = self.simple_node("collection_point", self.lex.points, pm.ids("point")[0], clause.ev, pm.text).id
+            cp = self.simple_node("collection_point", pm.ids("point")[0], clause.ev, pm.text).id
             for fid in fields:
                 self.flow(fid, cp, fp, "collect", "COLLECTS", evs, clause.purposes, clause.conditions)
         return out
@@ -655,16 +650,16 @@ class PolicyReader:
             self.party_node(p, ev).id for p in dict.fromkeys(third)]
         sources = [m for m in clause.mentions if m.has("party") and FIRST_PARTY not in m.ids("party")
                    and _after(tokens, m, {"from"}) and fr.scope[0] <= m.start < fr.scope[1]]
-        subject_ids = [self.simple_node("data_subject", self.lex.subjects, m.ids("subject")[0], ev, m.text).id
+        subject_ids = [self.simple_node("data_subject", m.ids("subject")[0], ev, m.text).id
                        for m in clause.subjects]
         if not subject_ids:
             subject_ids = [node_id("data_subject", "user")]
-            self.simple_node("data_subject", self.lex.subjects, "user", ev, None)
+            self.simple_node("data_subject", "user", ev, None)
         relation = self.lex.patterns["actions"][fr.action]["relation"]
         hops: list[tuple[str, str, str]] = []
         if clause.points:
             for pm in clause.points:
-                cp = self.simple_node("collection_point", self.lex.points, pm.ids("point")[0], ev, pm.text).id
+                cp = self.simple_node("collection_point", pm.ids("point")[0], ev, pm.text).id
                 hops += [(s, cp, "COLLECTS") for s in subject_ids] + [(cp, c, "COLLECTS") for c in collectors]
         elif clause.trackers:
             for tm in clause.trackers:
@@ -729,7 +724,7 @@ class PolicyReader:
                     if prop and prop["property"] == "context" and prop["value"] not in contexts:
                         contexts.append(prop["value"])
             for pid in purposes:
-                pnode = self.simple_node("purpose", self.lex.purposes, pid, ev, None)
+                pnode = self.simple_node("purpose", pid, ev, None)
                 if pnode.id not in node.properties["purposes"]:
                     node.properties["purposes"].append(pnode.id)
 
