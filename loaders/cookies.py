@@ -319,7 +319,8 @@ def _flag(value: Any, path: str, place: str, key: str) -> bool | None:
     raise InputError(path, f"{key} is not true or false", place)
 
 
-def _same_site(value: Any) -> str | None:
+def same_site(value: Any) -> str | None:
+    """The SameSite attribute in its standard spelling (``Lax``, ``Strict``, ``None``), or None."""
     return SAME_SITE.get(str(value).strip().lower()) if value not in (None, "") else None
 
 
@@ -349,7 +350,7 @@ def _from_json(obj: Any, path: str, place: str, reference: float | None) -> Cook
         reference=ref,
         http_only=_flag(obj.get("httpOnly"), path, place, "httpOnly"),
         secure=_flag(obj.get("secure"), path, place, "secure"),
-        same_site=_same_site(obj.get("sameSite")),
+        same_site=same_site(obj.get("sameSite")),
     )
 
 

@@ -44,7 +44,7 @@ from flowaudit.inventory import organizations as orgs
 from flowaudit.inventory.records import Evidence, Node, Records, node_id, slug
 from tqdm import tqdm
 
-from .cookies import Cookie, CookieRecords, iter_set_cookie
+from .cookies import Cookie, CookieRecords, iter_set_cookie, same_site
 from .errors import InputError
 from .observed import (
     Finding,
@@ -419,7 +419,7 @@ class Capture:
             cookie = Cookie.observe(
                 c["name"], c.get("value"), domain or host, path=str(c.get("path") or "/"), host_only=domain is None,
                 expires=_cookie_expiry(c.get("expires")), reference=started, http_only=_bool(c.get("httpOnly")),
-                secure=_bool(c.get("secure")), same_site=_same_site(c.get("sameSite")))
+                secure=_bool(c.get("secure")), same_site=same_site(c.get("sameSite")))
             seen[(cookie.name, cookie.domain, cookie.path)] = cookie
         for header in headers:
             for name, value, attrs in iter_set_cookie(header):
@@ -430,7 +430,7 @@ class Capture:
                     expires=_http_time(attrs.get("expires")), reference=started,
                     max_age=float(max_age) if max_age and max_age.lstrip("-").isdigit() else None,
                     http_only="httponly" in attrs, secure="secure" in attrs,
-                    same_site=_same_site(attrs.get("samesite")))
+                    same_site=same_site(attrs.get("samesite")))
                 seen[(cookie.name, cookie.domain, cookie.path)] = cookie
         for cookie in seen.values():
             if self.cookies is not None:
@@ -564,12 +564,6 @@ def _http_time(value: str | None) -> float | None:
 
 def _bool(value: Any) -> bool | None:
     return value if isinstance(value, bool) else None
-
-
-def _same_site(value: Any) -> str | None:
-    if not isinstance(value, str) or not value:
-        return None
-    return {"lax": "Lax", "strict": "Strict", "none": "None"}.get(value.lower())
 
 
 def _one_pixel_gif(content: dict[str, Any]) -> bool:
