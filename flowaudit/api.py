@@ -99,13 +99,14 @@ class FlowGraph:
 
     def flow_classes(self) -> dict[tuple[str, str], str]:
         """(field id, recipient id) → audit class, for colouring figures (empty without a policy)."""
-        return export.classes_of(self.findings()) if audit.has_policy(self.records()) else {}
+        records = self.records()
+        return export.classes_of(audit.audit_records(records)) if audit.has_policy(records) else {}
 
     def sankey(self, field: str | None = None) -> go.Figure:
         """The organisation's flows as a Sankey (collection point → first party → recipient kind →
         organisation), or every path of ``field``; links coloured by audit class."""
         if field is None:
-            return figures.organisation_sankey(self.store, self.flow_classes())
+            return figures.organisation_sankey(self.records(), self.flow_classes())
         return figures.field_sankey(self.store, field, self.flow_classes())
 
     def field_sankeys(self, fields: list[str] | None = None) -> go.Figure:
@@ -114,7 +115,7 @@ class FlowGraph:
 
     def network(self) -> go.Figure:
         """The flow network in columns, edges coloured by audit class."""
-        return figures.network_figure(self.store, self.flow_classes())
+        return figures.network_figure(self.records(), self.flow_classes())
 
     def ropa(self) -> pd.DataFrame:
         """The record of processing activities (GDPR Art. 30), one row per processing activity."""

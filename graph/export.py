@@ -76,13 +76,13 @@ def export(store: Store, fmt: str, path: str | Path, field: str | None = None,
     path = Path(path)
     if not path.parent.is_dir():
         raise ValueError(f"{path}: the directory {path.parent} does not exist")
+    records = store.records()
     if findings is None:
-        records = store.records()
         findings = audit.audit_records(records) if audit.has_policy(records) else None
     classes = classes_of(findings or [])
     field_ids = set(store.related(store.resolve(field, ("field",))["id"])) if field else None
     if fmt in IMAGE_FORMATS:
-        fig = figures.field_sankey(store, field, classes) if field else figures.organisation_sankey(store, classes)
+        fig = figures.field_sankey(store, field, classes) if field else figures.organisation_sankey(records, classes)
         write_image(fig, path, fmt)
     elif fmt == "html":
         report.write_html_report(store, path, findings, classes)
@@ -91,10 +91,10 @@ def export(store: Store, fmt: str, path: str | Path, field: str | None = None,
     elif fmt == "ropa-csv":
         ropa.write_ropa_csv(store, path)
     elif fmt == "graphml":
-        diagrams.write_graphml(store.records(), path, classes, field_ids)
+        diagrams.write_graphml(records, path, classes, field_ids)
     elif fmt == "dpv-jsonld":
-        dpv.write_dpv(store.records(), path, classes, field_ids)
+        dpv.write_dpv(records, path, classes, field_ids)
     else:
-        text = (diagrams.dot if fmt == "dot" else diagrams.mermaid)(store.records(), classes, field_ids)
+        text = (diagrams.dot if fmt == "dot" else diagrams.mermaid)(records, classes, field_ids)
         path.write_text(text, encoding="utf-8")
     return path

@@ -1,6 +1,7 @@
 """Plotly figures of the graph: Sankey diagrams of the flows and a network view.
 
-Figures read the store through its interface (``records()`` and ``trace()``), so they draw any store.
+Figures draw from a store's records (read once by the caller) or, per field, from its ``trace()``, so
+they draw any store.
 Links are coloured by audit class when ``classes`` maps (field id, recipient id) to a class; flows
 the audit does not classify are ``stated`` (the policy's own) or ``unaudited``. Every text taken from
 the inputs is HTML-escaped before it reaches plotly, which renders it as text.
@@ -123,12 +124,11 @@ def _positive_shares(records: Records) -> list[Flow]:
                    and records.nodes[f.target].kind in RECIPIENT_KINDS), key=lambda f: f.id)
 
 
-def organisation_sankey(store: Store, classes: Classes | None = None) -> go.Figure:
+def organisation_sankey(records: Records, classes: Classes | None = None) -> go.Figure:
     """The whole organisation: collection point → first party → recipient kind → organisation.
 
     Link widths count distinct fields; colours are audit classes (see :data:`CLASS_COLOURS`).
     """
-    records = store.records()
     nodes = records.nodes
     labels = {i: n.label for i, n in nodes.items()}
     kinds = {i: n.kind for i, n in nodes.items()}
@@ -222,10 +222,9 @@ def flow_pairs(records: Records, classes: Classes | None = None, fields: set[str
     return out
 
 
-def network_figure(store: Store, classes: Classes | None = None) -> go.Figure:
+def network_figure(records: Records, classes: Classes | None = None) -> go.Figure:
     """The flow network in columns (subjects, collection points and trackers, first party, recipient kinds,
     organisations); an edge per pair of nodes, coloured by its most severe class."""
-    records = store.records()
     nodes = records.nodes
     g = nx.DiGraph()
     for e in flow_pairs(records, classes):

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import plotly.io as pio
+from flowaudit.inventory.records import Records
 
 from . import figures
 from .figures import CLASS_COLOURS, Classes
@@ -77,9 +78,9 @@ def findings_table(findings: list[dict[str, Any]] | None) -> str:
             "<th>statements</th><th>evidence</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
 
 
-def statements_table(store: Store) -> str:
+def statements_table(records: Records) -> str:
     """The policy statements the graph holds, in document order, each with its locator and topics."""
-    nodes = [n for n in store.records().nodes.values() if n.kind == "statement"]
+    nodes = [n for n in records.nodes.values() if n.kind == "statement"]
     nodes.sort(key=lambda n: (str(n.properties.get("source", "")), n.properties.get("sentence") or 0))
     if not nodes:
         return "<p>No policy statements.</p>"
@@ -91,8 +92,7 @@ def statements_table(store: Store) -> str:
             + "".join(rows) + "</tbody></table>")
 
 
-def _summary(store: Store, findings: list[dict[str, Any]] | None) -> str:
-    records = store.records()
+def _summary(records: Records, findings: list[dict[str, Any]] | None) -> str:
     kinds = Counter(n.kind for n in records.nodes.values())
     bases = Counter(f.basis for f in records.flows.values())
     sources = sorted({e.source for f in records.flows.values() for e in f.evidence})
@@ -110,9 +110,10 @@ def _summary(store: Store, findings: list[dict[str, Any]] | None) -> str:
 def html_report(store: Store, findings: list[dict[str, Any]] | None = None, classes: Classes | None = None,
                 title: str = "flowaudit report") -> str:
     """The report as one HTML document; ``findings`` from the audit (None when it was not run)."""
-    figs = [("Flows of the organisation", figures.organisation_sankey(store, classes)),
+    records = store.records()
+    figs = [("Flows of the organisation", figures.organisation_sankey(records, classes)),
             ("Flows of each field", figures.fields_sankey(store, classes)),
-            ("Network", figures.network_figure(store, classes))]
+            ("Network", figures.network_figure(records, classes))]
     config = {"displaylogo": False, "responsive": True}
     sections = []
     for i, (heading, fig) in enumerate(figs):
@@ -120,8 +121,8 @@ def html_report(store: Store, findings: list[dict[str, Any]] | None = None, clas
         sections.append(f"<h2>{escape(heading)}</h2>\n{div}")
     return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>{escape(title)}</title>\n'
             f"<style>{_CSS}</style>\n</head>\n<body>\n<h1>{escape(title)}</h1>\n"
-            f"<h2>Summary</h2>\n{_summary(store, findings)}\n<h2>Findings</h2>\n{findings_table(findings)}\n"
-            + "\n".join(sections) + f"\n<h2>Policy statements</h2>\n{statements_table(store)}\n</body>\n</html>\n")
+            f"<h2>Summary</h2>\n{_summary(records, findings)}\n<h2>Findings</h2>\n{findings_table(findings)}\n"
+            + "\n".join(sections) + f"\n<h2>Policy statements</h2>\n{statements_table(records)}\n</body>\n</html>\n")
 
 
 def write_html_report(store: Store, path: str | Path, findings: list[dict[str, Any]] | None = None,

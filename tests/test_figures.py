@@ -33,7 +33,7 @@ def test_organisation_sankey_runs_through_kinds_to_organisations(example_graph, 
 
 
 def test_without_the_audit_flows_are_stated_or_unaudited(example_graph):
-    classes = {c for *_, c in _links(figures.organisation_sankey(example_graph.store))}
+    classes = {c for *_, c in _links(figures.organisation_sankey(example_graph.records()))}
     assert classes == {"stated", "unaudited"}
 
 
@@ -71,7 +71,7 @@ def test_figures_escape_text_from_the_inputs():
     records.add_flow(Flow("field:email", "first_party:acme", "organization:x", "share", "SHARES_WITH", evidence=ev))
     store = EmbeddedStore()
     store.load(records)
-    for fig in (figures.organisation_sankey(store), figures.network_figure(store),
+    for fig in (figures.organisation_sankey(store.records()), figures.network_figure(store.records()),
                 figures.field_sankey(store, "e-mail address")):
         text = str(fig.to_dict())
         assert "<b>Widgets" not in text and "<script>" not in text
