@@ -171,6 +171,28 @@ class PhraseMatcher:
         if (category, term_id) not in senses:
             senses.append((category, term_id))
 
+    def extended(self, phrases: Iterable[tuple[str, str, str]]) -> PhraseMatcher:
+        """A matcher that also knows ``phrases`` (phrase, category, id); this one is left as it is.
+
+        Only the trie nodes along the new phrases are copied, so extending a large matcher with a few
+        phrases (a document's own names) is cheap.
+        """
+        out = PhraseMatcher()
+        out._trie = dict(self._trie)
+        for phrase, category, term_id in phrases:
+            key = phrase_key(phrase)
+            if not key:
+                continue
+            node = out._trie
+            for word in key:
+                node[word] = dict(node.get(word, {}))
+                node = node[word]
+            senses = list(node.get(None, []))
+            if (category, term_id) not in senses:
+                senses.append((category, term_id))
+            node[None] = senses
+        return out
+
     def add_vocabulary(self, vocab: Vocabulary, category: str) -> None:
         """Register every label and alias of ``vocab``."""
         for term in vocab:

@@ -176,9 +176,7 @@ class PolicyReader:
         names = first_party_names(doc, self.lex)
         self.first_party_label = names[0] if names else "first party"
         self.first_party = node_id("first_party", names[0] if names else FIRST_PARTY)
-        self.matcher = copy.deepcopy(self.lex.matcher)
-        for name in names:
-            self.matcher.add(name, "party", FIRST_PARTY)
+        self.matcher = self.lex.matcher.extended((name, "party", FIRST_PARTY) for name in names)
         self.memory = Memory()
         self.flows_stated = 0  # flows stated so far, counting restatements of a known flow
         self._fp_node = Node(self.first_party, "first_party", self.first_party_label, aliases=names[1:],

@@ -42,3 +42,13 @@ def test_purposes_map_to_fideslang_uses_and_trackers_have_kinds():
     for t in vocab.load("purposes"):
         assert t.get("opp115") and t.get("fideslang"), t.id
     assert {t.get("kind") for t in vocab.load("trackers")} <= {"cookie", "flash_cookie", "clear_gif", "tracker"}
+
+
+def test_an_extended_matcher_leaves_the_original_alone():
+    base = vocab.PhraseMatcher()
+    base.add("payment processor", "party", "payment_processor")
+    more = base.extended([("Acme Pay", "party", "first_party"), ("payment processor", "party", "other")])
+    assert [m.senses for m in more.find("Acme Pay uses a payment processor")] == [
+        (("party", "first_party"),), (("party", "payment_processor"), ("party", "other"))]
+    assert [m.senses for m in base.find("Acme Pay uses a payment processor")] == [
+        (("party", "payment_processor"),)]
