@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_TOKEN = re.compile(r"[A-Za-z0-9]+(?:[’'][A-Za-z]+)?|[^\sA-Za-z0-9]")
+# Dotted abbreviations ("e.g.", "i.e.", "U.S.") are one token; then words, then single marks.
+_TOKEN = re.compile(r"(?:[A-Za-z]\.){2,}(?![A-Za-z])|[A-Za-z0-9]+(?:[’'][A-Za-z]+)?|[^\sA-Za-z0-9]")
 _KEEP_S = ("ss", "us", "is", "os", "as")
 
 
