@@ -71,6 +71,8 @@ def lexicon() -> Lexicon:
             m.add(phrase, "verb", action)
     for word in patterns["negation"]:
         m.add(word, "neg", "neg")
+    for phrase in patterns["not_data"]:
+        m.add(phrase, "plain", "plain")
     simple = {"backrefs": "backref", "party_backrefs": "party_backref", "list_cues": "list", "exceptions": "except",
               "via": "via", "to": "to", "first_party_pronouns": "party"}
     for key, category in simple.items():
@@ -692,8 +694,9 @@ class PolicyReader:
     def _tracker_facts(self, sent: Sentence, tokens: list[Token], mentions: list[Mention], ev: Evidence) -> None:
         """Tracker nodes of the sentence, with who sets them and the properties stated of them."""
         tms = [m for m in mentions if m.has("tracker")]
-        if not tms:
-            return
+        named = {i for m in tms for i in range(m.start, m.end)}
+        if not tms or all(i in named for i, t in enumerate(tokens) if t.is_word):
+            return  # a heading such as "Mobile Device Tracking." names a topic, not a practice
         frames = self._frames(tokens, mentions, (0, len(tokens)))
         actors = [a for fr in frames for a in fr.actors if fr.action in ("use", "track", "collect", "store")]
         actors += [m.ids("party")[0] for m in mentions if m.has("party") and m.start >= 1
