@@ -24,13 +24,15 @@ from flowaudit.inventory import vocabulary as vocab
 from flowaudit.inventory.records import Evidence, Flow, Link, Node, Records, node_id, slug
 from flowaudit.inventory.text import Token, tokenize
 from flowaudit.inventory.vocab_nodes import field_node, party_kind_node, term_node
-from flowaudit.inventory.vocabulary import Mention, PhraseMatcher
+from flowaudit.inventory.vocabulary import Mention, PhraseMatcher, phrase_key
 
 from .policy_text import PolicyDocument, Sentence, read_policy
 
 PATTERNS = Path(__file__).with_name("lexicon") / "patterns.yaml"
 FIRST_PARTY = "first_party"
 SHARE_ACTIONS = ("share", "share_weak", "see", "transfer", "sell")
+# Words that end the clause of a verb before them: a comma, a subordinator.
+_BOUNDARIES = frozenset({",", ";", ":", "that", "which", "who", "whom", "whose"})
 # The verb position of a list item's restated frame: the whole item follows it.
 _ITEM_START = Mention(0, 0, 0, 0, "", ())
 
@@ -137,6 +139,7 @@ class Frame:
     scope: tuple[int, int]
     negated: bool = False
     actors: list[str] = field(default_factory=list)
+    by_user: bool = False
 
 
 @dataclass
@@ -380,9 +383,14 @@ class PolicyReader:
             if frames and m.text.lower().endswith("ed") and (
                     before in ("information", "data") or any(x.end == m.start and x.has("field") for x in mentions)):
                 continue  # "does not combine information collected through cookies": a reduced relative
-            frames.append(Frame(action, m, (m.start, span[1])))
+            frames.append(Frame(action, m, (m.start, span[1]), by_user=self._by_user(tokens, mentions, m, action)))
         for i, fr in enumerate(frames):
             lo = span[0] if i == 0 else frames[i - 1].verb.end
+            if i and frames[i - 1].by_user:
+                # "you are responsible for maintaining your password and verifying that the data we
+                # maintain ...": the user's object stays with the user's verb
+                bounds = [j for j in range(lo, fr.verb.start) if tokens[j].norm in _BOUNDARIES]
+                lo = bounds[-1] + 1 if bounds else lo
             hi = frames[i + 1].verb.start if i + 1 < len(frames) else span[1]
             fr.scope = (lo, hi)
             fr.negated = any(m.has("neg") and m.start >= lo and self._negates(tokens, m, fr.verb)
@@ -398,6 +406,29 @@ class PolicyReader:
                 second.negated = second.negated or first.negated
                 second.actors = second.actors or first.actors
         return frames
+
+    def _by_user(self, tokens: list[Token], mentions: list[Mention], verb: Mention, action: str) -> bool:
+        """"If you are receiving our e-mails", "you are responsible for maintaining your password": the
+        user, not an organisation, is the subject of a collect, store, track or use verb. A passive
+        ("you may be asked for") or another party or verb in between ("you agree that we collect")
+        keeps the organisation as the actor."""
+        gives = {phrase_key(v) for v in self.lex.patterns["user_gives"]}
+        if action not in ("collect", "store", "track", "use") or phrase_key(verb.text) in gives:
+            return False
+        covered = {i: m for m in mentions for i in range(m.start, m.end)}
+        be = {"be", "been", "being", "is", "are", "was", "were", "am"}
+        passive = False
+        for i in range(verb.start - 1, max(-1, verb.start - 8), -1):
+            m = covered.get(i)
+            if m is not None and (m.has("party") or m.has("verb")):
+                return False
+            norm = tokens[i].norm
+            if norm in {",", ";", ":", "(", "that", "which", "who", "whom"}:
+                return False
+            passive = passive or norm in be
+            if norm == "you" and m is None:
+                return not (passive and verb.text.lower().endswith("ed"))
+        return False
 
     @staticmethod
     def _controls(tokens: list[Token], m: Mention, verbs: list[Mention]) -> bool:
@@ -480,6 +511,13 @@ class PolicyReader:
         last_fields: list[str] = []
         for fr in frames:
             scoped = [m for m in mentions if fr.scope[0] <= m.start < fr.scope[1]]
+            if fr.by_user:  # the user's own act moves no data, but its lists still define fields
+                named = self._fields(tokens, scoped, ev)
+                if not (named and fr.action == "collect" and _of_another_user(tokens, scoped)):
+                    last_fields = []
+                    continue
+                # "you may obtain another user's e-mail address": one user's data is disclosed to others
+                fr = Frame("see", fr.verb, fr.scope, fr.negated, ["other_users"])
             # "Etsy cookies do not collect ...", "we use cookies": a word that names a tracker is the
             # tracker, not a field ("cookie information" stays a field)
             objects = [m for m in scoped if not m.has("tracker")]
@@ -787,6 +825,12 @@ def _named_organisations(mentions: list[Mention]) -> list[Mention]:
         if rest:
             out.append(replace(m, senses=rest))
     return out
+
+
+def _of_another_user(tokens: list[Token], mentions: list[Mention]) -> bool:
+    """A data subject named as "another (Etsy) user" or "other members"."""
+    return any(m.has("subject") and any(t.norm in ("another", "other") for t in tokens[max(0, m.start - 2) : m.start])
+               for m in mentions)
 
 
 def _drop_modifiers(mentions: list[Mention]) -> list[Mention]:

@@ -1,0 +1,59 @@
+"""The policy grammar, one kind of sentence at a time, on short made-up policies."""
+
+from flowaudit.loaders.policy import PolicyReader
+from flowaudit.loaders.policy_text import parse_policy
+
+
+def read(text: str):
+    """The records of a one-paragraph policy of the organisation "Acme"."""
+    return PolicyReader(parse_policy("acme.md", f"# Acme privacy policy\n\n{text}\n")).read()
+
+
+def flows(records) -> set[tuple[str, str, str, str]]:
+    """(field, relation, target, polarity) of every flow, ids without their kind prefix."""
+    return {(f.field.split(":", 1)[1], f.relation, f.target.split(":", 1)[1], f.polarity)
+            for f in records.flows.values()}
+
+
+def fields(records) -> set[str]:
+    return {f.field.split(":", 1)[1] for f in records.flows.values()}
+
+
+def test_the_users_own_act_is_not_a_collection():
+    rec = read("If you are receiving Acme newsletters and no longer wish to receive those email messages, "
+               "you may opt out. You are responsible for maintaining your password and verifying that the "
+               "personal information we maintain about you is accurate.")
+    assert fields(rec) == {"personal_information"}
+    assert ("personal_information", "STORES", "first_party", "+") in flows(rec)
+
+
+def test_a_passive_with_you_is_still_a_collection():
+    rec = read("You may be asked for your telephone number. We may require you to provide us with your name.")
+    assert {"phone_number", "name"} <= fields(rec)
+
+
+def test_another_users_data_reaching_you_is_disclosed_to_other_users():
+    rec = read("As part of a sale, you may obtain another Acme user's email address and shipping address.")
+    assert flows(rec) == {("email_address", "DISCLOSES_TO", "other_users", "+"),
+                          ("shipping_address", "DISCLOSES_TO", "other_users", "+")}
+
+
+def test_places_interests_and_business_sales_are_not_data():
+    rec = read("Your personal information may be stored in the United States and in other countries. "
+               "We may retain personal data if it is in our legitimate business interests. "
+               "We may share personal information to facilitate a purchase or sale of all or part of our business.")
+    assert fields(rec) == {"personal_information"}
+
+
+def test_eg_in_parentheses_opens_a_list():
+    rec = read("We collect government-issued credentials (e.g., driver's license number, passport).")
+    stated = {(link.source, link.target) for link in rec.links.values() if link.basis == "stated"}
+    assert stated == {("field:government_ids", "field:drivers_license"),
+                      ("field:government_ids", "field:passport_number")}
+
+
+def test_a_heading_naming_a_tracker_states_no_practice():
+    assert not [n for n in read("Mobile Device Tracking.").nodes.values() if "tracker_kind" in n.properties]
+    rec = read("We use Flash LSOs and HTML5 LSOs to store your preferences.")
+    assert {n.properties["tracker_kind"] for n in rec.nodes.values() if "tracker_kind" in n.properties} == {
+        "flash_cookie", "local_storage"}
