@@ -5,18 +5,22 @@ as sets of ids per policy: collected fields, recipient party kinds, trackers, (f
 sharing facts and negatives. A recipient or tracker kind matches its parent or child kind (a
 labelled "payment processor" is found by an extracted payment processor or service provider).
 Recipients include the third parties that set a tracker; collected fields are those of collect,
-store and track statements (not of statements that only say how data is used), the fields the
-first party discloses (it holds them; the labels count them as collected), and the fields a policy
-defines as part of a collected one ("Personal Data can include ...").
+store and track statements (not of statements that only say how data is used) and the fields the
+first party discloses (it holds them; the labels count them as collected). A field a definition
+only names as a part of a term ("Personal Data can include ...") is a SUBSUMES link, not a
+collection: the loader does not state it as collected, and labels with ``basis: definition`` are
+not scored as collected fields.
 
-    python benchmarks/evaluate_extraction.py [LABEL_FILE ...]
+    python benchmarks/evaluate_extraction.py [--misses] [LABEL_FILE ...]
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import yaml
 from flowaudit.inventory import vocabulary as vocab
@@ -29,6 +33,7 @@ POLICIES = ROOT / "tests" / "data" / "policies"
 SHARE = ("SHARES_WITH", "DISCLOSES_TO")
 TRACKER_ROOT = "tracking_technology"
 TRACKER_NODES = ("cookie", "flash_cookie", "clear_gif", "tracker")
+KINDS = ("fields", "recipients", "trackers", "sharing", "negatives")
 
 
 def resolve(name: str, phrase: str | None) -> str | None:
@@ -53,61 +58,75 @@ def near(parties: vocab.Vocabulary, a: str, b: str) -> bool:
     return a == b or parties[a].parent == b or parties[b].parent == a
 
 
-def gold_facts(doc: dict) -> dict[str, set]:
-    """The labelled facts as id sets."""
+Facts = dict[str, dict[Any, list[str]]]
+
+
+def gold_facts(doc: dict) -> Facts:
+    """The labelled facts: per kind, each id (or id pair) with the sentences that state it."""
     def party(item: dict) -> str | None:
         kind = item.get("kind")
         return kind if kind in vocab.load("parties") else resolve("parties", item.get("recipient"))
-    recipients = {party(r) for r in doc.get("recipients") or []}
     kind_of = {" ".join(str(r.get("recipient", "")).lower().split()): party(r) for r in doc.get("recipients") or []}
 
     def receiver(item: dict) -> str | None:
         return kind_of.get(" ".join(str(item.get("recipient", "")).lower().split())) or party(item)
 
-    return {
-        "fields": {resolve("fields", f["field"]) for f in doc.get("fields") or []} - {None},
-        "recipients": recipients - {None},
-        "trackers": {resolve("trackers", t["tracker"]) for t in doc.get("trackers") or []} - {None, TRACKER_ROOT},
-        "sharing": {(resolve("fields", s["field"]), receiver(s)) for s in doc.get("sharing") or []},
-        "negatives": {resolve("fields", n["field"]) for n in doc.get("negatives") or []} - {None},
+    out: Facts = {k: {} for k in KINDS}
+    keys = {
+        "fields": lambda f: resolve("fields", f["field"]) if f.get("basis") != "definition" else None,
+        "recipients": party,
+        "trackers": lambda t: (lambda tid: None if tid == TRACKER_ROOT else tid)(resolve("trackers", t["tracker"])),
+        "sharing": lambda s: (resolve("fields", s["field"]), receiver(s)),
+        "negatives": lambda n: resolve("fields", n["field"]),
     }
+    for kind, key in keys.items():
+        for item in doc.get(kind) or []:
+            fact = key(item)
+            if fact is not None:
+                out[kind].setdefault(fact, []).append(item.get("sentence", ""))
+    return out
 
 
-def extracted_facts(records: Records) -> dict[str, set]:
-    """The loader's facts as id sets."""
+def extracted_facts(records: Records) -> Facts:
+    """The loader's facts: per kind, each id (or id pair) with the sentences its flows and nodes cite."""
     nodes = records.nodes
     kind_of = {n.id: n.properties.get("party_kind") for n in nodes.values()}
     fid = {n.id: n.id.split(":", 1)[1] for n in nodes.values() if n.kind == "field"}
-    # a flow into a third party: shared by the first party, or collected by the third party itself
-    shares = [f for f in records.flows.values() if f.relation in SHARE or (
-        f.relation == "COLLECTS" and nodes[f.target].kind not in ("first_party", *TRACKER_NODES)
-        and kind_of.get(f.target) and nodes[f.source].kind not in TRACKER_NODES)]
-    trackers = [n for n in nodes.values() if "tracker_kind" in n.properties]
-    setters = {kind_of[s] for n in trackers for s in n.properties.get("set_by", []) if kind_of.get(s)}
-    # what the first party collects, and what it discloses (it must hold that too, as the labels count it)
-    collected = {f.field for f in records.flows.values() if f.polarity == "+" and f.action != "use"
-                 and (f.relation not in SHARE or nodes[f.source].kind == "first_party")}
-    defined: dict[str, set[str]] = {}
-    for link in records.links.values():
-        if link.relation == "SUBSUMES" and link.basis == "stated" and link.source in fid:
-            defined.setdefault(link.source, set()).add(link.target)
-    todo = list(collected)
-    while todo:
-        for child in defined.get(todo.pop(), ()):
-            if child not in collected:
-                collected.add(child)
-                todo.append(child)
-    return {
-        "fields": {fid[f] for f in collected if nodes[f].properties.get("personal", True)},
-        "recipients": ({kind_of[f.target] for f in shares if kind_of.get(f.target)} | setters) - {"first_party"},
-        "trackers": {n.properties["tracker_kind"] for n in trackers} - {TRACKER_ROOT},
-        "sharing": {(fid[f.field], kind_of[f.target]) for f in shares
-                    if f.polarity == "+" and nodes[f.field].properties.get("personal", True)},
-        "negatives": {fid[f.field] for f in records.flows.values() if f.polarity == "-"},
-    }
+    personal = {f for f in fid if nodes[f].properties.get("personal", True)}
+    out: Facts = {k: {} for k in KINDS}
+
+    def add(kind: str, fact: Any, evidence: list) -> None:
+        cited = out[kind].setdefault(fact, [])
+        cited += [e.text for e in evidence if e.text not in cited]
+
+    for f in records.flows.values():
+        source, target = nodes[f.source], nodes[f.target]
+        # a flow into a third party: shared by the first party, or collected by the third party itself
+        into_party = f.relation in SHARE or (
+            f.relation == "COLLECTS" and target.kind not in ("first_party", *TRACKER_NODES)
+            and kind_of.get(f.target) and source.kind not in TRACKER_NODES)
+        if into_party and kind_of.get(f.target) and kind_of[f.target] != "first_party":
+            add("recipients", kind_of[f.target], f.evidence)
+            if f.polarity == "+" and f.field in personal:
+                add("sharing", (fid[f.field], kind_of[f.target]), f.evidence)
+        # what the first party collects, and what it discloses (it must hold that too, as the labels count it)
+        if (f.polarity == "+" and f.action != "use" and f.field in personal
+                and (f.relation not in SHARE or source.kind == "first_party")):
+            add("fields", fid[f.field], f.evidence)
+        if f.polarity == "-":
+            add("negatives", fid[f.field], f.evidence)
+    for n in nodes.values():
+        if "tracker_kind" not in n.properties:
+            continue
+        if n.properties["tracker_kind"] != TRACKER_ROOT:
+            add("trackers", n.properties["tracker_kind"], n.evidence)
+        for setter in n.properties.get("set_by", []):
+            if kind_of.get(setter) and kind_of[setter] != "first_party":
+                add("recipients", kind_of[setter], n.evidence)
+    return out
 
 
-def score(gold: set, got: set, same) -> tuple[float, float, int, int]:
+def score(gold: dict, got: dict, same: Callable[[Any, Any], bool]) -> tuple[float, float, int, int]:
     """Precision, recall and the two set sizes, with ``same`` deciding a match."""
     hit_p = sum(1 for g in got if any(same(g, x) for x in gold))
     hit_r = sum(1 for x in gold if any(same(g, x) for g in got))
@@ -116,39 +135,69 @@ def score(gold: set, got: set, same) -> tuple[float, float, int, int]:
     return p, r, len(got), len(gold)
 
 
-def evaluate(label_file: Path) -> dict[str, tuple[float, float, int, int]]:
-    """Scores of one policy."""
-    doc = yaml.safe_load(label_file.read_text(encoding="utf-8"))
-    gold = gold_facts(doc)
-    got = extracted_facts(extract_policy(POLICIES / doc["policy"]))
+def matchers() -> dict[str, Callable[[Any, Any], bool]]:
+    """Per kind, when an extracted fact matches a labelled one."""
     parties = vocab.load("parties")
     trackers = vocab.load("trackers")
-    eq = lambda a, b: a == b  # noqa: E731
-    tracker_eq = lambda a, b: a == b or trackers[a].parent == b or trackers[b].parent == a  # noqa: E731
-    party_eq = lambda a, b: near(parties, a, b)  # noqa: E731
-    pair_eq = lambda a, b: a[0] == b[0] and b[1] is not None and a[1] is not None and near(parties, a[1], b[1])  # noqa: E731
     return {
-        "fields": score(gold["fields"], got["fields"], eq),
-        "recipients": score(gold["recipients"], got["recipients"], party_eq),
-        "trackers": score(gold["trackers"], got["trackers"], tracker_eq),
-        "sharing": score(gold["sharing"], got["sharing"], pair_eq),
-        "negatives": score(gold["negatives"], got["negatives"], eq),
+        "fields": lambda a, b: a == b,
+        "recipients": lambda a, b: near(parties, a, b),
+        "trackers": lambda a, b: a == b or trackers[a].parent == b or trackers[b].parent == a,
+        "sharing": lambda a, b: a[0] == b[0] and None not in (a[1], b[1]) and near(parties, a[1], b[1]),
+        "negatives": lambda a, b: a == b,
     }
+
+
+def compare(label_file: Path) -> tuple[Facts, Facts]:
+    """The labelled and the extracted facts of one policy."""
+    doc = yaml.safe_load(label_file.read_text(encoding="utf-8"))
+    return gold_facts(doc), extracted_facts(extract_policy(POLICIES / doc["policy"]))
+
+
+def evaluate(label_file: Path) -> dict[str, tuple[float, float, int, int]]:
+    """Scores of one policy."""
+    gold, got = compare(label_file)
+    same = matchers()
+    return {k: score(gold[k], got[k], same[k]) for k in KINDS}
+
+
+def misses(label_file: Path) -> list[str]:
+    """Lines naming each extracted fact no label matches, with the sentences it cites, and each
+    labelled fact the loader did not find, with the sentence the label quotes."""
+    gold, got = compare(label_file)
+    same = matchers()
+    lines = []
+    for kind in KINDS:
+        for fact, cited in sorted(got[kind].items(), key=str):
+            if not any(same[kind](fact, x) for x in gold[kind]):
+                lines.append(f"  {kind} extra {fact}")
+                lines += [f"      | {_short(t)}" for t in cited[:3]]
+        for fact, cited in sorted(gold[kind].items(), key=str):
+            if not any(same[kind](g, fact) for g in got[kind]):
+                lines.append(f"  {kind} missed {fact}")
+                lines += [f"      | {_short(t)}" for t in cited[:1]]
+    return lines
+
+
+def _short(text: str, n: int = 160) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
 
 
 def main(argv: list[str] | None = None) -> int:
     """Print a table of precision/recall per policy and overall (micro-averaged)."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("labels", nargs="*", type=Path, help="label files (default: all)")
+    ap.add_argument("--misses", action="store_true",
+                    help="after the table, list each extra and each missed fact with its sentence")
     args = ap.parse_args(argv)
     files = args.labels or sorted(LABELS.glob("*.yaml"))
-    kinds = ("fields", "recipients", "trackers", "sharing", "negatives")
-    totals = {k: [0.0, 0.0, 0, 0] for k in kinds}
-    print(f"{'policy':22}" + "".join(f"{k:>18}" for k in kinds))
+    totals = {k: [0.0, 0.0, 0, 0] for k in KINDS}
+    print(f"{'policy':22}" + "".join(f"{k:>18}" for k in KINDS))
     for f in files:
         res = evaluate(f)
         cells = []
-        for k in kinds:
+        for k in KINDS:
             p, r, n_got, n_gold = res[k]
             totals[k][0] += p * n_got
             totals[k][1] += r * n_gold
@@ -157,10 +206,14 @@ def main(argv: list[str] | None = None) -> int:
             cells.append(f"P{p:5.2f} R{r:5.2f}".rjust(18))
         print(f"{f.stem:22}" + "".join(cells))
     cells = []
-    for k in kinds:
+    for k in KINDS:
         hp, hr, n_got, n_gold = totals[k]
         cells.append(f"P{hp / max(n_got, 1):5.2f} R{hr / max(n_gold, 1):5.2f}".rjust(18))
     print(f"{'overall':22}" + "".join(cells))
+    if args.misses:
+        for f in files:
+            print(f"\n{f.stem}")
+            print("\n".join(misses(f)) or "  nothing extra, nothing missed")
     return 0
 
 

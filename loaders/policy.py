@@ -139,7 +139,12 @@ class Frame:
     scope: tuple[int, int]
     negated: bool = False
     actors: list[str] = field(default_factory=list)
-    by_user: bool = False
+    user_at: int | None = None  # the token "you" when the user is the verb's subject
+
+    @property
+    def by_user(self) -> bool:
+        """True if the user, not an organisation, acts."""
+        return self.user_at is not None
 
 
 @dataclass
@@ -318,6 +323,8 @@ class PolicyReader:
         if emitted:
             self.memory.frames = emitted
             self.memory.opens_list = sent.text.rstrip().endswith(":")
+        elif sent.text.rstrip().endswith(":") and any(m.has("backref") for m in mentions[:3]):
+            self.memory.opens_list = True  # "This information can include:" opens a list for the statement before
         if sentence_fields:
             self.memory.fields = list(dict.fromkeys(sentence_fields))
         if sentence_recipients:
@@ -383,7 +390,7 @@ class PolicyReader:
             if frames and m.text.lower().endswith("ed") and (
                     before in ("information", "data") or any(x.end == m.start and x.has("field") for x in mentions)):
                 continue  # "does not combine information collected through cookies": a reduced relative
-            frames.append(Frame(action, m, (m.start, span[1]), by_user=self._by_user(tokens, mentions, m, action)))
+            frames.append(Frame(action, m, (m.start, span[1]), user_at=self._user_subject(tokens, mentions, m, action)))
         for i, fr in enumerate(frames):
             lo = span[0] if i == 0 else frames[i - 1].verb.end
             if i and frames[i - 1].by_user:
@@ -405,30 +412,37 @@ class PolicyReader:
                 first.scope = (first.scope[0], second.scope[1])
                 second.negated = second.negated or first.negated
                 second.actors = second.actors or first.actors
+        owner = None
+        for fr in frames:
+            if not fr.by_user:
+                owner = fr
+            elif owner is not None and fr.user_at and tokens[fr.user_at - 1].norm in ("how", "what", "way"):
+                # "tells us how you use the Sites, such as ...": the user's act is what the statement is about
+                owner.scope = (owner.scope[0], fr.scope[1])
         return frames
 
-    def _by_user(self, tokens: list[Token], mentions: list[Mention], verb: Mention, action: str) -> bool:
-        """"If you are receiving our e-mails", "you are responsible for maintaining your password": the
-        user, not an organisation, is the subject of a collect, store, track or use verb. A passive
-        ("you may be asked for") or another party or verb in between ("you agree that we collect")
-        keeps the organisation as the actor."""
+    def _user_subject(self, tokens: list[Token], mentions: list[Mention], verb: Mention, action: str) -> int | None:
+        """The token "you" when the user, not an organisation, is the subject of a collect, store,
+        track or use verb ("if you are receiving our e-mails", "you are responsible for maintaining
+        your password"). A passive ("you may be asked for") or another party or verb in between ("you
+        agree that we collect") keeps the organisation as the actor."""
         gives = {phrase_key(v) for v in self.lex.patterns["user_gives"]}
         if action not in ("collect", "store", "track", "use") or phrase_key(verb.text) in gives:
-            return False
+            return None
         covered = {i: m for m in mentions for i in range(m.start, m.end)}
         be = {"be", "been", "being", "is", "are", "was", "were", "am"}
         passive = False
         for i in range(verb.start - 1, max(-1, verb.start - 8), -1):
             m = covered.get(i)
             if m is not None and (m.has("party") or m.has("verb")):
-                return False
+                return None
             norm = tokens[i].norm
             if norm in {",", ";", ":", "(", "that", "which", "who", "whom"}:
-                return False
+                return None
             passive = passive or norm in be
             if norm == "you" and m is None:
-                return not (passive and verb.text.lower().endswith("ed"))
-        return False
+                return None if passive and verb.text.lower().endswith("ed") else i
+        return None
 
     @staticmethod
     def _controls(tokens: list[Token], m: Mention, verbs: list[Mention]) -> bool:

@@ -57,3 +57,16 @@ def test_a_heading_naming_a_tracker_states_no_practice():
     rec = read("We use Flash LSOs and HTML5 LSOs to store your preferences.")
     assert {n.properties["tracker_kind"] for n in rec.nodes.values() if "tracker_kind" in n.properties} == {
         "flash_cookie", "local_storage"}
+
+
+def test_a_back_reference_ending_in_a_colon_opens_a_list_for_the_statement_before():
+    rec = read("The types of personal information we collect depend on the service you use. "
+               "This information can include:\n\n- Social Security number and account balances\n"
+               "- Credit history or credit scores")
+    assert {"ssn", "account_balance", "credit_history"} <= fields(rec)
+
+
+def test_what_the_user_does_is_the_content_of_the_statement_about_it():
+    rec = read("Technical Usage Data tells us how you use the Sites, such as what you have searched for "
+               "and the websites you visited before coming to the Sites.")
+    assert {"search_query", "referring_url"} <= fields(rec)
