@@ -302,6 +302,8 @@ class PolicyReader:
                 self._fields(tokens, mentions, ev)
             return
         self._tracker_facts(sent, tokens, mentions, ev)
+        if _defines_tracker(tokens, mentions):
+            return
         sentence_fields: list[str] = []
         sentence_recipients: list[str] = []
         emitted: list[tuple[Frame, Clause, list[str]]] = []
@@ -398,6 +400,12 @@ class PolicyReader:
                 # maintain ...": the user's object stays with the user's verb
                 bounds = [j for j in range(lo, fr.verb.start) if tokens[j].norm in _BOUNDARIES]
                 lo = bounds[-1] + 1 if bounds else lo
+            rel = fr.verb.start - (2 if fr.verb.start > 1 and tokens[fr.verb.start - 1].norm == "you" else 1)
+            if rel > lo and tokens[rel].norm in ("that", "which"):
+                # "a unique identifier to every piece of information that you provide us": a relative
+                # clause's object is the noun it follows
+                head = [m for m in mentions if m.end == rel and m.has("field")]
+                lo = head[0].start if head else rel + 1
             hi = frames[i + 1].verb.start if i + 1 < len(frames) else span[1]
             fr.scope = (lo, hi)
             fr.negated = any(m.has("neg") and m.start >= lo and self._negates(tokens, m, fr.verb)
@@ -427,7 +435,13 @@ class PolicyReader:
         your password"). A passive ("you may be asked for") or another party or verb in between ("you
         agree that we collect") keeps the organisation as the actor."""
         gives = {phrase_key(v) for v in self.lex.patterns["user_gives"]}
-        if action not in ("collect", "store", "track", "use") or phrase_key(verb.text) in gives:
+        if phrase_key(verb.text) in gives:
+            # "if you provide such company with your log-in credentials": the user gives data to
+            # another party, not to the organisation
+            other = [m for m in mentions if verb.end <= m.start <= verb.end + 1 and (
+                m.has("party_backref") or (m.has("party") and FIRST_PARTY not in m.ids("party")))]
+            return verb.start if other and verb.text.lower().startswith("you") else None
+        if action not in ("collect", "store", "track", "use"):
             return None
         covered = {i: m for m in mentions for i in range(m.start, m.end)}
         be = {"be", "been", "being", "is", "are", "was", "were", "am"}
@@ -474,7 +488,7 @@ class PolicyReader:
                 continue
             if m.has("verb") and not m.has("field"):
                 in_list = False
-            if not m.has("field") or self._as_point(tokens, m) or _proper_name(tokens, m):
+            if not m.has("field") or self._as_point(tokens, m) or _proper_name(tokens, m) or _agent(tokens, m):
                 continue
             fid = m.ids("field")[0]
             if in_list and prev_end is not None and not _only(tokens, prev_end, m.start, glue, mentions):
@@ -533,8 +547,12 @@ class PolicyReader:
                 # "you may obtain another user's e-mail address": one user's data is disclosed to others
                 fr = Frame("see", fr.verb, fr.scope, fr.negated, ["other_users"])
             # "Etsy cookies do not collect ...", "we use cookies": a word that names a tracker is the
-            # tracker, not a field ("cookie information" stays a field)
-            objects = [m for m in scoped if not m.has("tracker")]
+            # tracker, not a field ("cookie information" stays a field), unless it is listed among
+            # fields ("your IP address, cookies, and the pages you request")
+            glue = set(self.lex.patterns["list_glue"])
+            objects = [m for i, m in enumerate(scoped) if not m.has("tracker") or (
+                m.has("field") and i > 0 and scoped[i - 1].has("field") and not scoped[i - 1].has("tracker")
+                and _only(tokens, scoped[i - 1].end, m.start, glue, []))]
             fields = self._fields(tokens, objects, ev)
             if not fields and any(m.has("backref") for m in scoped):
                 fields = list(self.memory.fields)
@@ -812,6 +830,12 @@ def _after(tokens: list[Token], m: Mention, words: set[str], reach: int = 3) -> 
     return False
 
 
+def _agent(tokens: list[Token], m: Mention) -> bool:
+    """"the identifier provided by your wireless carrier": after "by", a word names who acts, not data."""
+    before = [t.norm for t in tokens[max(0, m.start - 2) : m.start]]
+    return bool(before) and (before[-1] == "by" or before[-2:] in (["by", "your"], ["by", "the"], ["by", "a"]))
+
+
 def _proper_name(tokens: list[Token], m: Mention) -> bool:
     """"State of California", "Department of Commerce": a capitalised word and "of" before a
     capitalised name make a proper name, not a field."""
@@ -839,6 +863,19 @@ def _named_organisations(mentions: list[Mention]) -> list[Mention]:
         if rest:
             out.append(replace(m, senses=rest))
     return out
+
+
+def _defines_tracker(tokens: list[Token], mentions: list[Mention]) -> bool:
+    """"A cookie is a small amount of data ...", "Clear gifs are tiny graphics ...": a sentence that
+    says what a tracker is states no practice ("Cookies are used to ..." does)."""
+    if not mentions or not mentions[0].has("tracker") or mentions[0].start > 2 or mentions[0].end >= len(tokens):
+        return False
+    if tokens[mentions[0].end].norm not in ("is", "are"):
+        return False
+    k = mentions[0].end + 1
+    while k < len(tokens) and tokens[k].norm in ("also", "often", "sometimes", "generally", "typically"):
+        k += 1
+    return not any(m.start == k and m.has("verb") for m in mentions)
 
 
 def _of_another_user(tokens: list[Token], mentions: list[Mention]) -> bool:

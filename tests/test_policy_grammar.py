@@ -70,3 +70,39 @@ def test_what_the_user_does_is_the_content_of_the_statement_about_it():
     rec = read("Technical Usage Data tells us how you use the Sites, such as what you have searched for "
                "and the websites you visited before coming to the Sites.")
     assert {"search_query", "referring_url"} <= fields(rec)
+
+
+def test_a_sentence_saying_what_a_tracker_is_states_no_flow():
+    rec = read("A cookie is a small amount of data, which often includes an anonymous unique identifier, that is "
+               "sent to your browser and stored on your hard drive. Clear gifs are tiny graphics with a unique "
+               "identifier and are used to track the online movements of Web users.")
+    assert not rec.flows
+    assert read("Cookies are used to collect your IP address.").flows
+
+
+def test_a_tracker_listed_among_fields_is_a_field():
+    rec = read("Acme automatically records information from your browser, including your IP address, cookies, "
+               "and the pages you request.")
+    assert {"ip_address", "cookie_id"} <= fields(rec)
+
+
+def test_the_agent_after_by_is_not_data():
+    rec = read("The access logs record the identifier provided for your mobile device by your wireless carrier.")
+    assert "internet_service_provider" not in fields(rec)
+
+
+def test_data_the_user_gives_another_party_is_not_collected():
+    rec = read("You may connect your account to a financial services company, if you provide such company with "
+               "your log-in credentials.")
+    assert "credentials" not in fields(rec)
+
+
+def test_a_relative_clause_has_the_noun_it_follows_as_object():
+    rec = read("We attach a concept unique identifier to every piece of information that you provide us.")
+    assert "persistent_identifier" not in fields(rec)
+
+
+def test_age_limits_and_the_act_of_buying_are_not_data():
+    rec = read("We do not collect personal information from anyone under the age of 13. Your address may be "
+               "collected when making a purchase.")
+    assert fields(rec) == {"personal_information", "postal_address"}
