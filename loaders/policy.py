@@ -31,6 +31,9 @@ from .policy_text import PolicyDocument, Sentence, read_policy
 PATTERNS = Path(__file__).with_name("lexicon") / "patterns.yaml"
 FIRST_PARTY = "first_party"
 SHARE_ACTIONS = ("share", "share_weak", "see", "transfer", "sell")
+# Words between a relative pronoun and its verb ("that you may be asked for").
+_RELATIVE_GAP = frozenset({"you", "may", "might", "can", "could", "will", "would", "be", "been", "being", "is",
+                           "are", "was", "were", "have", "has", "also"})
 # Words that end the clause of a verb before them: a comma, a subordinator.
 _BOUNDARIES = frozenset({",", ";", ":", "that", "which", "who", "whom", "whose"})
 # The verb position of a list item's restated frame: the whole item follows it.
@@ -400,13 +403,19 @@ class PolicyReader:
                 # maintain ...": the user's object stays with the user's verb
                 bounds = [j for j in range(lo, fr.verb.start) if tokens[j].norm in _BOUNDARIES]
                 lo = bounds[-1] + 1 if bounds else lo
-            rel = fr.verb.start - (2 if fr.verb.start > 1 and tokens[fr.verb.start - 1].norm == "you" else 1)
+            hi = frames[i + 1].verb.start if i + 1 < len(frames) else span[1]
+            rel = fr.verb.start - 1
+            while rel > lo and tokens[rel].norm in _RELATIVE_GAP:
+                rel -= 1
             if rel > lo and tokens[rel].norm in ("that", "which"):
-                # "a unique identifier to every piece of information that you provide us": a relative
-                # clause's object is the noun it follows
+                # "every piece of information that you provide us": a relative clause's object is the
+                # noun it follows; in a passive one ("a transaction that may be requested") that noun
+                # is all it is about
                 head = [m for m in mentions if m.end == rel and m.has("field")]
                 lo = head[0].start if head else rel + 1
-            hi = frames[i + 1].verb.start if i + 1 < len(frames) else span[1]
+                if fr.verb.text.lower().endswith("ed") and any(
+                        t.norm in ("be", "been", "is", "are", "was", "were") for t in tokens[rel : fr.verb.start]):
+                    lo, hi = (head[0].start, head[0].end) if head else (fr.verb.end, fr.verb.end)
             fr.scope = (lo, hi)
             fr.negated = any(m.has("neg") and m.start >= lo and self._negates(tokens, m, fr.verb)
                              for m in mentions)
@@ -479,20 +488,30 @@ class PolicyReader:
         out: list[str] = []
         head: str | None = None
         glue = set(self.lex.patterns["list_glue"])
-        in_list = False
-        prev_end = None
+        in_list = examples = False
+        prev_end = venue_end = None
         for m in mentions:
+            if m.has("point") and self._as_point(tokens, m):
+                venue_end = m.end
             if m.has("list"):
                 in_list = head is not None
+                # "activities on the Site such as chat, posting messages ...": examples of an activity
+                examples = m.start > 0 and tokens[m.start - 1].norm in self.lex.patterns["example_heads"]
                 prev_end = m.end
                 continue
             if m.has("verb") and not m.has("field"):
-                in_list = False
+                in_list = examples = False
             if not m.has("field") or self._as_point(tokens, m) or _proper_name(tokens, m) or _agent(tokens, m):
                 continue
+            if venue_end is not None and _only(tokens, venue_end, m.start, glue, []):
+                venue_end = m.end  # "in our chat rooms, forums, game comments": one more place, not data
+                continue
             fid = m.ids("field")[0]
-            if in_list and prev_end is not None and not _only(tokens, prev_end, m.start, glue, mentions):
+            if prev_end is not None and not _only(tokens, prev_end, m.start, glue, mentions):
                 in_list = False
+            if examples:  # gerund items ("posting messages, sending feedback") keep the list open
+                prev_end = m.end
+                continue
             self.field_node(fid, ev, m.text)
             if in_list and head is not None and head != fid:
                 self.records.add_link(Link(node_id("field", head), node_id("field", fid), "SUBSUMES", "stated", [ev]))

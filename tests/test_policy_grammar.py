@@ -106,3 +106,25 @@ def test_age_limits_and_the_act_of_buying_are_not_data():
     rec = read("We do not collect personal information from anyone under the age of 13. Your address may be "
                "collected when making a purchase.")
     assert fields(rec) == {"personal_information", "postal_address"}
+
+
+def test_a_passive_relative_clause_is_about_the_noun_it_follows():
+    rec = read("We may use personal information to send announcements about a transaction that may be requested, "
+               "or about developments that may affect use of the Site.")
+    assert "site_usage" not in fields(rec)
+
+
+def test_examples_of_an_activity_are_not_data():
+    rec = read("You provide your name and email address to Acme when you take part in activities on the Site "
+               "such as chat, posting messages in our forums or sending feedback.")
+    assert fields(rec) == {"name", "email_address"}
+
+
+def test_places_listed_with_places_are_places():
+    rec = read("You may disclose personal information in our chat rooms, forums, game comments or profiles.")
+    assert "comment" not in fields(rec)
+
+
+def test_a_message_a_feature_sends_is_not_a_posted_message():
+    rec = read("Acme will ask for the information needed to send the message, such as your friend's email address.")
+    assert "posted_message" not in fields(rec)
