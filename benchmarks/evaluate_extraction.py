@@ -9,7 +9,8 @@ store and track statements (not of statements that only say how data is used) an
 first party discloses (it holds them; the labels count them as collected). A field a definition
 only names as a part of a term ("Personal Data can include ...") is a SUBSUMES link, not a
 collection: the loader does not state it as collected, and labels with ``basis: definition`` are
-not scored as collected fields.
+not scored as collected fields. Fields and sharing facts count personal data only, on both sides
+("non-personal information" is neither scored when labelled nor when extracted).
 
     python benchmarks/evaluate_extraction.py [--misses] [LABEL_FILE ...]
 """
@@ -71,12 +72,19 @@ def gold_facts(doc: dict) -> Facts:
     def receiver(item: dict) -> str | None:
         return kind_of.get(" ".join(str(item.get("recipient", "")).lower().split())) or party(item)
 
+    fields = vocab.load("fields")
+
+    def personal(item: dict) -> bool:
+        """False for a non-personal field ("non-personal information"): only personal fields are scored."""
+        fid = resolve("fields", item["field"])
+        return not fid or fields.root(fid) != "non_personal_information"
+
     out: Facts = {k: {} for k in KINDS}
     keys = {
-        "fields": lambda f: resolve("fields", f["field"]) if f.get("basis") != "definition" else None,
+        "fields": lambda f: resolve("fields", f["field"]) if personal(f) and f.get("basis") != "definition" else None,
         "recipients": party,
         "trackers": lambda t: (lambda tid: None if tid == TRACKER_ROOT else tid)(resolve("trackers", t["tracker"])),
-        "sharing": lambda s: (resolve("fields", s["field"]), receiver(s)),
+        "sharing": lambda s: (resolve("fields", s["field"]), receiver(s)) if personal(s) else None,
         "negatives": lambda n: resolve("fields", n["field"]),
     }
     for kind, key in keys.items():
