@@ -506,7 +506,7 @@ class PolicyReader:
             if venue_end is not None and _only(tokens, venue_end, m.start, glue, []):
                 venue_end = m.end  # "in our chat rooms, forums, game comments": one more place, not data
                 continue
-            fid = m.ids("field")[0]
+            fid = self._possessed(tokens, mentions, m) or m.ids("field")[0]
             if prev_end is not None and not _only(tokens, prev_end, m.start, glue, mentions):
                 in_list = False
             if examples:  # gerund items ("posting messages, sending feedback") keep the list open
@@ -527,13 +527,32 @@ class PolicyReader:
             prev_end = m.end
         return list(dict.fromkeys(out))
 
+    def _possessed(self, tokens: list[Token], mentions: list[Mention], m: Mention) -> str | None:
+        """"your friend's email address": a field the vocabulary names with its owner, when the data
+        subject's possessive stands right before it."""
+        owner = [x for x in mentions if x.end == m.start and x.has("subject")]
+        if not owner:
+            return None
+        term = self.lex.fields.lookup(f"{tokens[m.start - 1].text} {m.text}")
+        return term.id if term else None
+
     def _coordinated(self, tokens: list[Token], m: Mention) -> list[str]:
-        """'personal and payment information': the modifier before 'and' shares the head noun."""
-        if m.start < 2 or tokens[m.start - 1].norm not in {"and", "or", "&"} or m.end - m.start < 2:
+        """"personal and payment information", "financial, health or other identifiable information":
+        each modifier before "and", "or" or a comma shares the head noun."""
+        if m.end - m.start < 2:
             return []
-        phrase = " ".join([tokens[m.start - 2].text] + [t.text for t in tokens[m.start + 1 : m.end]])
-        term = self.lex.fields.lookup(phrase)
-        return [term.id] if term else []
+        head = [t.text for t in tokens[m.start + 1 : m.end]]
+        k = m.start - 1
+        if k >= 0 and tokens[k].norm == "other":
+            k -= 1
+        out: list[str] = []
+        while k >= 1 and tokens[k].norm in {"and", "or", "&", ","} and tokens[k - 1].is_word:
+            term = self.lex.fields.lookup(" ".join([tokens[k - 1].text, *head]))
+            if not term:
+                break
+            out.append(term.id)
+            k -= 2
+        return out
 
     def _as_point(self, tokens: list[Token], m: Mention) -> bool:
         """A mention that is both a field and a collection point reads as a point after 'from/via/in'."""

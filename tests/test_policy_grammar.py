@@ -128,3 +128,18 @@ def test_places_listed_with_places_are_places():
 def test_a_message_a_feature_sends_is_not_a_posted_message():
     rec = read("Acme will ask for the information needed to send the message, such as your friend's email address.")
     assert "posted_message" not in fields(rec)
+
+
+def test_a_field_named_with_its_owner():
+    rec = read("We will ask you for your name and your friend's email address.")
+    assert {"name", "friend_contact_information"} <= fields(rec)
+
+
+def test_need_and_requires_state_collection():
+    rec = read("To subscribe, we need your contact information. The forum requires a public nickname.")
+    assert {"contact_information", "nickname"} <= fields(rec)
+
+
+def test_modifiers_in_a_series_share_their_head_noun():
+    rec = read("We may collect financial, health or other identifiable information from other sources.")
+    assert {"financial_information", "health_information"} <= fields(rec)
