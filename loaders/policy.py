@@ -30,7 +30,7 @@ from .policy_text import PolicyDocument, Sentence, read_policy
 
 PATTERNS = Path(__file__).with_name("lexicon") / "patterns.yaml"
 FIRST_PARTY = "first_party"
-SHARE_ACTIONS = ("share", "share_weak", "see", "transfer", "sell")
+SHARE_ACTIONS = ("share", "share_weak", "see", "publish", "transfer", "sell")
 # Words between a relative pronoun and its verb ("that you may be asked for").
 _RELATIVE_GAP = frozenset({"you", "may", "might", "can", "could", "will", "would", "be", "been", "being", "is",
                            "are", "was", "were", "have", "has", "also"})
@@ -143,6 +143,7 @@ class Frame:
     negated: bool = False
     actors: list[str] = field(default_factory=list)
     user_at: int | None = None  # the token "you" when the user is the verb's subject
+    content: bool = False  # the verb is part of what the verb before it is about ("monitor how ...")
 
     @property
     def by_user(self) -> bool:
@@ -392,6 +393,8 @@ class PolicyReader:
             following = tokens[m.end].norm if m.end < len(tokens) else ""
             if before == "," and following == "," and m.end - m.start == 1:
                 continue  # "items for sale, store, feedback": an item of a list, not a verb
+            if m.text.lower().endswith("ed") and following == "by" and before not in _RELATIVE_GAP:
+                continue  # "the model clauses published by the EU": a reduced relative with its agent
             if frames and m.text.lower().endswith("ed") and (
                     before in ("information", "data") or any(x.end == m.start and x.has("field") for x in mentions)):
                 continue  # "does not combine information collected through cookies": a reduced relative
@@ -431,11 +434,16 @@ class PolicyReader:
                 second.actors = second.actors or first.actors
         owner = None
         for fr in frames:
-            if not fr.by_user:
-                owner = fr
-            elif owner is not None and fr.user_at and tokens[fr.user_at - 1].norm in ("how", "what", "way"):
-                # "tells us how you use the Sites, such as ...": the user's act is what the statement is about
+            # "tells us how you use the Sites, such as ...", "monitor how many people are using our
+            # website": a clause after "how" or "what" is what the verb before it is about
+            wh = fr.user_at - 1 if fr.by_user else next(
+                (j for j in range(fr.verb.start - 1, max(-1, fr.verb.start - 6), -1)
+                 if tokens[j].norm in ("how", "what") or tokens[j].norm in _BOUNDARIES), None)
+            fr.content = owner is not None and wh is not None and wh >= 0 and tokens[wh].norm in ("how", "what", "way")
+            if fr.content:
                 owner.scope = (owner.scope[0], fr.scope[1])
+            elif not fr.by_user:
+                owner = fr
         return frames
 
     def _user_subject(self, tokens: list[Token], mentions: list[Mention], verb: Mention, action: str) -> int | None:
@@ -491,8 +499,9 @@ class PolicyReader:
         in_list = examples = False
         prev_end = venue_end = None
         for m in mentions:
-            if m.has("point") and self._as_point(tokens, m):
-                venue_end = m.end
+            if m.has("point") and self._as_point(tokens, m) and (venue_end is not None or any(
+                    t.norm in ("in", "on", "at") for t in tokens[max(0, m.start - 2) : m.start])):
+                venue_end = m.end  # "in our chat rooms, forums": a place, and the places listed with it
             if m.has("list"):
                 in_list = head is not None
                 # "activities on the Site such as chat, posting messages ...": examples of an activity
@@ -577,6 +586,8 @@ class PolicyReader:
         last_fields: list[str] = []
         for fr in frames:
             scoped = [m for m in mentions if fr.scope[0] <= m.start < fr.scope[1]]
+            if fr.content and not fr.by_user:
+                continue
             if fr.by_user:  # the user's own act moves no data, but its lists still define fields
                 named = self._fields(tokens, scoped, ev)
                 if not (named and fr.action == "collect" and _of_another_user(tokens, scoped)):
@@ -596,7 +607,7 @@ class PolicyReader:
                 fields = list(self.memory.fields)
             if not fields:
                 fields = last_fields
-            if not fields and fr.action in ("share", "share_weak", "transfer", "sell", "collect") and _bare_information(
+            if not fields and fr.action in (*SHARE_ACTIONS, "collect") and fr.action != "see" and _bare_information(
                     tokens, fr.scope):
                 fields = ["personal_information"]
             last_fields = fields
@@ -650,7 +661,8 @@ class PolicyReader:
         tokens = clause.tokens
         scoped = [m for m in clause.mentions if fr.scope[0] <= m.start < fr.scope[1]]
         after = [m for m in scoped if max(lo, fr.verb.end) <= m.start < hi and m.has("party")
-                 and FIRST_PARTY not in m.ids("party") and not _after(tokens, m, {"from"})]
+                 and FIRST_PARTY not in m.ids("party") and not _source(tokens, m)
+                 and not (m.end < len(tokens) and tokens[m.end].norm == "purpose")]  # "member station purposes"
         ids = list(dict.fromkeys(m.ids("party")[0] for m in after))
         if after and after[0].ids("party") == ["third_party"]:
             # "third parties such as analytics companies": the listed parties are the recipients
@@ -660,7 +672,7 @@ class PolicyReader:
         if not fallback:
             return ids
         generic_only = set(ids) <= {"third_party"}
-        party_backref = any(m.has("party_backref") for m in scoped) or any(
+        party_backref = any(m.has("party_backref") and _names_party(clause.mentions, m) for m in scoped) or any(
             m.ids("party") == ["third_party"] and _after(tokens, m, {"the", "such", "that", "these", "those"}, 1)
             for m in after)
         if party_backref and generic_only and (self.memory.parties or self.memory.recipients):
@@ -712,13 +724,15 @@ class PolicyReader:
             recipients = self._recipients(fr, clause, fr.verb.end, end)
             named_fields = fr.action == "share" and any(
                 m.has("field") for m in clause.mentions if fr.verb.end <= m.start < end)
+            if not recipients and spec.get("default_recipient"):
+                recipients = [spec["default_recipient"]]
             if not recipients:
                 if spec.get("needs_recipient") or not (fr.negated or named_fields):
                     return []
                 recipients = list(self.memory.recipients) if not fr.negated and self.memory.recipients \
                     else ["third_party"]
             groups = [(recipients, "-" if fr.negated else "+", clause.conditions)]
-        action = "share" if fr.action in ("share_weak", "see") else fr.action
+        action = "share" if fr.action in ("share_weak", "see", "publish") else fr.action
         restricted = fields and all(self.lex.fields.root(f) in self.lex.patterns["restriction_fields"]
                                     for f in fields)
         fp = self.party_node(FIRST_PARTY, clause.ev).id
@@ -868,6 +882,17 @@ def _after(tokens: list[Token], m: Mention, words: set[str], reach: int = 3) -> 
     return False
 
 
+def _source(tokens: list[Token], m: Mention, reach: int = 5) -> bool:
+    """"communications from NPR or NPR member stations": a party after "from", alone or in a
+    coordination, sends rather than receives."""
+    for t in reversed(tokens[max(0, m.start - reach) : m.start]):
+        if t.norm == "from":
+            return True
+        if t.norm in {",", ";", ":", "to", "with", "for", "by"}:
+            return False
+    return False
+
+
 def _agent(tokens: list[Token], m: Mention) -> bool:
     """"the identifier provided by your wireless carrier": after "by", a word names who acts, not data."""
     before = [t.norm for t in tokens[max(0, m.start - 2) : m.start]]
@@ -901,6 +926,16 @@ def _named_organisations(mentions: list[Mention]) -> list[Mention]:
         if rest:
             out.append(replace(m, senses=rest))
     return out
+
+
+def _names_party(mentions: list[Mention], backref: Mention) -> bool:
+    """"they" stands for parties; so does "them", unless the nearest noun before it is data ("we may
+    print the User Materials ... or publish them")."""
+    if backref.text.lower() != "them":
+        return True
+    before = [m for m in mentions if m.end <= backref.start
+              and (m.has("field") or (m.has("party") and FIRST_PARTY not in m.ids("party")))]
+    return not before or not before[-1].has("field")
 
 
 def _defines_tracker(tokens: list[Token], mentions: list[Mention]) -> bool:

@@ -143,3 +143,30 @@ def test_need_and_requires_state_collection():
 def test_modifiers_in_a_series_share_their_head_noun():
     rec = read("We may collect financial, health or other identifiable information from other sources.")
     assert {"financial_information", "health_information"} <= fields(rec)
+
+
+def test_publishing_shares_with_the_public_and_them_can_stand_for_data():
+    rec = read("Our partners receive your email address. We may print your comments, or otherwise publish them, "
+               "together with your name and location (city, state and/or country).")
+    shared = {(f, t) for f, rel, t, _ in flows(rec) if rel in ("SHARES_WITH", "DISCLOSES_TO")}
+    assert ("city", "public") in shared and ("name", "public") in shared
+    assert not {t for _, t in shared} - {"public"}
+
+
+def test_a_participle_with_its_agent_is_not_a_statement():
+    rec = read("Transfers follow the model clauses published by the European Commission.")
+    assert not rec.flows
+
+
+def test_what_a_monitor_statement_is_about_belongs_to_it():
+    rec = read("The information collected by web beacons allows us to monitor how many people are using our "
+               "website and how many people open our emails.")
+    assert "email_open_event" in fields(rec)
+
+
+def test_a_party_sending_to_users_is_not_a_recipient():
+    rec = read("The information is provided only for delivering communications from Acme or Acme member stations "
+               "to users who have opted in. Acme does not share personal information, except with member "
+               "stations.")
+    shared = {(f, t) for f, rel, t, p in flows(rec) if rel in ("SHARES_WITH", "DISCLOSES_TO") and p == "+"}
+    assert shared == {("personal_information", "affiliate")}
