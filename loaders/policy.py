@@ -34,6 +34,8 @@ SHARE_ACTIONS = ("share", "share_weak", "see", "publish", "transfer", "sell")
 # Words between a relative pronoun and its verb ("that you may be asked for").
 _RELATIVE_GAP = frozenset({"you", "may", "might", "can", "could", "will", "would", "be", "been", "being", "is",
                            "are", "was", "were", "have", "has", "also"})
+# Modifiers that make a field non-personal ("aggregate website usage data").
+_AGGREGATE = frozenset({"aggregate", "aggregated", "anonymous", "anonymized", "anonymised", "deidentified"})
 # Words that end the clause of a verb before them: a comma, a subordinator.
 _BOUNDARIES = frozenset({",", ";", ":", "that", "which", "who", "whom", "whose"})
 # The verb position of a list item's restated frame: the whole item follows it.
@@ -321,7 +323,7 @@ class PolicyReader:
             self._fields(tokens, mentions, ev)
         if not emitted and sent.item and self.memory.opens_list and self.memory.frames:
             sentence_fields, sentence_recipients = self._list_item(tokens, mentions, ev)
-        elif not emitted and self._continues(mentions):
+        elif not emitted and self._continues(tokens, mentions):
             fields = self._fields(tokens, mentions, ev)
             for fr, clause, _ in self.memory.frames:
                 sentence_recipients += self._emit(fr, clause, fields, [ev, clause.ev])
@@ -347,11 +349,15 @@ class PolicyReader:
         return bool(heads) and heads[0] + 1 < len(mentions) and mentions[heads[0] + 1].has("list") and any(
             m.has("field") for m in mentions[heads[0] + 2 :])
 
-    def _continues(self, mentions: list[Mention]) -> bool:
-        """"This information can include A, B and C": a sentence without a verb whose back-reference
-        and list cue extend the statements of the sentence before it."""
+    def _continues(self, tokens: list[Token], mentions: list[Mention]) -> bool:
+        """"This information can include A, B and C", "This may include data such as A and B": a
+        sentence without a verb whose back-reference and list cue extend the statements of the
+        sentence before it."""
+        pronoun = len(tokens) > 1 and tokens[0].norm in ("this", "these", "it") and tokens[1].norm in (
+            "may", "can", "could", "might", "will", "include", "includes") and any(
+            m.has("list") and m.start <= 4 for m in mentions)
         return (bool(self.memory.frames) and any(m.has("field") for m in mentions)
-                and any(m.has("backref") for m in mentions[:3]) and any(m.has("list") for m in mentions))
+                and (pronoun or any(m.has("backref") for m in mentions[:3])) and any(m.has("list") for m in mentions))
 
     def _list_item(self, tokens: list[Token], mentions: list[Mention], ev: Evidence) -> tuple[list[str], list[str]]:
         """An item of a list that a sentence ending in a colon opened restates that sentence's
@@ -386,8 +392,9 @@ class PolicyReader:
         for m in verbs:
             action = m.ids("verb")[0]
             before = tokens[m.start - 1].norm if m.start > 0 else ""
-            if before == "to" and frames and frames[-1].action != "use":
-                continue
+            us_to = m.start > 1 and any(x.end == m.start - 1 and FIRST_PARTY in x.ids("party") for x in mentions)
+            if before == "to" and frames and frames[-1].action != "use" and not us_to:
+                continue  # "we collect your e-mail address to send you news": a purpose ("allow us to publish" is not)
             if before in self.lex.patterns["nominal_markers"] or self._controls(tokens, m, verbs):
                 continue
             following = tokens[m.end].norm if m.end < len(tokens) else ""
@@ -395,7 +402,7 @@ class PolicyReader:
                 continue  # "items for sale, store, feedback": an item of a list, not a verb
             if m.text.lower().endswith("ed") and following == "by" and before not in _RELATIVE_GAP:
                 continue  # "the model clauses published by the EU": a reduced relative with its agent
-            if frames and m.text.lower().endswith("ed") and (
+            if frames and tokens[m.start].norm.endswith("ed") and (
                     before in ("information", "data") or any(x.end == m.start and x.has("field") for x in mentions)):
                 continue  # "does not combine information collected through cookies": a reduced relative
             frames.append(Frame(action, m, (m.start, span[1]), user_at=self._user_subject(tokens, mentions, m, action)))
@@ -425,7 +432,7 @@ class PolicyReader:
             fr.actors = [p for m in mentions if lo <= m.start < fr.verb.start and m.has("party")
                          and not _after(tokens, m, self._preps("to") | {"from"})
                          for p in m.ids("party")[:1]]
-        coordination = {"or", "and", ",", "nor", "/"}
+        coordination = {"or", "and", ",", "nor", "/", "(", ")"}
         for first, second in pairwise(frames):
             # "will not sell or disclose X to Y": coordinated verbs share negation, object and recipient
             if all(t.norm in coordination for t in tokens[first.verb.end : second.verb.start]):
@@ -510,12 +517,16 @@ class PolicyReader:
                 continue
             if m.has("verb") and not m.has("field"):
                 in_list = examples = False
-            if not m.has("field") or self._as_point(tokens, m) or _proper_name(tokens, m) or _agent(tokens, m):
-                continue
+            named_before = m.end - m.start == 1 and m.start > 0 and tokens[m.start - 1].norm == ")"
+            if (not m.has("field") or self._as_point(tokens, m) or _proper_name(tokens, m) or _agent(tokens, m)
+                    or _destination(tokens, m) or named_before):
+                continue  # "post information to a user profile"; the "address" of "Internet protocol ("IP") address"
             if venue_end is not None and _only(tokens, venue_end, m.start, glue, []):
                 venue_end = m.end  # "in our chat rooms, forums, game comments": one more place, not data
                 continue
             fid = self._possessed(tokens, mentions, m) or m.ids("field")[0]
+            if m.start and tokens[m.start - 1].norm in _AGGREGATE:
+                fid = "aggregate_information"  # "aggregate website usage data" is no one's usage data
             if prev_end is not None and not _only(tokens, prev_end, m.start, glue, mentions):
                 in_list = False
             if examples:  # gerund items ("posting messages, sending feedback") keep the list open
@@ -535,6 +546,19 @@ class PolicyReader:
                 out.append(other)
             prev_end = m.end
         return list(dict.fromkeys(out))
+
+    @staticmethod
+    def _passive_agent(tokens: list[Token], mentions: list[Mention], fr: Frame) -> str | None:
+        """The party after "by" of a passive ("is collected by Bizrate.com"): a named party's kind, or
+        "third_party" for a name the lexicon does not know; None for the first party or no agent."""
+        k = fr.verb.end
+        passive = fr.verb.start > 0 and tokens[fr.verb.start - 1].norm in ("is", "are", "be", "been", "was", "were")
+        if not passive or k + 1 >= len(tokens) or tokens[k].norm != "by":
+            return None
+        named = [m for m in mentions if m.start == k + 1 and m.has("party")]
+        if named:
+            return None if FIRST_PARTY in named[0].ids("party") else named[0].ids("party")[0]
+        return "third_party" if tokens[k + 1].text[:1].isupper() else None
 
     def _possessed(self, tokens: list[Token], mentions: list[Mention], m: Mention) -> str | None:
         """"your friend's email address": a field the vocabulary names with its owner, when the data
@@ -770,6 +794,14 @@ class PolicyReader:
                  and all(t.norm in gap for t in tokens[m.end : fr.verb.start])]
         collectors = [fp] if FIRST_PARTY in fr.actors or FIRST_PARTY in third or not third else [
             self.party_node(p, ev).id for p in dict.fromkeys(third)]
+        agent = self._passive_agent(tokens, clause.mentions, fr)
+        if agent:
+            # "Your feedback is collected by Bizrate.com, not us": the agent collects; "not us" denies it to us
+            collectors = [self.party_node(agent, ev).id]
+            if _denies_us(tokens, clause.mentions, fr.verb.end):
+                for fid in fields:
+                    self.flow(fid, node_id("data_subject", "user"), fp, action, "COLLECTS", evs, clause.purposes,
+                              clause.conditions, "-")
         sources = [m for m in clause.mentions if m.has("party") and FIRST_PARTY not in m.ids("party")
                    and _after(tokens, m, {"from"}) and fr.scope[0] <= m.start < fr.scope[1]]
         subject_ids = [self.simple_node("data_subject", m.ids("subject")[0], ev, m.text).id
@@ -891,6 +923,18 @@ def _source(tokens: list[Token], m: Mention, reach: int = 5) -> bool:
         if t.norm in {",", ";", ":", "to", "with", "for", "by"}:
             return False
     return False
+
+
+def _denies_us(tokens: list[Token], mentions: list[Mention], after: int) -> bool:
+    """", not us": a negation right before a first-party word within a few tokens after ``after``."""
+    return any(m.has("neg") and any(x.start == m.end and FIRST_PARTY in x.ids("party") for x in mentions)
+               for m in mentions if after <= m.start <= after + 8)
+
+
+def _destination(tokens: list[Token], m: Mention) -> bool:
+    """"post information to a user profile": after "to a", a field names where data goes."""
+    before = [t.norm for t in tokens[max(0, m.start - 2) : m.start]]
+    return len(before) == 2 and before[0] == "to" and before[1] in ("a", "an")
 
 
 def _agent(tokens: list[Token], m: Mention) -> bool:

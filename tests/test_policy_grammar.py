@@ -170,3 +170,35 @@ def test_a_party_sending_to_users_is_not_a_recipient():
                "stations.")
     shared = {(f, t) for f, rel, t, p in flows(rec) if rel in ("SHARES_WITH", "DISCLOSES_TO") and p == "+"}
     assert shared == {("personal_information", "affiliate")}
+
+
+def test_this_may_include_continues_the_statement_before():
+    rec = read("When you use the Services, we automatically receive certain information from your device. "
+               "This may include data such as your IP address and the date and time of your activities.")
+    assert {"ip_address", "visit_datetime"} <= fields(rec)
+    assert "geolocation" not in fields(read("We collect your location. Such technologies may include GPS signals."))
+
+
+def test_aggregate_and_destinations_and_named_parts_are_not_personal_fields():
+    rec = read("We may disclose aggregate website usage data to third parties. We may share information when you "
+               "post information to a user profile. We log your Internet protocol (\"IP\") address.")
+    assert not {"site_usage", "user_profile", "postal_address"} & fields(rec)
+
+
+def test_allowing_us_to_publish_is_publication():
+    rec = read("If you provide us a review of your trip, you authorize us to publish it on our Platforms under "
+               "the screen name you provided.")
+    shared = {(f, t) for f, rel, t, _ in flows(rec) if rel in ("SHARES_WITH", "DISCLOSES_TO")}
+    assert shared == {("review", "public"), ("nickname", "public")}
+
+
+def test_including_but_not_limited_to_is_a_list_not_a_negation():
+    rec = read("You will be prompted to provide to us certain personal information, including but not limited to "
+               "your name, shipping and billing address, and phone number.")
+    assert {"name", "shipping_address", "billing_address", "phone_number"} <= fields(rec)
+    assert all(p == "+" for *_, p in flows(rec))
+
+
+def test_a_passive_agent_collects_and_not_us_denies_it():
+    rec = read("Your feedback is collected by Bizrate.com, not us, and is governed by their privacy policy.")
+    assert flows(rec) == {("feedback", "COLLECTS", "first_party", "-"), ("feedback", "COLLECTS", "third_party", "+")}
