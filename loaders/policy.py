@@ -402,8 +402,9 @@ class PolicyReader:
                 continue  # "items for sale, store, feedback": an item of a list, not a verb
             if m.text.lower().endswith("ed") and following == "by" and before not in _RELATIVE_GAP:
                 continue  # "the model clauses published by the EU": a reduced relative with its agent
-            if frames and tokens[m.start].norm.endswith("ed") and (
-                    before in ("information", "data") or any(x.end == m.start and x.has("field") for x in mentions)):
+            after_data = before in ("information", "data") or any(x.end == m.start and x.has("field") for x in mentions)
+            if tokens[m.start].norm.endswith("ed") and after_data and (
+                    frames or _predicate_follows(tokens, mentions, m) or m.text.lower().endswith(" to us")):
                 continue  # "does not combine information collected through cookies": a reduced relative
             frames.append(Frame(action, m, (m.start, span[1]), user_at=self._user_subject(tokens, mentions, m, action)))
         for i, fr in enumerate(frames):
@@ -519,7 +520,7 @@ class PolicyReader:
                 in_list = examples = False
             named_before = m.end - m.start == 1 and m.start > 0 and tokens[m.start - 1].norm == ")"
             if (not m.has("field") or self._as_point(tokens, m) or _proper_name(tokens, m) or _agent(tokens, m)
-                    or _destination(tokens, m) or named_before):
+                    or _destination(tokens, m) or named_before or _occasion(tokens, mentions, m)):
                 continue  # "post information to a user profile"; the "address" of "Internet protocol ("IP") address"
             if venue_end is not None and _only(tokens, venue_end, m.start, glue, []):
                 venue_end = m.end  # "in our chat rooms, forums, game comments": one more place, not data
@@ -925,10 +926,29 @@ def _source(tokens: list[Token], m: Mention, reach: int = 5) -> bool:
     return False
 
 
+def _predicate_follows(tokens: list[Token], mentions: list[Mention], m: Mention) -> bool:
+    """"your identifiers stored in active databases will be removed": a form of "be" after the
+    participle, before any other verb, is the main predicate, so the participle only modifies."""
+    verbs = [x.start for x in mentions if x.has("verb") and x.start >= m.end]
+    stop = verbs[0] if verbs else len(tokens)
+    return any(t.norm in ("be", "is", "are", "was", "were") for t in tokens[m.end : stop])
+
+
 def _denies_us(tokens: list[Token], mentions: list[Mention], after: int) -> bool:
     """", not us": a negation right before a first-party word within a few tokens after ``after``."""
     return any(m.has("neg") and any(x.start == m.end and FIRST_PARTY in x.ids("party") for x in mentions)
                for m in mentions if after <= m.start <= after + 8)
+
+
+def _occasion(tokens: list[Token], mentions: list[Mention], m: Mention) -> bool:
+    """"when you update your member profile": the object of what the user does, in a clause saying
+    when data is collected, names the occasion, not the data."""
+    k = m.start - 1
+    if k >= 0 and tokens[k].norm in ("your", "a", "an", "the"):
+        k -= 1
+    verb_at = {i for x in mentions if x.has("verb") for i in range(x.start, x.end)}
+    return (k >= 2 and tokens[k].is_word and k not in verb_at and tokens[k - 1].norm == "you"
+            and tokens[k - 2].norm in ("when", "while", "once", "after", "before", "if"))
 
 
 def _destination(tokens: list[Token], m: Mention) -> bool:

@@ -176,8 +176,10 @@ def parse_policy(source: str, raw: str) -> PolicyDocument:
             lead_in = _LEAD_IN.match(para[0][1])
             lead = inline_text(lead_in.group("lead")) if lead_in else ""
             if lead_in:
-                # a glossary writes its terms in lower case; a practice lead-in is a title
-                glossary = lead[:1].islower()
+                # a glossary writes its terms in lower case, or as acronyms among such terms ("SSL
+                # (Secure Sockets Layer):"); a practice lead-in is a title
+                first = lead.split()[0] if lead.split() else ""
+                glossary = lead[:1].islower() or (glossary and len(first) > 1 and first.isupper())
             emit([inline_text(" ".join(t for _, t in para))], para[0][0], item, lead, glossary)
             para.clear()
         if table:

@@ -202,3 +202,20 @@ def test_including_but_not_limited_to_is_a_list_not_a_negation():
 def test_a_passive_agent_collects_and_not_us_denies_it():
     rec = read("Your feedback is collected by Bizrate.com, not us, and is governed by their privacy policy.")
     assert flows(rec) == {("feedback", "COLLECTS", "first_party", "-"), ("feedback", "COLLECTS", "third_party", "+")}
+
+
+def test_the_object_of_what_the_user_does_names_the_occasion():
+    rec = read("We collect your name and zip code when you register and when you update your member profile.")
+    assert fields(rec) == {"name", "postal_code"}
+
+
+def test_a_participle_before_the_main_predicate_only_modifies():
+    rec = read("Your personal health identifiers stored in active databases will be removed. We may conduct "
+               "research on demographics and interests based on the information provided to us.")
+    assert not rec.flows
+
+
+def test_an_acronym_among_glossary_entries_is_a_glossary_entry():
+    rec = read("**browser:** Short for web browser.\n\n**SSL (Secure Sockets Layer):** A security protocol. Many "
+               "Web sites use the protocol to obtain confidential user information, such as credit card numbers.")
+    assert not rec.flows
