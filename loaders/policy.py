@@ -700,8 +700,13 @@ class PolicyReader:
         party_backref = any(m.has("party_backref") and _names_party(clause.mentions, m) for m in scoped) or any(
             m.ids("party") == ["third_party"] and _after(tokens, m, {"the", "such", "that", "these", "those"}, 1)
             for m in after)
-        if party_backref and generic_only and (self.memory.parties or self.memory.recipients):
-            return list(self.memory.parties or self.memory.recipients)
+        if party_backref and generic_only:
+            # "In the example of shippers, we provide them ...": a party named earlier in the sentence
+            # comes first, then the parties of the sentences before
+            named = [m.ids("party")[0] for m in clause.mentions if m.start < fr.verb.start and m.has("party")
+                     and FIRST_PARTY not in m.ids("party") and m.ids("party") != ["third_party"]]
+            if named or self.memory.parties or self.memory.recipients:
+                return named[-1:] or list(self.memory.parties or self.memory.recipients)
         if not ids and any(m.has("backref") for m in scoped) and self.memory.recipients:
             return list(self.memory.recipients)
         if generic_only and clause.implied:

@@ -219,3 +219,10 @@ def test_an_acronym_among_glossary_entries_is_a_glossary_entry():
     rec = read("**browser:** Short for web browser.\n\n**SSL (Secure Sockets Layer):** A security protocol. Many "
                "Web sites use the protocol to obtain confidential user information, such as credit card numbers.")
     assert not rec.flows
+
+
+def test_them_stands_for_the_party_named_earlier_in_the_sentence():
+    rec = read("We work with payment processors. In the example of shippers, we provide them your name and "
+               "shipping address.")
+    shared = {(f, t) for f, rel, t, _ in flows(rec) if rel in ("SHARES_WITH", "DISCLOSES_TO")}
+    assert shared == {("name", "fulfillment_provider"), ("shipping_address", "fulfillment_provider")}
