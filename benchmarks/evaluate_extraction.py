@@ -114,9 +114,9 @@ def extracted_facts(records: Records) -> Facts:
 
     for f in records.flows.values():
         source, target = nodes[f.source], nodes[f.target]
-        # a flow into a third party: shared by the first party, or collected by the third party itself
+        # a flow into a third party: shared by the first party, or collected or stored by the third party itself
         into_party = f.relation in SHARE or (
-            f.relation == "COLLECTS" and target.kind not in ("first_party", *TRACKER_NODES)
+            f.relation in ("COLLECTS", "STORES") and target.kind not in ("first_party", *TRACKER_NODES)
             and kind_of.get(f.target) and source.kind not in TRACKER_NODES)
         if into_party and kind_of.get(f.target) and kind_of[f.target] != "first_party":
             add("recipients", kind_of[f.target], f.evidence)

@@ -177,6 +177,8 @@ class Memory:
     parties: list[str] = field(default_factory=list)
     frames: list[tuple[Frame, Clause, list[str]]] = field(default_factory=list)
     opens_list: bool = False
+    opener: list[str] = field(default_factory=list)  # fields of the statement that opened the current list
+    item: bool = False  # the sentence being read is an item of a list
     section: str = ""
     lead: str = ""
 
@@ -302,6 +304,7 @@ class PolicyReader:
         mentions = _drop_modifiers(_named_organisations(self.matcher.find(sent.text, tokens)))
         ev = self.evidence(sent)
         self.memory.lead = sent.lead
+        self.memory.item = sent.item
         if sent.definition and not any(FIRST_PARTY in m.ids("party") for m in mentions):
             # a glossary entry defines a term; unless it names the organisation, it states no practice
             if self._defines(mentions):
@@ -333,6 +336,10 @@ class PolicyReader:
             self.memory.opens_list = sent.text.rstrip().endswith(":")
         elif sent.text.rstrip().endswith(":") and any(m.has("backref") for m in mentions[:3]):
             self.memory.opens_list = True  # "This information can include:" opens a list for the statement before
+        if emitted and self.memory.opens_list:
+            self.memory.opener = list(dict.fromkeys(sentence_fields))
+        elif not sent.item:
+            self.memory.opener = []
         if sentence_fields:
             self.memory.fields = list(dict.fromkeys(sentence_fields))
         if sentence_recipients:
@@ -400,6 +407,8 @@ class PolicyReader:
             following = tokens[m.end].norm if m.end < len(tokens) else ""
             if before == "," and following == "," and m.end - m.start == 1:
                 continue  # "items for sale, store, feedback": an item of a list, not a verb
+            if frames and m.text.lower() == "using" and before not in _RELATIVE_GAP:
+                continue  # "send your friend an e-mail using your name": how, not a new statement
             if m.text.lower().endswith("ed") and following == "by" and before not in _RELATIVE_GAP:
                 continue  # "the model clauses published by the EU": a reduced relative with its agent
             after_data = before in ("information", "data") or any(x.end == m.start and x.has("field") for x in mentions)
@@ -505,7 +514,7 @@ class PolicyReader:
         head: str | None = None
         glue = set(self.lex.patterns["list_glue"])
         in_list = examples = False
-        prev_end = venue_end = None
+        prev_end = venue_end = withheld_end = None
         for m in mentions:
             if m.has("point") and self._as_point(tokens, m) and (venue_end is not None or any(
                     t.norm in ("in", "on", "at") for t in tokens[max(0, m.start - 2) : m.start])):
@@ -524,6 +533,10 @@ class PolicyReader:
                 continue  # "post information to a user profile"; the "address" of "Internet protocol ("IP") address"
             if venue_end is not None and _only(tokens, venue_end, m.start, glue, []):
                 venue_end = m.end  # "in our chat rooms, forums, game comments": one more place, not data
+                continue
+            if any(t.norm == "without" for t in tokens[max(0, m.start - 3) : m.start]) or (
+                    withheld_end is not None and _only(tokens, withheld_end, m.start, glue, [])):
+                withheld_end = m.end  # "we will post them without your real name and e-mail"
                 continue
             fid = self._possessed(tokens, mentions, m) or m.ids("field")[0]
             if m.start and tokens[m.start - 1].norm in _AGGREGATE:
@@ -629,11 +642,13 @@ class PolicyReader:
                 and _only(tokens, scoped[i - 1].end, m.start, glue, []))]
             fields = self._fields(tokens, objects, ev)
             if not fields and any(m.has("backref") for m in scoped):
-                fields = list(self.memory.fields)
+                # "except that: ... (iv) We may disclose such information ...": in a list, "such
+                # information" is what the sentence opening the list was about
+                fields = list(self.memory.opener if self.memory.item and self.memory.opener else self.memory.fields)
             if not fields:
                 fields = last_fields
-            if not fields and fr.action in (*SHARE_ACTIONS, "collect") and fr.action != "see" and _bare_information(
-                    tokens, fr.scope):
+            bare = fr.action in (*SHARE_ACTIONS, "collect", "store") and fr.action != "see"
+            if not fields and bare and _bare_information(tokens, fr.scope):
                 fields = ["personal_information"]
             last_fields = fields
             if not fields:
@@ -686,7 +701,7 @@ class PolicyReader:
         tokens = clause.tokens
         scoped = [m for m in clause.mentions if fr.scope[0] <= m.start < fr.scope[1]]
         after = [m for m in scoped if max(lo, fr.verb.end) <= m.start < hi and m.has("party")
-                 and FIRST_PARTY not in m.ids("party") and not _source(tokens, m)
+                 and FIRST_PARTY not in m.ids("party") and not _source(tokens, m) and not _agent(tokens, m)
                  and not (m.end < len(tokens) and tokens[m.end].norm == "purpose")]  # "member station purposes"
         ids = list(dict.fromkeys(m.ids("party")[0] for m in after))
         if after and after[0].ids("party") == ["third_party"]:
@@ -798,6 +813,8 @@ class PolicyReader:
         third = [m.ids("party")[0] for m in clause.mentions if fr.scope[0] <= m.start < fr.verb.start
                  and m.has("party") and not m.has("subject") and not _after(tokens, m, self._preps("to") | {"from"})
                  and all(t.norm in gap for t in tokens[m.end : fr.verb.start])]
+        if not third and fr.verb.start and tokens[fr.verb.start - 1].norm == "to" and FIRST_PARTY not in fr.actors:
+            third = fr.actors  # "we use Amazon's S3 storage service to store": the service stores
         collectors = [fp] if FIRST_PARTY in fr.actors or FIRST_PARTY in third or not third else [
             self.party_node(p, ev).id for p in dict.fromkeys(third)]
         agent = self._passive_agent(tokens, clause.mentions, fr)
@@ -923,10 +940,12 @@ def _after(tokens: list[Token], m: Mention, words: set[str], reach: int = 3) -> 
 def _source(tokens: list[Token], m: Mention, reach: int = 5) -> bool:
     """"communications from NPR or NPR member stations": a party after "from", alone or in a
     coordination, sends rather than receives."""
-    for t in reversed(tokens[max(0, m.start - reach) : m.start]):
-        if t.norm == "from":
-            return True
-        if t.norm in {",", ";", ":", "to", "with", "for", "by"}:
+    window = tokens[max(0, m.start - reach) : m.start]
+    for k in range(len(window) - 1, -1, -1):
+        if window[k].norm == "from":
+            # "in response to requests from law enforcement officials": who asks receives
+            return not (k > 0 and window[k - 1].norm in ("request", "demand", "order", "inquiry"))
+        if window[k].norm in {",", ";", ":", "to", "with", "for", "by"}:
             return False
     return False
 
@@ -963,7 +982,8 @@ def _destination(tokens: list[Token], m: Mention) -> bool:
 
 
 def _agent(tokens: list[Token], m: Mention) -> bool:
-    """"the identifier provided by your wireless carrier": after "by", a word names who acts, not data."""
+    """"the identifier provided by your wireless carrier", "made available to you by your employer":
+    after "by", a word names who acts, neither data nor a recipient."""
     before = [t.norm for t in tokens[max(0, m.start - 2) : m.start]]
     return bool(before) and (before[-1] == "by" or before[-2:] in (["by", "your"], ["by", "the"], ["by", "a"]))
 
@@ -1051,12 +1071,19 @@ def _bare_information(tokens: list[Token], scope: tuple[int, int]) -> bool:
 
 
 def _clauses(tokens: list[Token]) -> list[tuple[int, int]]:
-    """Token ranges of the clauses of a sentence, split at semicolons."""
+    """Token ranges of the clauses of a sentence, split at semicolons; a parenthesis that keeps
+    something private ("(your email address will be kept private)") is a clause of its own."""
     out, lo = [], 0
     for i, t in enumerate(tokens):
         if t.norm == ";":
             out.append((lo, i))
             lo = i + 1
+        elif t.norm == "(":
+            close = next((j for j in range(i + 1, len(tokens)) if tokens[j].norm in (")", ";")), None)
+            if close is not None and tokens[close].norm == ")" and any(
+                    x.norm in ("private", "confidential") for x in tokens[i + 1 : close]):
+                out += [(lo, i), (i + 1, close)]
+                lo = close + 1
     out.append((lo, len(tokens)))
     return [c for c in out if c[1] > c[0]]
 

@@ -226,3 +226,42 @@ def test_them_stands_for_the_party_named_earlier_in_the_sentence():
                "shipping address.")
     shared = {(f, t) for f, rel, t, _ in flows(rec) if rel in ("SHARES_WITH", "DISCLOSES_TO")}
     assert shared == {("name", "fulfillment_provider"), ("shipping_address", "fulfillment_provider")}
+
+
+def test_logging_is_a_log_file_and_logging_in_is_not():
+    rec = read("We may log the IP address and browser software used by each user. When you log in, we greet you.")
+    assert {n.properties["tracker_kind"] for n in rec.nodes.values() if "tracker_kind" in n.properties} == {"log_file"}
+    assert ("ip_address", "TRACKS_WITH", "log_file", "+") in flows(rec)
+
+
+def test_a_service_we_use_to_store_data_receives_it():
+    rec = read("We use Amazon's S3 storage service to store some of your information.")
+    assert flows(rec) == {("personal_information", "STORES", "hosting_provider", "+")}
+
+
+def test_fields_after_without_are_withheld():
+    rec = read("If we re-post your postings, we will post them without your real name and e-mail.")
+    assert not {"name", "email_address"} & fields(rec)
+
+
+def test_in_a_list_such_information_is_what_the_list_opener_was_about():
+    rec = read("We do not disclose your financial information to anyone other than to affiliates, except that:\n\n"
+               "(i) We may share your name with shippers.\n\n"
+               "(ii) We may disclose such information in response to requests from law enforcement officials.")
+    shared = {(f, t) for f, rel, t, p in flows(rec) if rel in ("SHARES_WITH", "DISCLOSES_TO") and p == "+"}
+    assert ("financial_information", "authority") in shared and ("name", "authority") not in shared
+
+
+def test_using_after_a_statement_says_how_and_an_agent_is_not_a_recipient():
+    rec = read("We will send your friend an email using your name and email address. If your account is no longer "
+               "made available to you by your employer, you keep access to your record.")
+    shared = {(f, t) for f, rel, t, p in flows(rec) if rel in ("SHARES_WITH", "DISCLOSES_TO")}
+    assert {("name", "other_users"), ("email_address", "other_users")} <= shared
+    assert not {t for _, t in shared} - {"other_users"}
+
+
+def test_a_parenthesis_keeping_data_private_is_its_own_clause():
+    rec = read("If you submit a review, your geographic location will be visible to other users (your email "
+               "address will be kept private).")
+    shared = {(f, t) for f, rel, t, p in flows(rec) if rel in ("SHARES_WITH", "DISCLOSES_TO") and p == "+"}
+    assert ("email_address", "other_users") not in shared
