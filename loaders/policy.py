@@ -22,7 +22,7 @@ import yaml
 from flowaudit.inventory import organizations
 from flowaudit.inventory import vocabulary as vocab
 from flowaudit.inventory.records import Evidence, Flow, Link, Node, Records, node_id, slug
-from flowaudit.inventory.text import Token, tokenize
+from flowaudit.inventory.text import Token, normal, tokenize
 from flowaudit.inventory.vocab_nodes import field_node, party_kind_node, term_node
 from flowaudit.inventory.vocabulary import Mention, PhraseMatcher, phrase_key
 
@@ -442,9 +442,10 @@ class PolicyReader:
             fr.actors = [p for m in mentions if lo <= m.start < fr.verb.start and m.has("party")
                          and not _after(tokens, m, self._preps("to") | {"from"})
                          for p in m.ids("party")[:1]]
-        coordination = {"or", "and", ",", "nor", "/", "(", ")"}
+        coordination = {"or", "and", ",", "nor", "/", "(", ")", "knowingly", "intentionally", "actively", "otherwise"}
         for first, second in pairwise(frames):
-            # "will not sell or disclose X to Y": coordinated verbs share negation, object and recipient
+            # "will not sell or disclose X to Y", "does not solicit or knowingly collect": coordinated verbs
+            # share negation, object and recipient
             if all(t.norm in coordination for t in tokens[first.verb.end : second.verb.start]):
                 first.scope = (first.scope[0], second.scope[1])
                 second.negated = second.negated or first.negated
@@ -500,9 +501,9 @@ class PolicyReader:
     def _negates(self, tokens: list[Token], neg: Mention, verb: Mention) -> bool:
         """A negation governs a verb close after it, with only auxiliaries and adverbs between."""
         p = self.lex.patterns
+        gap = {normal(w) for w in p["negation_gap_words"]}
         between = tokens[neg.end : verb.start]
-        return (neg.start < verb.start and len(between) <= p["negation_gap"]
-                and all(t.norm in p["negation_gap_words"] for t in between))
+        return neg.start < verb.start and len(between) <= p["negation_gap"] and all(t.norm in gap for t in between)
 
     def _preps(self, key: str) -> set[str]:
         return {p for p in self.lex.patterns[key] if " " not in p}

@@ -265,3 +265,11 @@ def test_a_parenthesis_keeping_data_private_is_its_own_clause():
                "address will be kept private).")
     shared = {(f, t) for f, rel, t, p in flows(rec) if rel in ("SHARES_WITH", "DISCLOSES_TO") and p == "+"}
     assert ("email_address", "other_users") not in shared
+
+
+def test_negations_reach_through_adverbs_and_coordinated_verbs():
+    rec = read("Acme does not solicit or knowingly collect personally identifiable information from children. "
+               "We use cookies to count visitors (as cookies do not in themselves carry any personal data). "
+               "This website will not collect any personal information about you unless you provide it.")
+    positive = {(f, c) for f in rec.flows.values() if f.polarity == "+" for c in [tuple(f.conditions)]}
+    assert all(conds for _, conds in positive), positive
