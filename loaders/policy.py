@@ -407,6 +407,8 @@ class PolicyReader:
             following = tokens[m.end].norm if m.end < len(tokens) else ""
             if before == "," and following == "," and m.end - m.start == 1:
                 continue  # "items for sale, store, feedback": an item of a list, not a verb
+            if following in ("is", "are", "was", "were") and any(x.end == m.start and x.has("field") for x in mentions):
+                continue  # "your education records are protected": a noun, not a verb
             if frames and m.text.lower() == "using" and before not in _RELATIVE_GAP:
                 continue  # "send your friend an e-mail using your name": how, not a new statement
             if m.text.lower().endswith("ed") and following == "by" and before not in _RELATIVE_GAP:
@@ -433,6 +435,10 @@ class PolicyReader:
                 # is all it is about
                 head = [m for m in mentions if m.end == rel and m.has("field")]
                 lo = head[0].start if head else rel + 1
+                # "(2) update the information that you have provided to us, or (3) change your
+                # preferences": the relative clause ends where the next numbered part starts
+                hi = next((j for j in range(fr.verb.end, hi - 2) if tokens[j].norm == ","
+                           and tokens[j + 1].norm in ("or", "and") and tokens[j + 2].norm == "("), hi)
                 if fr.verb.text.lower().endswith("ed") and any(
                         t.norm in ("be", "been", "is", "are", "was", "were") for t in tokens[rel : fr.verb.start]):
                     lo, hi = (head[0].start, head[0].end) if head else (fr.verb.end, fr.verb.end)
@@ -443,13 +449,17 @@ class PolicyReader:
                          and not _after(tokens, m, self._preps("to") | {"from"})
                          for p in m.ids("party")[:1]]
         coordination = {"or", "and", ",", "nor", "/", "(", ")", "knowingly", "intentionally", "actively", "otherwise"}
-        for first, second in pairwise(frames):
-            # "will not sell or disclose X to Y", "does not solicit or knowingly collect": coordinated verbs
-            # share negation, object and recipient
-            if all(t.norm in coordination for t in tokens[first.verb.end : second.verb.start]):
-                first.scope = (first.scope[0], second.scope[1])
-                second.negated = second.negated or first.negated
-                second.actors = second.actors or first.actors
+        # "will not sell or disclose X to Y", "does not solicit or knowingly collect", "by storing,
+        # tracking, and analyzing user preferences": coordinated verbs share negation, object and recipient
+        verb_at = {i for m in mentions if m.has("verb") for i in range(m.start, m.end)}
+        pairs = [(a, b) for a, b in pairwise(frames) if all(
+            t.norm in coordination or i in verb_at
+            for i, t in enumerate(tokens[a.verb.end : b.verb.start], start=a.verb.end))]
+        for first, second in pairs:
+            second.negated = second.negated or first.negated
+            second.actors = second.actors or first.actors
+        for first, second in reversed(pairs):  # from the last verb back, so the object reaches the first
+            first.scope = (first.scope[0], second.scope[1])
         owner = None
         for fr in frames:
             # "tells us how you use the Sites, such as ...", "monitor how many people are using our
@@ -528,7 +538,8 @@ class PolicyReader:
                 continue
             if m.has("verb") and not m.has("field"):
                 in_list = examples = False
-            named_before = m.end - m.start == 1 and m.start > 0 and tokens[m.start - 1].norm == ")"
+            after_paren = m.end - m.start == 1 and m.start > 0 and tokens[m.start - 1].norm == ")"
+            named_before = m.has("field") and (after_paren or _renamed(tokens, mentions, m))
             if (not m.has("field") or self._as_point(tokens, m) or _proper_name(tokens, m) or _agent(tokens, m)
                     or _destination(tokens, m) or named_before or _occasion(tokens, mentions, m)):
                 continue  # "post information to a user profile"; the "address" of "Internet protocol ("IP") address"
@@ -966,14 +977,32 @@ def _denies_us(tokens: list[Token], mentions: list[Mention], after: int) -> bool
 
 
 def _occasion(tokens: list[Token], mentions: list[Mention], m: Mention) -> bool:
-    """"when you update your member profile": the object of what the user does, in a clause saying
-    when data is collected, names the occasion, not the data."""
+    """"when you update your member profile", "in creating user profiles": the object of what the
+    user does, in a clause saying when data is collected, names the occasion, not the data."""
     k = m.start - 1
-    if k >= 0 and tokens[k].norm in ("your", "a", "an", "the"):
+    while k >= 0 and tokens[k].norm in ("your", "a", "an", "the", "user", "on", '"', "“"):
         k -= 1
     verb_at = {i for x in mentions if x.has("verb") for i in range(x.start, x.end)}
-    return (k >= 2 and tokens[k].is_word and k not in verb_at and tokens[k - 1].norm == "you"
-            and tokens[k - 2].norm in ("when", "while", "once", "after", "before", "if"))
+    if k < 1 or not tokens[k].is_word or k in verb_at:
+        return False
+    if tokens[k].norm.endswith("ing") and tokens[k - 1].norm in ("in", "by", "when", "while", "after", "before",
+                                                                 "and", "or"):
+        return True  # "in creating user profiles", "by clicking on "Contact Information""
+    return k >= 2 and tokens[k - 1].norm == "you" and tokens[k - 2].norm in ("when", "while", "once", "after",
+                                                                            "before", "if")
+
+
+def _renamed(tokens: list[Token], mentions: list[Mention], m: Mention) -> bool:
+    """"the identifier provided for your mobile device by your wireless carrier ("carrier
+    identifier")": a field that a quoted name in parentheses soon after names more precisely."""
+    for n in mentions:
+        if n.start <= m.end or n.start > m.end + 12 or not n.has("field"):
+            continue
+        quoted = n.start >= 2 and tokens[n.start - 2].norm == "(" and tokens[n.start - 1].norm in ('"', "“", "'")
+        between = [x for x in mentions if m.end <= x.start < n.start and (x.has("verb") or x.has("field"))]
+        if quoted and not between:
+            return n.ids("field")[0] != m.ids("field")[0]
+    return False
 
 
 def _destination(tokens: list[Token], m: Mention) -> bool:

@@ -273,3 +273,26 @@ def test_negations_reach_through_adverbs_and_coordinated_verbs():
                "This website will not collect any personal information about you unless you provide it.")
     positive = {(f, c) for f in rec.flows.values() if f.polarity == "+" for c in [tuple(f.conditions)]}
     assert all(conds for _, conds in positive), positive
+
+
+def test_a_noun_that_looks_like_a_verb_before_a_copula():
+    rec = read("Please note that your education records are protected by law.")
+    assert not rec.flows
+
+
+def test_occasions_introduced_by_a_gerund_are_not_data():
+    rec = read("You can edit the personal information you have provided to us by logging in to your account and "
+               "clicking on \"Contact Information\". You may disclose information about yourself in our forums or "
+               "in creating user \"profiles\".")
+    assert not {"contact_information", "user_profile"} & fields(rec)
+
+
+def test_a_chain_of_coordinated_verbs_shares_its_object():
+    rec = read("We improve our services by storing, tracking, and analyzing user preferences and trends.")
+    assert ("preferences", "STORES", "first_party", "+") in flows(rec)
+
+
+def test_a_relative_clause_ends_where_the_next_numbered_part_starts():
+    rec = read("If you want to (1) update the personal information that you have provided to us, or (2) change "
+               "your preferences, contact us.")
+    assert fields(rec) == {"personal_information"}
