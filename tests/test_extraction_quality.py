@@ -43,7 +43,7 @@ def test_no_stated_negative_becomes_an_unconditional_positive(label_file):
 
 
 
-def test_accuracy_floors():
+def test_development_labels_meet_the_accuracy_targets():
     totals = {}
     for label_file in LABELS:
         for kind, (p, r, n_got, n_gold) in evaluate_extraction.evaluate(label_file).items():
@@ -53,7 +53,7 @@ def test_accuracy_floors():
             t[2] += n_got
             t[3] += n_gold
     score = {k: (t[0] / max(t[2], 1), t[1] / max(t[3], 1)) for k, t in totals.items()}
-    assert score["recipients"][0] >= 0.95 and score["recipients"][1] >= 0.95
-    assert score["trackers"][0] >= 0.80 and score["trackers"][1] >= 0.90
-    assert score["fields"][0] >= 0.75 and score["fields"][1] >= 0.80
-    assert score["sharing"][0] >= 0.68 and score["sharing"][1] >= 0.78
+    # the targets: precision 0.95 and recall 0.85 for recipients, fields and trackers; 0.80 for sharing facts
+    for kind in ("recipients", "fields", "trackers"):
+        assert score[kind][0] >= 0.95 and score[kind][1] >= 0.85, (kind, score[kind])
+    assert score["sharing"][0] >= 0.80 and score["sharing"][1] >= 0.80, score["sharing"]
