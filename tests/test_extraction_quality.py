@@ -23,6 +23,15 @@ def _squash(text: str) -> str:
 
 
 @pytest.mark.parametrize("label_file", LABELS + HELDOUT, ids=lambda p: Path(p).stem)
+def test_every_label_quotes_its_policy(label_file):
+    doc = yaml.safe_load(label_file.read_text(encoding="utf-8"))
+    text = _squash((POLICIES / doc["policy"]).read_text(encoding="utf-8"))
+    quoted = [item["sentence"] for kind in ("fields", "recipients", "negatives", "trackers", "sharing")
+              for item in doc.get(kind) or []]
+    assert quoted and [q for q in quoted if _squash(q) not in text] == []
+
+
+@pytest.mark.parametrize("label_file", LABELS + HELDOUT, ids=lambda p: Path(p).stem)
 def test_no_stated_negative_becomes_an_unconditional_positive(label_file):
     doc = yaml.safe_load(label_file.read_text(encoding="utf-8"))
     records = extract_policy(POLICIES / doc["policy"])
