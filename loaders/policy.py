@@ -199,6 +199,8 @@ class PolicyReader:
         self.flows_stated = 0  # flows stated so far, counting restatements of a known flow
         self._fp_node = Node(self.first_party, "first_party", self.first_party_label, aliases=names[1:],
                              properties={"party_kind": FIRST_PARTY})
+        self._gives = {phrase_key(v) for v in self.lex.patterns["user_gives"]}
+        self._negation_gap = {normal(w) for w in self.lex.patterns["negation_gap_words"]}
 
     # ----------------------------------------------------------------- records helpers
 
@@ -479,8 +481,7 @@ class PolicyReader:
         track or use verb ("if you are receiving our e-mails", "you are responsible for maintaining
         your password"). A passive ("you may be asked for") or another party or verb in between ("you
         agree that we collect") keeps the organisation as the actor."""
-        gives = {phrase_key(v) for v in self.lex.patterns["user_gives"]}
-        if phrase_key(verb.text) in gives:
+        if phrase_key(verb.text) in self._gives:
             # "if you provide such company with your log-in credentials": the user gives data to
             # another party, not to the organisation
             other = [m for m in mentions if verb.end <= m.start <= verb.end + 1 and (
@@ -510,10 +511,9 @@ class PolicyReader:
 
     def _negates(self, tokens: list[Token], neg: Mention, verb: Mention) -> bool:
         """A negation governs a verb close after it, with only auxiliaries and adverbs between."""
-        p = self.lex.patterns
-        gap = {normal(w) for w in p["negation_gap_words"]}
         between = tokens[neg.end : verb.start]
-        return neg.start < verb.start and len(between) <= p["negation_gap"] and all(t.norm in gap for t in between)
+        return (neg.start < verb.start and len(between) <= self.lex.patterns["negation_gap"]
+                and all(t.norm in self._negation_gap for t in between))
 
     def _preps(self, key: str) -> set[str]:
         return {p for p in self.lex.patterns[key] if " " not in p}
@@ -639,8 +639,8 @@ class PolicyReader:
             if fr.content and not fr.by_user:
                 continue
             if fr.by_user:  # the user's own act moves no data, but its lists still define fields
-                named = self._fields(tokens, scoped, ev)
-                if not (named and fr.action == "collect" and _of_another_user(tokens, scoped)):
+                objects_named = self._fields(tokens, scoped, ev)
+                if not (objects_named and fr.action == "collect" and _of_another_user(tokens, scoped)):
                     last_fields = []
                     continue
                 # "you may obtain another user's e-mail address": one user's data is disclosed to others
