@@ -201,6 +201,7 @@ class PolicyReader:
                              properties={"party_kind": FIRST_PARTY})
         self._gives = {phrase_key(v) for v in self.lex.patterns["user_gives"]}
         self._negation_gap = {normal(w) for w in self.lex.patterns["negation_gap_words"]}
+        self._glue = set(self.lex.patterns["list_glue"])
 
     # ----------------------------------------------------------------- records helpers
 
@@ -523,7 +524,7 @@ class PolicyReader:
         SUBSUMES link from the field before the list."""
         out: list[str] = []
         head: str | None = None
-        glue = set(self.lex.patterns["list_glue"])
+        glue = self._glue
         in_list = examples = False
         prev_end = venue_end = withheld_end = None
         for m in mentions:
@@ -648,10 +649,9 @@ class PolicyReader:
             # "Etsy cookies do not collect ...", "we use cookies": a word that names a tracker is the
             # tracker, not a field ("cookie information" stays a field), unless it is listed among
             # fields ("your IP address, cookies, and the pages you request")
-            glue = set(self.lex.patterns["list_glue"])
             objects = [m for i, m in enumerate(scoped) if not m.has("tracker") or (
                 m.has("field") and i > 0 and scoped[i - 1].has("field") and not scoped[i - 1].has("tracker")
-                and _only(tokens, scoped[i - 1].end, m.start, glue, []))]
+                and _only(tokens, scoped[i - 1].end, m.start, self._glue, []))]
             fields = self._fields(tokens, objects, ev)
             if not fields and any(m.has("backref") for m in scoped):
                 # "except that: ... (iv) We may disclose such information ...": in a list, "such
