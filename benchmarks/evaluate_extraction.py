@@ -1,22 +1,29 @@
-"""Precision and recall of the policy loader against the hand-labelled facts in tests/data/labels.
+"""Precision and recall of the policy reader against hand-labelled facts, beside a bag-of-mentions baseline.
 
-Each labelled phrase is resolved through the vocabularies to an id; extracted facts are compared
-as sets of ids per policy: collected fields, recipient party kinds, trackers, (field, recipient)
-sharing facts and negatives. A recipient or tracker kind matches its parent or child kind (a
-labelled "payment processor" is found by an extracted payment processor or service provider).
-Recipients include the third parties that set a tracker; collected fields are those of collect,
-store and track statements (not of statements that only say how data is used) and the fields the
-first party discloses (it holds them; the labels count them as collected). A field a definition
-only names as a part of a term ("Personal Data can include ...") is a SUBSUMES link, not a
-collection: the loader does not state it as collected, and labels with ``basis: definition`` are
-not scored as collected fields. Fields and sharing facts count personal data only, on both sides
-("non-personal information" is neither scored when labelled nor when extracted).
+    python benchmarks/evaluate_extraction.py [--blind] [--misses] [LABEL_FILE ...]
 
-    python benchmarks/evaluate_extraction.py [--heldout] [--misses] [LABEL_FILE ...]
+Each label names a fact in the policy's words and quotes the sentence that states it. Facts are
+collected fields, recipient party kinds, trackers, (field, recipient) sharing facts and negatives
+(fields stated *not* to be collected or shared). A labelled phrase is resolved through the vocabularies
+to an id; a label the vocabularies cannot resolve is a miss (the reader cannot express it) and
+``--misses`` lists it as ``unresolved``.
 
-The development labels (tests/data/labels) are the policies the loader was tuned on; the held-out
-labels (tests/data/heldout, ``--heldout``) were written for policies nobody tuned it on, so their
-scores say how the loader does on a policy it has not seen.
+Recall: a label counts as found only if the reader states the same fact citing the sentence the label
+quotes (the quote is found in, or holds, a sentence the fact cites; a list item's fact cites the item).
+A recipient or tracker kind matches its parent or child kind ("payment processor" is found by an
+extracted payment processor or service provider). Precision: an extracted fact (an id or id pair) is
+right if the labels state it anywhere in the policy. Fields and sharing facts count personal data
+only, on both sides; a field a definition only names as part of a term (``basis: definition``) is
+not a collected field; fields the first party discloses count as collected (it holds them).
+
+The baseline reads the same sentences as a bag of mentions: every vocabulary field in a sentence with a
+collection or sharing verb is collected; every party in a sentence with a sharing verb receives every
+field of that sentence; every tracker mentioned is used; every field of a sentence with a negation and
+such a verb is a negative.
+
+Development labels (``tests/data/labels``) are the policies the reader was tuned on. Blind rounds
+(``tests/data/heldout/roundN``, ``--blind``) were labelled by reading only and scored before anyone
+looked at the reader's output on them.
 """
 
 from __future__ import annotations
@@ -30,7 +37,8 @@ from typing import Any
 import yaml
 from flowaudit.inventory import vocabulary as vocab
 from flowaudit.inventory.records import Records
-from flowaudit.loaders.policy import extract_policy
+from flowaudit.loaders.policy import extract_policy, lexicon
+from flowaudit.loaders.policy_text import read_policy
 
 ROOT = Path(__file__).resolve().parent.parent
 LABELS = ROOT / "tests" / "data" / "labels"
@@ -40,11 +48,19 @@ SHARE = ("SHARES_WITH", "DISCLOSES_TO")
 TRACKER_ROOT = "tracking_technology"
 TRACKER_NODES = ("cookie", "flash_cookie", "clear_gif", "tracker")
 KINDS = ("fields", "recipients", "trackers", "sharing", "negatives")
+BASELINE_COLLECT = ("collect", "store", "track", "use")
+BASELINE_SHARE = ("share", "share_weak", "publish", "see", "transfer", "sell")
+
+
+def squash(text: str) -> str:
+    """Text compared for quoting: markup, quote styles and spacing ignored, lower case."""
+    text = text.replace("**", "").replace("’", "'").replace("“", '"').replace("”", '"')
+    return " ".join(text.lower().split())
 
 
 def resolve(name: str, phrase: str | None) -> str | None:
     """The vocabulary id a labelled phrase names, by exact alias or by the longest phrase inside it.
-    A bare "information" or "data" is personal information, as the loader reads it."""
+    A bare "information" or "data" is personal information, as the reader reads it."""
     if not phrase:
         return None
     if name == "fields" and phrase.strip().lower() in ("information", "data", "your information"):
@@ -64,11 +80,14 @@ def near(parties: vocab.Vocabulary, a: str, b: str) -> bool:
     return a == b or parties[a].parent == b or parties[b].parent == a
 
 
+# per kind: the labelled facts as (id or None when unresolved, phrase, quoted sentence)
+Gold = dict[str, list[tuple[Any, str, str]]]
+# per kind: each extracted id (or id pair) with the sentences it cites
 Facts = dict[str, dict[Any, list[str]]]
 
 
-def gold_facts(doc: dict) -> Facts:
-    """The labelled facts: per kind, each id (or id pair) with the sentences that state it."""
+def gold_facts(doc: dict) -> Gold:
+    """The labelled facts of one label file."""
     def party(item: dict) -> str | None:
         kind = item.get("kind")
         return kind if kind in vocab.load("parties") else resolve("parties", item.get("recipient"))
@@ -84,24 +103,34 @@ def gold_facts(doc: dict) -> Facts:
         fid = resolve("fields", item["field"])
         return not fid or fields.root(fid) != "non_personal_information"
 
-    out: Facts = {k: {} for k in KINDS}
-    keys = {
-        "fields": lambda f: resolve("fields", f["field"]) if personal(f) and f.get("basis") != "definition" else None,
-        "recipients": party,
-        "trackers": lambda t: (lambda tid: None if tid == TRACKER_ROOT else tid)(resolve("trackers", t["tracker"])),
-        "sharing": lambda s: (resolve("fields", s["field"]), receiver(s)) if personal(s) else None,
-        "negatives": lambda n: resolve("fields", n["field"]),
+    def pair(item: dict) -> tuple[str, str] | None:
+        f, r = resolve("fields", item["field"]), receiver(item)
+        return (f, r) if f and r else None
+
+    keys: dict[str, tuple[Callable[[dict], bool], Callable[[dict], Any], Callable[[dict], str]]] = {
+        "fields": (lambda f: personal(f) and f.get("basis") != "definition",
+                   lambda f: resolve("fields", f["field"]), lambda f: f["field"]),
+        "recipients": (lambda r: True, party, lambda r: str(r.get("recipient"))),
+        "trackers": (lambda t: resolve("trackers", t["tracker"]) != TRACKER_ROOT,
+                     lambda t: resolve("trackers", t["tracker"]), lambda t: t["tracker"]),
+        "sharing": (personal, pair, lambda s: f"{s['field']} -> {s.get('recipient')}"),
+        "negatives": (lambda n: True, lambda n: resolve("fields", n["field"]), lambda n: n["field"]),
     }
-    for kind, key in keys.items():
+    out: Gold = {k: [] for k in KINDS}
+    for kind, (scored, key, phrase) in keys.items():
+        seen = set()
         for item in doc.get(kind) or []:
-            fact = key(item)
-            if fact is not None:
-                out[kind].setdefault(fact, []).append(item.get("sentence", ""))
+            if not scored(item):
+                continue
+            fact = (key(item), phrase(item), item.get("sentence", ""))
+            if (fact[0] or fact[1], fact[2]) not in seen:
+                seen.add((fact[0] or fact[1], fact[2]))
+                out[kind].append(fact)
     return out
 
 
 def extracted_facts(records: Records) -> Facts:
-    """The loader's facts: per kind, each id (or id pair) with the sentences its flows and nodes cite."""
+    """The reader's facts: per kind, each id (or id pair) with the sentences its flows and nodes cite."""
     nodes = records.nodes
     kind_of = {n.id: n.properties.get("party_kind") for n in nodes.values()}
     fid = {n.id: n.id.split(":", 1)[1] for n in nodes.values() if n.kind == "field"}
@@ -119,7 +148,8 @@ def extracted_facts(records: Records) -> Facts:
             f.relation in ("COLLECTS", "STORES") and target.kind not in ("first_party", *TRACKER_NODES)
             and kind_of.get(f.target) and source.kind not in TRACKER_NODES)
         if into_party and kind_of.get(f.target) and kind_of[f.target] != "first_party":
-            add("recipients", kind_of[f.target], f.evidence)
+            # a recipient is named in the sentences of its flows and wherever its node was read
+            add("recipients", kind_of[f.target], f.evidence + target.evidence)
             if f.polarity == "+" and f.field in personal:
                 add("sharing", (fid[f.field], kind_of[f.target]), f.evidence)
         # what the first party collects, and what it discloses (it must hold that too, as the labels count it)
@@ -139,13 +169,40 @@ def extracted_facts(records: Records) -> Facts:
     return out
 
 
-def score(gold: dict, got: dict, same: Callable[[Any, Any], bool]) -> tuple[float, float, int, int]:
-    """Precision, recall and the two set sizes, with ``same`` deciding a match."""
-    hit_p = sum(1 for g in got if any(same(g, x) for x in gold))
-    hit_r = sum(1 for x in gold if any(same(g, x) for g in got))
-    p = hit_p / len(got) if got else 1.0
-    r = hit_r / len(gold) if gold else 1.0
-    return p, r, len(got), len(gold)
+def baseline_facts(policy: Path) -> Facts:
+    """The bag-of-mentions baseline's facts (see the module docstring)."""
+    lex = lexicon()
+    fields = lex.fields
+    negation = set(lex.patterns["negation"])
+    out: Facts = {k: {} for k in KINDS}
+
+    def add(kind: str, fact: Any, text: str) -> None:
+        cited = out[kind].setdefault(fact, [])
+        if text not in cited:
+            cited.append(text)
+
+    for sent in read_policy(policy).sentences:
+        mentions = lex.matcher.find(sent.text)
+        verbs = {a for m in mentions for a in m.ids("verb")}
+        found = [f for m in mentions for f in m.ids("field")[:1]
+                 if fields.root(f) != "non_personal_information"]
+        parties = [p for m in mentions for p in m.ids("party")[:1] if p != "first_party"]
+        for m in mentions:
+            for t in m.ids("tracker")[:1]:
+                if t != TRACKER_ROOT:
+                    add("trackers", t, sent.text)
+        acts = verbs & {*BASELINE_COLLECT, *BASELINE_SHARE}
+        if not acts:
+            continue
+        negated = bool(negation & {w.lower() for w in sent.text.replace(",", " ").split()})
+        for f in found:
+            add("negatives" if negated else "fields", f, sent.text)
+        if verbs & set(BASELINE_SHARE):
+            for p in parties:
+                add("recipients", p, sent.text)
+                for f in ([] if negated else found):
+                    add("sharing", (f, p), sent.text)
+    return out
 
 
 def matchers() -> dict[str, Callable[[Any, Any], bool]]:
@@ -156,39 +213,65 @@ def matchers() -> dict[str, Callable[[Any, Any], bool]]:
         "fields": lambda a, b: a == b,
         "recipients": lambda a, b: near(parties, a, b),
         "trackers": lambda a, b: a == b or trackers[a].parent == b or trackers[b].parent == a,
-        "sharing": lambda a, b: a[0] == b[0] and None not in (a[1], b[1]) and near(parties, a[1], b[1]),
+        "sharing": lambda a, b: a[0] == b[0] and near(parties, a[1], b[1]),
         "negatives": lambda a, b: a == b,
     }
 
 
-def compare(label_file: Path) -> tuple[Facts, Facts]:
-    """The labelled and the extracted facts of one policy."""
+def quotes(label: str, cited: list[str]) -> bool:
+    """True if a cited sentence holds the labelled quote, or the quote holds the cited sentence."""
+    q = squash(label)
+    return any(q in squash(c) or squash(c) in q for c in cited if c)
+
+
+Score = tuple[int, int, int, int]  # right extracted, extracted, found labels, labels
+
+
+def score(gold: list[tuple[Any, str, str]], got: dict[Any, list[str]], same: Callable[[Any, Any], bool]) -> Score:
+    """Counts for precision (extracted ids the labels state) and recall (labels found in their sentence)."""
+    keys = [g for g, _, _ in gold if g is not None]
+    right = sum(1 for fact in got if any(same(fact, g) for g in keys))
+    found = sum(1 for g, _, sent in gold if g is not None and any(
+        same(fact, g) and quotes(sent, cited) for fact, cited in got.items()))
+    return right, len(got), found, len(gold)
+
+
+def load(label_file: Path) -> tuple[dict, Path]:
     doc = yaml.safe_load(label_file.read_text(encoding="utf-8"))
-    return gold_facts(doc), extracted_facts(extract_policy(POLICIES / doc["policy"]))
+    return doc, POLICIES / doc["policy"]
 
 
-def evaluate(label_file: Path) -> dict[str, tuple[float, float, int, int]]:
-    """Scores of one policy."""
-    gold, got = compare(label_file)
+def evaluate(label_file: Path, reader: str = "reader") -> dict[str, Score]:
+    """Counts per kind for one policy, for the ``reader`` or the ``baseline``."""
+    doc, policy = load(label_file)
+    gold = gold_facts(doc)
+    got = extracted_facts(extract_policy(policy)) if reader == "reader" else baseline_facts(policy)
     same = matchers()
     return {k: score(gold[k], got[k], same[k]) for k in KINDS}
 
 
 def misses(label_file: Path) -> list[str]:
-    """Lines naming each extracted fact no label matches, with the sentences it cites, and each
-    labelled fact the loader did not find, with the sentence the label quotes."""
-    gold, got = compare(label_file)
+    """Each extracted fact no label states (with the sentences it cites), each label the reader did not
+    find in its sentence, and each label the vocabularies cannot express."""
+    doc, policy = load(label_file)
+    gold, got = gold_facts(doc), extracted_facts(extract_policy(policy))
     same = matchers()
     lines = []
     for kind in KINDS:
+        keys = [g for g, _, _ in gold[kind] if g is not None]
         for fact, cited in sorted(got[kind].items(), key=str):
-            if not any(same[kind](fact, x) for x in gold[kind]):
+            if not any(same[kind](fact, g) for g in keys):
                 lines.append(f"  {kind} extra {fact}")
                 lines += [f"      | {_short(t)}" for t in cited[:3]]
-        for fact, cited in sorted(gold[kind].items(), key=str):
-            if not any(same[kind](g, fact) for g in got[kind]):
-                lines.append(f"  {kind} missed {fact}")
-                lines += [f"      | {_short(t)}" for t in cited[:1]]
+        for fact, phrase, sent in gold[kind]:
+            if fact is None:
+                lines.append(f"  {kind} unresolved {phrase!r}")
+            elif not any(same[kind](g, fact) and quotes(sent, cited) for g, cited in got[kind].items()):
+                where = [c for g, c in got[kind].items() if same[kind](g, fact)]
+                lines.append(f"  {kind} missed {fact}" + (" (found in another sentence)" if where else ""))
+            else:
+                continue
+            lines.append(f"      | {_short(sent)}")
     return lines
 
 
@@ -197,38 +280,49 @@ def _short(text: str, n: int = 160) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Print a table of precision/recall per policy and overall (micro-averaged)."""
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("labels", nargs="*", type=Path, help="label files (default: all)")
-    ap.add_argument("--heldout", action="store_true",
-                    help="score the held-out policies (tests/data/heldout), which development never looks at")
-    ap.add_argument("--misses", action="store_true",
-                    help="after the table, list each extra and each missed fact with its sentence")
-    args = ap.parse_args(argv)
-    files = args.labels or sorted((HELDOUT if args.heldout else LABELS).glob("*.yaml"))
-    totals = {k: [0.0, 0.0, 0, 0] for k in KINDS}
-    print(f"{'policy':22}" + "".join(f"{k:>18}" for k in KINDS))
+def _cell(s: list[int]) -> str:
+    p = s[0] / s[1] if s[1] else 1.0
+    r = s[2] / s[3] if s[3] else 1.0
+    return f"P{p:5.2f} R{r:5.2f}".rjust(18)
+
+
+def table(title: str, files: list[Path], per_policy: bool = True) -> dict[str, dict[str, list[int]]]:
+    """Print one table (reader per policy, then reader and baseline overall); return the totals."""
+    totals = {who: {k: [0, 0, 0, 0] for k in KINDS} for who in ("reader", "baseline")}
+    print(f"\n{title}\n{'policy':24}" + "".join(f"{k:>18}" for k in KINDS))
     for f in files:
-        res = evaluate(f)
-        cells = []
-        for k in KINDS:
-            p, r, n_got, n_gold = res[k]
-            totals[k][0] += p * n_got
-            totals[k][1] += r * n_gold
-            totals[k][2] += n_got
-            totals[k][3] += n_gold
-            cells.append(f"P{p:5.2f} R{r:5.2f}".rjust(18))
-        print(f"{f.stem:22}" + "".join(cells))
-    cells = []
-    for k in KINDS:
-        hp, hr, n_got, n_gold = totals[k]
-        cells.append(f"P{hp / max(n_got, 1):5.2f} R{hr / max(n_gold, 1):5.2f}".rjust(18))
-    print(f"{'overall':22}" + "".join(cells))
+        for who in ("reader", "baseline"):
+            res = evaluate(f, who)
+            for k in KINDS:
+                totals[who][k] = [a + b for a, b in zip(totals[who][k], res[k], strict=True)]
+            if who == "reader" and per_policy:
+                print(f"{f.stem:24}" + "".join(_cell(list(res[k])) for k in KINDS))
+    for who in ("reader", "baseline"):
+        print(f"{'overall ' + who:24}" + "".join(_cell(totals[who][k]) for k in KINDS))
+    return totals
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print precision/recall per policy and overall (micro-averaged), reader and baseline."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("labels", nargs="*", type=Path, help="label files (default: the development labels)")
+    ap.add_argument("--blind", action="store_true", help="score each blind round of tests/data/heldout")
+    ap.add_argument("--misses", action="store_true",
+                    help="after the tables, list each extra, missed and unresolved fact with its sentence")
+    args = ap.parse_args(argv)
+    if args.labels:
+        groups = [("given labels", args.labels)]
+    elif args.blind:
+        groups = [(f"blind {d.name}", sorted(d.glob("*.yaml"))) for d in sorted(HELDOUT.glob("round*"))]
+    else:
+        groups = [("development", sorted(LABELS.glob("*.yaml")))]
+    for title, files in groups:
+        table(title, files)
     if args.misses:
-        for f in files:
-            print(f"\n{f.stem}")
-            print("\n".join(misses(f)) or "  nothing extra, nothing missed")
+        for _, files in groups:
+            for f in files:
+                print(f"\n{f.stem}")
+                print("\n".join(misses(f)) or "  nothing extra, nothing missed")
     return 0
 
 
