@@ -70,6 +70,7 @@ class Evidence:
     statement: str | None = None
     url: str | None = None
     parameter: str | None = None
+    rule: str | None = None  # the reader's pattern ids that stated this fact ("frame.share/neg.adverb")
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict without empty keys."""

@@ -22,24 +22,24 @@ import yaml
 from flowaudit.inventory import organizations
 from flowaudit.inventory import vocabulary as vocab
 from flowaudit.inventory.records import Evidence, Flow, Link, Node, Records, node_id, slug
-from flowaudit.inventory.text import Token, normal, tokenize
+from flowaudit.inventory.text import Token, tokenize
 from flowaudit.inventory.vocab_nodes import field_node, party_kind_node, term_node
 from flowaudit.inventory.vocabulary import Mention, PhraseMatcher, phrase_key
 
+from . import polarity, practice
+from .parse import head_of, parse
 from .policy_text import PolicyDocument, Sentence, read_policy
 
 PATTERNS = Path(__file__).with_name("lexicon") / "patterns.yaml"
 FIRST_PARTY = "first_party"
 SHARE_ACTIONS = ("share", "share_weak", "see", "publish", "transfer", "sell")
-# Words between a relative pronoun and its verb ("that you may be asked for").
-_RELATIVE_GAP = frozenset({"you", "may", "might", "can", "could", "will", "would", "be", "been", "being", "is",
-                           "are", "was", "were", "have", "has", "also"})
-# Modifiers that make a field non-personal ("aggregate website usage data").
-_AGGREGATE = frozenset({"aggregate", "aggregated", "anonymous", "anonymized", "anonymised", "deidentified"})
-# Words that end the clause of a verb before them: a comma, a subordinator.
-_BOUNDARIES = frozenset({",", ";", ":", "that", "which", "who", "whom", "whose"})
 # The verb position of a list item's restated frame: the whole item follows it.
 _ITEM_START = Mention(0, 0, 0, 0, "", ())
+
+
+def W(role: str) -> frozenset[str]:
+    """The closed-class words of ``role`` in the lexicon's ``words`` table ("copula", "conjunctions"...)."""
+    return lexicon().words[role]
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,7 @@ class Lexicon:
     trackers: vocab.Vocabulary
     topics: PhraseMatcher
     cues: PhraseMatcher
+    words: dict[str, frozenset[str]]
 
 
 @cache
@@ -106,10 +107,9 @@ def lexicon() -> Lexicon:
         cues.add(phrase, "opt_out", "opt_out")
     for phrase in patterns["coverage"]["exclusions"]:
         cues.add(phrase, "exclusion", "exclusion")
-    for word in patterns["negation"]:
-        cues.add(word, "neg", "neg")
     return Lexicon(patterns, m, vocabs["field"], vocabs["party"], vocabs["subject"], vocabs["point"],
-                   vocabs["purpose"], vocabs["tracker"], topics, cues)
+                   vocabs["purpose"], vocabs["tracker"], topics, cues,
+                   {role: frozenset(words) for role, words in patterns["words"].items()})
 
 
 def first_party_names(doc: PolicyDocument, lex: Lexicon) -> list[str]:
@@ -124,7 +124,7 @@ def first_party_names(doc: PolicyDocument, lex: Lexicon) -> list[str]:
         for m in re.finditer(pattern, head):
             for group in ("name", "alias", "domain"):
                 value = m.groupdict().get(group)
-                if value and len(value) > 2 and value.lower() not in {"we", "us", "our", "the company"}:
+                if value and len(value) > 2 and value.lower() not in W("not_first_party_names"):
                     candidates.append(value.strip(" .,"))
     text = doc.text
     counts: Counter[str] = Counter()
@@ -144,6 +144,9 @@ class Frame:
     scope: tuple[int, int]
     negated: bool = False
     actors: list[str] = field(default_factory=list)
+    rule: str = ""  # the ids of the patterns that read this frame, recorded in its flows' evidence
+    denied: list[tuple[int, int]] = field(default_factory=list)  # character spans denied on their own
+    restricted: bool = False  # "only" restricts the frame to its data
     user_at: int | None = None  # the token "you" when the user is the verb's subject
     content: bool = False  # the verb is part of what the verb before it is about ("monitor how ...")
 
@@ -196,11 +199,12 @@ class PolicyReader:
         self.first_party = node_id("first_party", names[0] if names else FIRST_PARTY)
         self.matcher = self.lex.matcher.extended((name, "party", FIRST_PARTY) for name in names)
         self.memory = Memory()
+        self.parsed: dict[int, Any] = {}  # sentence number → its dependency parse
+        self.sentence_parse: Any = None  # the parse of the sentence being read
         self.flows_stated = 0  # flows stated so far, counting restatements of a known flow
         self._fp_node = Node(self.first_party, "first_party", self.first_party_label, aliases=names[1:],
                              properties={"party_kind": FIRST_PARTY})
         self._gives = {phrase_key(v) for v in self.lex.patterns["user_gives"]}
-        self._negation_gap = {normal(w) for w in self.lex.patterns["negation_gap_words"]}
         self._glue = set(self.lex.patterns["list_glue"])
 
     # ----------------------------------------------------------------- records helpers
@@ -241,9 +245,11 @@ class PolicyReader:
         return self.records.add_node(Node(node_id(kind, key), kind, label, _aliases(surface, t), props, [ev]))
 
     def flow(self, field_id: str, src: str, dst: str, action: str, relation: str, evs: list[Evidence],
-             purposes: list[str], conditions: list[str], polarity: str = "+", **props: Any) -> None:
-        """Add one stated flow citing ``evs``."""
+             purposes: list[str], conditions: list[str], polarity: str = "+", rule: str = "", **props: Any) -> None:
+        """Add one stated flow citing ``evs``, each naming the ``rule`` that read it."""
         self.flows_stated += 1
+        if rule:
+            evs = [replace(e, rule=rule) for e in evs]
         self.records.add_flow(Flow(field=node_id("field", field_id), source=src, target=dst, action=action,
                                    relation=relation, polarity=polarity,
                                    purposes=[node_id("purpose", p) for p in purposes],
@@ -254,7 +260,10 @@ class PolicyReader:
 
     def read(self) -> Records:
         """Read every sentence; return the records."""
+        self.parsed = dict(zip((s.number for s in self.doc.sentences),
+                               parse(s.text for s in self.doc.sentences), strict=True))
         for sent in self.doc.sentences:
+            self.sentence_parse = self.parsed[sent.number]
             if sent.section != self.memory.section:
                 self.memory = Memory(section=sent.section)
             before = (len(self.records.nodes), len(self.records.flows))
@@ -279,12 +288,10 @@ class PolicyReader:
             conds = sorted({int(i) for m in mentions if m.has("condition") for i in m.ids("condition")})
             if conds:
                 facts["conditions"] = [p["conditions"][i]["label"] for i in conds]
-        tokens = tokenize(sent.text)
-        cues = self.lex.cues.find(sent.text, tokens)
-        gap = set(p["negation_gap_words"]) | set(p["opt_out_gap_words"])
+        cues = self.lex.cues.find(sent.text)
         for m in (c for c in cues if c.has("opt_out")):
-            negated = any(n.has("neg") and n.end <= m.start and all(t.norm in gap for t in tokens[n.end : m.start])
-                          for n in cues)
+            head = head_of(self.sentence_parse, m.char_start, m.char_end)
+            negated = head is not None and any(polarity.denial(t) for t in (head, *head.ancestors))
             facts["opt_out"] = "not offered" if negated else facts.get("opt_out", "offered")
         exclusion = next((c for c in cues if c.has("exclusion")), None)
         program = re.search(p["coverage"]["program"], sent.text)
@@ -306,6 +313,8 @@ class PolicyReader:
         tokens = tokenize(sent.text)
         mentions = _drop_modifiers(_named_organisations(self.matcher.find(sent.text, tokens)))
         ev = self.evidence(sent)
+        if practice.is_question(self.sentence_parse):
+            return  # "Do We Share Personal Data?" asks; it states no practice
         self.memory.lead = sent.lead
         self.memory.item = sent.item
         if sent.definition and not any(FIRST_PARTY in m.ids("party") for m in mentions):
@@ -363,9 +372,9 @@ class PolicyReader:
         """"This information can include A, B and C", "This may include data such as A and B": a
         sentence without a verb whose back-reference and list cue extend the statements of the
         sentence before it."""
-        pronoun = len(tokens) > 1 and tokens[0].norm in ("this", "these", "it") and tokens[1].norm in (
-            "may", "can", "could", "might", "will", "include", "includes") and any(
-            m.has("list") and m.start <= 4 for m in mentions)
+        pronoun = (len(tokens) > 1 and tokens[0].norm in W("continuing_pronouns")
+                   and tokens[1].norm in W("continuing_verbs") and any(m.has("list") and m.start <= 4
+                                                                        for m in mentions))
         return (bool(self.memory.frames) and any(m.has("field") for m in mentions)
                 and (pronoun or any(m.has("backref") for m in mentions[:3])) and any(m.has("list") for m in mentions))
 
@@ -410,13 +419,13 @@ class PolicyReader:
             following = tokens[m.end].norm if m.end < len(tokens) else ""
             if before == "," and following == "," and m.end - m.start == 1:
                 continue  # "items for sale, store, feedback": an item of a list, not a verb
-            if following in ("is", "are", "was", "were") and any(x.end == m.start and x.has("field") for x in mentions):
+            if following in W("copula") and any(x.end == m.start and x.has("field") for x in mentions):
                 continue  # "your education records are protected": a noun, not a verb
-            if frames and m.text.lower() == "using" and before not in _RELATIVE_GAP:
+            if frames and m.text.lower() == "using" and before not in W("relative_gap"):
                 continue  # "send your friend an e-mail using your name": how, not a new statement
-            if m.text.lower().endswith("ed") and following == "by" and before not in _RELATIVE_GAP:
+            if m.text.lower().endswith("ed") and following == "by" and before not in W("relative_gap"):
                 continue  # "the model clauses published by the EU": a reduced relative with its agent
-            after_data = before in ("information", "data") or any(x.end == m.start and x.has("field") for x in mentions)
+            after_data = before in W("bare_data_nouns") or any(x.end == m.start and x.has("field") for x in mentions)
             if tokens[m.start].norm.endswith("ed") and after_data and (
                     frames or _predicate_follows(tokens, mentions, m) or m.text.lower().endswith(" to us")):
                 continue  # "does not combine information collected through cookies": a reduced relative
@@ -426,13 +435,13 @@ class PolicyReader:
             if i and frames[i - 1].by_user:
                 # "you are responsible for maintaining your password and verifying that the data we
                 # maintain ...": the user's object stays with the user's verb
-                bounds = [j for j in range(lo, fr.verb.start) if tokens[j].norm in _BOUNDARIES]
+                bounds = [j for j in range(lo, fr.verb.start) if tokens[j].norm in W("clause_boundaries")]
                 lo = bounds[-1] + 1 if bounds else lo
             hi = frames[i + 1].verb.start if i + 1 < len(frames) else span[1]
             rel = fr.verb.start - 1
-            while rel > lo and tokens[rel].norm in _RELATIVE_GAP:
+            while rel > lo and tokens[rel].norm in W("relative_gap"):
                 rel -= 1
-            if rel > lo and tokens[rel].norm in ("that", "which"):
+            if rel > lo and tokens[rel].norm in W("relative_pronouns"):
                 # "every piece of information that you provide us": a relative clause's object is the
                 # noun it follows; in a passive one ("a transaction that may be requested") that noun
                 # is all it is about
@@ -441,25 +450,23 @@ class PolicyReader:
                 # "(2) update the information that you have provided to us, or (3) change your
                 # preferences": the relative clause ends where the next numbered part starts
                 hi = next((j for j in range(fr.verb.end, hi - 2) if tokens[j].norm == ","
-                           and tokens[j + 1].norm in ("or", "and") and tokens[j + 2].norm == "("), hi)
+                           and tokens[j + 1].norm in W("conjunctions") and tokens[j + 2].norm == "("), hi)
                 if fr.verb.text.lower().endswith("ed") and any(
-                        t.norm in ("be", "been", "is", "are", "was", "were") for t in tokens[rel : fr.verb.start]):
+                        t.norm in W("copula") for t in tokens[rel : fr.verb.start]):
                     lo, hi = (head[0].start, head[0].end) if head else (fr.verb.end, fr.verb.end)
             fr.scope = (lo, hi)
-            fr.negated = any(m.has("neg") and m.start >= lo and self._negates(tokens, m, fr.verb)
-                             for m in mentions)
+            self._read_polarity(fr)
             fr.actors = [p for m in mentions if lo <= m.start < fr.verb.start and m.has("party")
                          and not _after(tokens, m, self._preps("to") | {"from"})
                          for p in m.ids("party")[:1]]
-        coordination = {"or", "and", ",", "nor", "/", "(", ")", "knowingly", "intentionally", "actively", "otherwise"}
-        # "will not sell or disclose X to Y", "does not solicit or knowingly collect", "by storing,
-        # tracking, and analyzing user preferences": coordinated verbs share negation, object and recipient
+        coordination = W("verb_coordination")
+        # "will not sell or disclose X to Y", "by storing, tracking, and analyzing user preferences":
+        # coordinated verbs share their object and recipient (and, through the parse, their negation)
         verb_at = {i for m in mentions if m.has("verb") for i in range(m.start, m.end)}
         pairs = [(a, b) for a, b in pairwise(frames) if all(
             t.norm in coordination or i in verb_at
             for i, t in enumerate(tokens[a.verb.end : b.verb.start], start=a.verb.end))]
         for first, second in pairs:
-            second.negated = second.negated or first.negated
             second.actors = second.actors or first.actors
         for first, second in reversed(pairs):  # from the last verb back, so the object reaches the first
             first.scope = (first.scope[0], second.scope[1])
@@ -469,13 +476,29 @@ class PolicyReader:
             # website": a clause after "how" or "what" is what the verb before it is about
             wh = fr.user_at - 1 if fr.by_user else next(
                 (j for j in range(fr.verb.start - 1, max(-1, fr.verb.start - 6), -1)
-                 if tokens[j].norm in ("how", "what") or tokens[j].norm in _BOUNDARIES), None)
-            fr.content = owner is not None and wh is not None and wh >= 0 and tokens[wh].norm in ("how", "what", "way")
+                 if tokens[j].norm in W("content_words") or tokens[j].norm in W("clause_boundaries")), None)
+            fr.content = (owner is not None and wh is not None and wh >= 0
+                          and tokens[wh].norm in W("content_words") | {"way"})
             if fr.content:
                 owner.scope = (owner.scope[0], fr.scope[1])
             elif not fr.by_user:
                 owner = fr
-        return frames
+        return [fr for fr in frames if "practice." not in fr.rule]
+
+    def _read_polarity(self, fr: Frame) -> None:
+        """Polarity and scope of ``fr`` from the parse of its verb: denied, denied objects ("but not
+        your e-mail address"), "only", and whether it is a practice at all (disclaimer, law)."""
+        doc = self.sentence_parse
+        verb = head_of(doc, fr.verb.char_start, fr.verb.char_end) if fr.verb.char_end else None
+        if verb is None:
+            return
+        denial = polarity.denial(verb)
+        fr.negated = denial is not None
+        fr.denied = [(s.start_char, s.end_char) for s in polarity.denied_objects(verb)] if not denial else []
+        fr.restricted = polarity.restricted(verb)
+        not_practice = practice.disclaimed(verb) or practice.describes_law(verb)
+        fr.rule = "/".join(r for r in (f"frame.{fr.action}", denial, "only" if fr.restricted else None,
+                                       not_practice) if r)
 
     def _user_subject(self, tokens: list[Token], mentions: list[Mention], verb: Mention, action: str) -> int | None:
         """The token "you" when the user, not an organisation, is the subject of a collect, store,
@@ -491,14 +514,14 @@ class PolicyReader:
         if action not in ("collect", "store", "track", "use"):
             return None
         covered = {i: m for m in mentions for i in range(m.start, m.end)}
-        be = {"be", "been", "being", "is", "are", "was", "were", "am"}
+        be = W("copula")
         passive = False
         for i in range(verb.start - 1, max(-1, verb.start - 8), -1):
             m = covered.get(i)
             if m is not None and (m.has("party") or m.has("verb")):
                 return None
             norm = tokens[i].norm
-            if norm in {",", ";", ":", "(", "that", "which", "who", "whom"}:
+            if norm in W("clause_boundaries") | {"("}:
                 return None
             passive = passive or norm in be
             if norm == "you" and m is None:
@@ -509,12 +532,6 @@ class PolicyReader:
     def _controls(tokens: list[Token], m: Mention, verbs: list[Mention]) -> bool:
         """A verb that only governs the next one ("used to track"): the next verb states the action."""
         return m.end + 1 < len(tokens) and tokens[m.end].norm == "to" and any(v.start == m.end + 1 for v in verbs)
-
-    def _negates(self, tokens: list[Token], neg: Mention, verb: Mention) -> bool:
-        """A negation governs a verb close after it, with only auxiliaries and adverbs between."""
-        between = tokens[neg.end : verb.start]
-        return (neg.start < verb.start and len(between) <= self.lex.patterns["negation_gap"]
-                and all(t.norm in self._negation_gap for t in between))
 
     def _preps(self, key: str) -> set[str]:
         return {p for p in self.lex.patterns[key] if " " not in p}
@@ -529,7 +546,7 @@ class PolicyReader:
         prev_end = venue_end = withheld_end = None
         for m in mentions:
             if m.has("point") and self._as_point(tokens, m) and (venue_end is not None or any(
-                    t.norm in ("in", "on", "at") for t in tokens[max(0, m.start - 2) : m.start])):
+                    t.norm in W("venue_prepositions") for t in tokens[max(0, m.start - 2) : m.start])):
                 venue_end = m.end  # "in our chat rooms, forums": a place, and the places listed with it
             if m.has("list"):
                 in_list = head is not None
@@ -552,7 +569,7 @@ class PolicyReader:
                 withheld_end = m.end  # "we will post them without your real name and e-mail"
                 continue
             fid = self._possessed(tokens, mentions, m) or m.ids("field")[0]
-            if m.start and tokens[m.start - 1].norm in _AGGREGATE:
+            if m.start and tokens[m.start - 1].norm in W("aggregate"):
                 fid = "aggregate_information"  # "aggregate website usage data" is no one's usage data
             if prev_end is not None and not _only(tokens, prev_end, m.start, glue, mentions):
                 in_list = False
@@ -579,7 +596,7 @@ class PolicyReader:
         """The party after "by" of a passive ("is collected by Bizrate.com"): a named party's kind, or
         "third_party" for a name the lexicon does not know; None for the first party or no agent."""
         k = fr.verb.end
-        passive = fr.verb.start > 0 and tokens[fr.verb.start - 1].norm in ("is", "are", "be", "been", "was", "were")
+        passive = fr.verb.start > 0 and tokens[fr.verb.start - 1].norm in W("copula")
         if not passive or k + 1 >= len(tokens) or tokens[k].norm != "by":
             return None
         named = [m for m in mentions if m.start == k + 1 and m.has("party")]
@@ -606,7 +623,7 @@ class PolicyReader:
         if k >= 0 and tokens[k].norm == "other":
             k -= 1
         out: list[str] = []
-        while k >= 1 and tokens[k].norm in {"and", "or", "&", ","} and tokens[k - 1].is_word:
+        while k >= 1 and tokens[k].norm in W("conjunctions") | {"&", ","} and tokens[k - 1].is_word:
             term = self.lex.fields.lookup(" ".join([tokens[k - 1].text, *head]))
             if not term:
                 break
@@ -620,8 +637,8 @@ class PolicyReader:
             return False
         if not m.has("field"):
             return True
-        via = {"from", "through", "via", "in", "using", "by"}
-        article = m.start > 0 and tokens[m.start - 1].norm in {"a", "an"}
+        via = W("via_words")
+        article = m.start > 0 and tokens[m.start - 1].norm in W("indefinite_articles")
         return article or any(t.norm in via for t in tokens[max(0, m.start - 3) : m.start])
 
     def read_clause(self, tokens: list[Token], mentions: list[Mention], span: tuple[int, int], ev: Evidence
@@ -652,6 +669,15 @@ class PolicyReader:
             objects = [m for i, m in enumerate(scoped) if not m.has("tracker") or (
                 m.has("field") and i > 0 and scoped[i - 1].has("field") and not scoped[i - 1].has("tracker")
                 and _only(tokens, scoped[i - 1].end, m.start, self._glue, []))]
+            denied = [m for m in objects if any(a <= m.char_start < b for a, b in fr.denied)]
+            if denied:
+                # "we share your name with advertisers, but not your e-mail address": the denied
+                # objects are read as a denial of their own
+                objects = [m for m in objects if m not in denied]
+                fields_denied = self._fields(tokens, denied, ev)
+                if fields_denied:
+                    self._emit(replace(fr, negated=True, denied=[], rule=fr.rule + "/neg.object"), clause,
+                               fields_denied, [ev])
             fields = self._fields(tokens, objects, ev)
             if not fields and any(m.has("backref") for m in scoped):
                 # "except that: ... (iv) We may disclose such information ...": in a list, "such
@@ -679,7 +705,7 @@ class PolicyReader:
         p = self.lex.patterns
         conds = sorted({int(i) for m in mentions if m.has("condition") for i in m.ids("condition")})
         candidates = [m for m in mentions if m.has("subject") and FIRST_PARTY not in m.ids("party")
-                      and not _after(tokens, m, {"to", "with"})]
+                      and not _after(tokens, m, W("recipient_prepositions") - {"for", "by"})]
         clause = Clause(
             tokens=tokens, mentions=mentions, ev=ev,
             purposes=list(dict.fromkeys(m.ids("purpose")[0] for m in mentions if m.has("purpose"))),
@@ -725,7 +751,7 @@ class PolicyReader:
             return ids
         generic_only = set(ids) <= {"third_party"}
         party_backref = any(m.has("party_backref") and _names_party(clause.mentions, m) for m in scoped) or any(
-            m.ids("party") == ["third_party"] and _after(tokens, m, {"the", "such", "that", "these", "those"}, 1)
+            m.ids("party") == ["third_party"] and _after(tokens, m, W("anaphoric_determiners"), 1)
             for m in after)
         if party_backref and generic_only:
             # "In the example of shippers, we provide them ...": a party named earlier in the sentence
@@ -758,6 +784,7 @@ class PolicyReader:
         negative flow to Y and a positive one, under the conditions after "except", to Z (or Y)."""
         spec = self.lex.patterns["actions"][fr.action]
         end = fr.scope[1]
+        allowed_ids: list[str] = []
         cut = next((m.start for m in clause.mentions if m.has("except") and fr.verb.end <= m.start < end), None)
         groups: list[tuple[list[str], str, list[str]]] = []
         if fr.negated and cut is not None:
@@ -767,11 +794,14 @@ class PolicyReader:
             allowed = self._recipients(fr, clause, cut, end, fallback=False) if named else denied
             after_cut = [m for m in clause.mentions if m.start >= cut and m.has("condition")]
             conds = [self.lex.patterns["conditions"][int(m.ids("condition")[0])]["label"] for m in after_cut]
-            groups = [(denied, "-", [])]
-            if named or conds:
-                # an exception that names nobody and no condition ("except as this policy says")
-                # allows nothing by itself
-                groups.append((allowed, "+", conds))
+            if not (named or conds):
+                # "we do not share ... except in the following circumstances:": what follows says when
+                # it is shared; the sentence by itself denies nothing and allows nothing
+                return []
+            # "we do not share ... except with service providers": conditional sharing with the
+            # excepted parties, and a denial for the rest
+            groups = [(denied, "-", []), (allowed, "+", conds)]
+            allowed_ids = [self.party_node(a, clause.ev).id for a in allowed]
         elif spec.get("recipient_before"):
             recipients = [a for a in fr.actors if a != FIRST_PARTY]
             if not recipients:
@@ -790,31 +820,35 @@ class PolicyReader:
                     else ["third_party"]
             groups = [(recipients, "-" if fr.negated else "+", clause.conditions)]
         action = "share" if fr.action in ("share_weak", "see", "publish") else fr.action
-        restricted = fields and all(self.lex.fields.root(f) in self.lex.patterns["restriction_fields"]
-                                    for f in fields)
+        # "we only share aggregate data with them" restricts what reaches them; without "only" a
+        # statement about non-personal data says nothing about personal data
+        restricted = fr.restricted and fields and all(
+            self.lex.fields.root(f) in self.lex.patterns["restriction_fields"] for f in fields)
         fp = self.party_node(FIRST_PARTY, clause.ev).id
         out: list[str] = []
-        for recipients, polarity, conditions in groups:
+        for recipients, sign, conditions in groups:
             for rid in recipients:
                 rnode = self.party_node(rid, clause.ev)
                 relation = "DISCLOSES_TO" if rnode.kind in self.lex.patterns["disclosure_kinds"] else spec["relation"]
                 for fid in fields:
-                    self.flow(fid, fp, rnode.id, action, relation, evs, clause.purposes, conditions, polarity)
-                if restricted and polarity == "+":
+                    self.flow(fid, fp, rnode.id, action, relation, evs, clause.purposes, conditions, sign,
+                              fr.rule, except_for=allowed_ids if sign == "-" and allowed_ids else None)
+                if restricted and sign == "+":
                     self.field_node("personal_information", clause.ev)
                     self.flow("personal_information", fp, rnode.id, action, relation, evs, [], [], "-",
+                              fr.rule + "/restriction.only",
                               restriction="only non-personal information is stated to reach this recipient")
             out += recipients
         for pm in clause.points:
             cp = self.simple_node("collection_point", pm.ids("point")[0], clause.ev, pm.text).id
             for fid in fields:
-                self.flow(fid, cp, fp, "collect", "COLLECTS", evs, clause.purposes, clause.conditions)
+                self.flow(fid, cp, fp, "collect", "COLLECTS", evs, clause.purposes, clause.conditions, rule=fr.rule)
         return out
 
     def _collect(self, fr: Frame, clause: Clause, fields: list[str], evs: list[Evidence]) -> None:
         """Flows from the data subjects, through a collection point or tracker, to the collector."""
-        polarity = "-" if fr.negated else "+"
-        if fr.action == "use" and polarity == "-":
+        sign = "-" if fr.negated else "+"
+        if fr.action == "use" and sign == "-":
             return
         ev, tokens = clause.ev, clause.tokens
         action = {"track": "track", "store": "store", "use": "use"}.get(fr.action, "collect")
@@ -836,7 +870,7 @@ class PolicyReader:
             if _denies_us(tokens, clause.mentions, fr.verb.end):
                 for fid in fields:
                     self.flow(fid, node_id("data_subject", "user"), fp, action, "COLLECTS", evs, clause.purposes,
-                              clause.conditions, "-")
+                              clause.conditions, "-", fr.rule + "/neg.agent")
         sources = [m for m in clause.mentions if m.has("party") and FIRST_PARTY not in m.ids("party")
                    and _after(tokens, m, {"from"}) and fr.scope[0] <= m.start < fr.scope[1]]
         subject_ids = [self.simple_node("data_subject", m.ids("subject")[0], ev, m.text).id
@@ -866,7 +900,7 @@ class PolicyReader:
             hops += [(s, c, relation) for s in subject_ids for c in collectors]
         for fid in fields:
             for src, dst, rel in hops:
-                self.flow(fid, src, dst, action, rel, evs, clause.purposes, clause.conditions, polarity)
+                self.flow(fid, src, dst, action, rel, evs, clause.purposes, clause.conditions, sign, fr.rule)
 
     # ----------------------------------------------------------------- trackers
 
@@ -893,9 +927,17 @@ class PolicyReader:
         actors = list(dict.fromkeys(actors))
         props = self.lex.patterns["tracker_properties"]
         nearest = {}
+        negators = set(polarity.rules()["negators"]) | {"cannot"}
         for m in mentions:
             if m.has("tprop"):
                 prop = props[int(m.ids("tprop")[0])]
+                head = head_of(self.sentence_parse, m.char_start, m.char_end)
+                if head is not None and polarity.denial(head) and not negators & set(m.text.lower().split()):
+                    # "we do not tie the information gathered by clear gifs to ...": a denied property
+                    # is the opposite of a yes-or-no property, and nothing of any other
+                    if prop["value"] is not True:
+                        continue
+                    prop = {**prop, "value": False}
                 target = min(tms, key=lambda t: abs(t.start - m.start))
                 nearest.setdefault(id(target), []).append(prop)
         purposes = [m.ids("purpose")[0] for m in mentions if m.has("purpose")]
@@ -944,7 +986,7 @@ def _after(tokens: list[Token], m: Mention, words: set[str], reach: int = 3) -> 
     for t in reversed(tokens[max(0, m.start - reach) : m.start]):
         if t.norm in words:
             return True
-        if t.norm in {",", ";", ":"}:
+        if t.norm in W("list_breaks"):
             return False
     return False
 
@@ -956,8 +998,8 @@ def _source(tokens: list[Token], m: Mention, reach: int = 5) -> bool:
     for k in range(len(window) - 1, -1, -1):
         if window[k].norm == "from":
             # "in response to requests from law enforcement officials": who asks receives
-            return not (k > 0 and window[k - 1].norm in ("request", "demand", "order", "inquiry"))
-        if window[k].norm in {",", ";", ":", "to", "with", "for", "by"}:
+            return not (k > 0 and window[k - 1].norm in W("request_nouns"))
+        if window[k].norm in W("list_breaks") | W("recipient_prepositions"):
             return False
     return False
 
@@ -967,7 +1009,7 @@ def _predicate_follows(tokens: list[Token], mentions: list[Mention], m: Mention)
     participle, before any other verb, is the main predicate, so the participle only modifies."""
     verbs = [x.start for x in mentions if x.has("verb") and x.start >= m.end]
     stop = verbs[0] if verbs else len(tokens)
-    return any(t.norm in ("be", "is", "are", "was", "were") for t in tokens[m.end : stop])
+    return any(t.norm in W("copula") for t in tokens[m.end : stop])
 
 
 def _denies_us(tokens: list[Token], mentions: list[Mention], after: int) -> bool:
@@ -980,16 +1022,14 @@ def _occasion(tokens: list[Token], mentions: list[Mention], m: Mention) -> bool:
     """"when you update your member profile", "in creating user profiles": the object of what the
     user does, in a clause saying when data is collected, names the occasion, not the data."""
     k = m.start - 1
-    while k >= 0 and tokens[k].norm in ("your", "a", "an", "the", "user", "on", '"', "“"):
+    while k >= 0 and tokens[k].norm in W("occasion_modifiers"):
         k -= 1
     verb_at = {i for x in mentions if x.has("verb") for i in range(x.start, x.end)}
     if k < 1 or not tokens[k].is_word or k in verb_at:
         return False
-    if tokens[k].norm.endswith("ing") and tokens[k - 1].norm in ("in", "by", "when", "while", "after", "before",
-                                                                 "and", "or"):
+    if tokens[k].norm.endswith("ing") and tokens[k - 1].norm in W("occasion_markers") | W("conjunctions"):
         return True  # "in creating user profiles", "by clicking on "Contact Information""
-    return k >= 2 and tokens[k - 1].norm == "you" and tokens[k - 2].norm in ("when", "while", "once", "after",
-                                                                            "before", "if")
+    return k >= 2 and tokens[k - 1].norm == "you" and tokens[k - 2].norm in W("occasion_markers") - {"in", "by"}
 
 
 def _renamed(tokens: list[Token], mentions: list[Mention], m: Mention) -> bool:
@@ -1008,7 +1048,7 @@ def _renamed(tokens: list[Token], mentions: list[Mention], m: Mention) -> bool:
 def _destination(tokens: list[Token], m: Mention) -> bool:
     """"post information to a user profile": after "to a", a field names where data goes."""
     before = [t.norm for t in tokens[max(0, m.start - 2) : m.start]]
-    return len(before) == 2 and before[0] == "to" and before[1] in ("a", "an")
+    return len(before) == 2 and before[0] == "to" and before[1] in W("indefinite_articles")
 
 
 def _agent(tokens: list[Token], m: Mention) -> bool:
@@ -1062,17 +1102,17 @@ def _defines_tracker(tokens: list[Token], mentions: list[Mention]) -> bool:
     says what a tracker is states no practice ("Cookies are used to ..." does)."""
     if not mentions or not mentions[0].has("tracker") or mentions[0].start > 2 or mentions[0].end >= len(tokens):
         return False
-    if tokens[mentions[0].end].norm not in ("is", "are"):
+    if tokens[mentions[0].end].norm not in W("copula"):
         return False
     k = mentions[0].end + 1
-    while k < len(tokens) and tokens[k].norm in ("also", "often", "sometimes", "generally", "typically"):
+    while k < len(tokens) and tokens[k].norm in W("frequency_adverbs"):
         k += 1
     return not any(m.start == k and m.has("verb") for m in mentions)
 
 
 def _of_another_user(tokens: list[Token], mentions: list[Mention]) -> bool:
     """A data subject named as "another (Etsy) user" or "other members"."""
-    return any(m.has("subject") and any(t.norm in ("another", "other") for t in tokens[max(0, m.start - 2) : m.start])
+    return any(m.has("subject") and any(t.norm in W("other_words") for t in tokens[max(0, m.start - 2) : m.start])
                for m in mentions)
 
 
@@ -1097,7 +1137,7 @@ def _only(tokens: list[Token], lo: int, hi: int, glue: set[str], mentions: list[
 
 
 def _bare_information(tokens: list[Token], scope: tuple[int, int]) -> bool:
-    return any(t.norm in {"information", "data"} for t in tokens[scope[0] : scope[1]])
+    return any(t.norm in W("bare_data_nouns") for t in tokens[scope[0] : scope[1]])
 
 
 def _clauses(tokens: list[Token]) -> list[tuple[int, int]]:
@@ -1111,7 +1151,7 @@ def _clauses(tokens: list[Token]) -> list[tuple[int, int]]:
         elif t.norm == "(":
             close = next((j for j in range(i + 1, len(tokens)) if tokens[j].norm in (")", ";")), None)
             if close is not None and tokens[close].norm == ")" and any(
-                    x.norm in ("private", "confidential") for x in tokens[i + 1 : close]):
+                    x.norm in W("privacy_words") for x in tokens[i + 1 : close]):
                 out += [(lo, i), (i + 1, close)]
                 lo = close + 1
     out.append((lo, len(tokens)))

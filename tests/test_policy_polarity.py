@@ -1,0 +1,121 @@
+"""Polarity, scope and statements that state no practice, read from the dependency parse: the sentences
+of issue 11 and variants of each form, on short made-up policies. The keyword-window reader read every
+one of the first group as positive sharing."""
+
+import pytest
+from flowaudit.loaders.parse import parse
+from flowaudit.loaders.polarity import denial, restricted
+from flowaudit.loaders.practice import is_question
+
+from tests.test_policy_grammar import flows, read
+
+
+def shares(text: str) -> set[tuple[str, str, str]]:
+    """(field, recipient, polarity) of every flow out of the first party."""
+    return {(f, t, p) for f, rel, t, p in flows(read(text)) if rel in ("SHARES_WITH", "DISCLOSES_TO")}
+
+
+DENIALS = [
+    "Under no circumstances do we sell your email address to advertisers.",
+    "Under no circumstances will we sell your email address to advertisers.",
+    "At no time will your email address be sold to advertisers.",
+    "It is not our practice to sell your email address to advertisers.",
+    "We never sell your email address to advertisers.",
+    "We will not sell or rent your email address to advertisers.",
+    "Your email address is never sold to advertisers.",
+    "We do not and will not sell your email address to advertisers.",
+]
+
+
+@pytest.mark.parametrize("text", DENIALS)
+def test_a_denied_sale_is_a_negative_flow(text):
+    got = shares(text)
+    assert ("email_address", "advertiser", "-") in got, got
+    assert not {g for g in got if g[2] == "+"}, got
+
+
+@pytest.mark.parametrize("text", [
+    "Neither your name nor your email address is shared with advertisers.",
+    "We share neither your name nor your email address with advertisers.",
+])
+def test_neither_nor_denies_both(text):
+    got = shares(text)
+    assert {("name", "advertiser", "-"), ("email_address", "advertiser", "-")} <= got, got
+    assert not {g for g in got if g[2] == "+"}, got
+
+
+@pytest.mark.parametrize("text", [
+    "We share your name with advertisers, but not your email address.",
+    "We may share your name with advertisers but not your email address.",
+])
+def test_but_not_denies_only_its_own_object(text):
+    got = shares(text)
+    assert ("name", "advertiser", "+") in got and ("email_address", "advertiser", "-") in got, got
+    assert ("email_address", "advertiser", "+") not in got and ("name", "advertiser", "-") not in got, got
+
+
+def test_a_denied_sale_says_nothing_about_sharing():
+    rec = read("We do not sell your personal information to advertisers.")
+    assert {f.action for f in rec.flows.values() if f.polarity == "-"} == {"sell"}
+
+
+def test_non_personal_data_without_only_says_nothing_about_personal_data():
+    got = shares("We share anonymous usage data with our partners.")
+    assert not {g for g in got if g[2] == "-"}, got
+
+
+def test_only_non_personal_data_restricts_personal_data():
+    got = shares("We only share aggregate information with advertisers.")
+    assert ("personal_information", "advertiser", "-") in got, got
+
+
+def test_except_with_a_party_is_conditional_sharing_and_a_denial_for_the_rest():
+    rec = read("We do not share your personal information with third parties except with service providers.")
+    got = {(f.field.split(":")[1], f.target.split(":")[1], f.polarity) for f in rec.flows.values()}
+    assert ("personal_information", "third_party", "-") in got
+    assert ("personal_information", "service_provider", "+") in got or \
+        ("personal_information", "processor", "+") in got, got
+
+
+def test_except_in_circumstances_denies_nothing():
+    got = shares("We do not share your personal information except in the following limited circumstances:")
+    assert not {g for g in got if g[2] == "-"}, got
+
+
+@pytest.mark.parametrize("text", [
+    "Do We Share Personal Data?",
+    "Do we share your email address with advertisers?",
+    "Will Acme sell my email address to advertisers?",
+])
+def test_questions_state_no_practice(text):
+    assert not read(text).flows
+
+
+@pytest.mark.parametrize("text", [
+    "We cannot guarantee that your email address will never be disclosed to third parties.",
+    "California law permits customers to request information about the disclosure of their email address "
+    "to third parties.",
+])
+def test_disclaimers_and_descriptions_of_law_state_no_practice(text):
+    assert not {g for g in shares(text) if g[2] == "-"}
+
+
+def test_a_denied_tracker_property_is_not_set():
+    rec = read("We do not tie the information gathered by clear gifs to your personally identifiable information.")
+    gifs = [n for n in rec.nodes.values() if n.properties.get("tracker_kind") == "clear_gif"]
+    assert gifs and all(n.properties.get("tied_to_personal_data") is not True for n in gifs)
+
+
+def test_every_flow_names_the_rule_that_read_it():
+    rec = read("We do not sell your email address to advertisers. We share your name with service providers.")
+    rules = {e.rule for f in rec.flows.values() for e in f.evidence}
+    assert None not in rules and any("neg." in r for r in rules) and any(r.startswith("frame.") for r in rules)
+
+
+def test_the_polarity_pass_on_its_own():
+    doc = parse(["We do not sell or rent your data, and we only share aggregate data."])[0]
+    verbs = {t.lemma_: t for t in doc if t.lemma_ in ("sell", "rent", "share")}
+    assert denial(verbs["sell"]) and denial(verbs["rent"]) and not denial(verbs["share"])
+    assert restricted(verbs["share"]) and not restricted(verbs["sell"])
+    assert is_question(parse(["What Information Do We Collect"])[0])
+    assert not is_question(parse(["We collect your name."])[0])
