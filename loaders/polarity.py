@@ -61,6 +61,12 @@ def _own_denials(doc: Doc) -> dict[int, str]:
             if nxt is not None and nxt.lower_ in skip_next:
                 continue  # "not only ... but also", "not limited to"
         out.setdefault(ids[0], rule)
+    negators, reach = set(r["negators"]), r["misattached_reach"]
+    for tok in doc:
+        if tok.lower_ in negators and tok.head.pos_ in ("PRON", "ADP", "DET", "PART", "PUNCT"):
+            nxt = next((t for t in doc[tok.i + 1 : tok.i + 1 + reach] if t.pos_ == "VERB"), None)
+            if nxt is not None:
+                out.setdefault(nxt.i, "neg.misattached")
     doc.user_data[_DENIED] = out
     return out
 
