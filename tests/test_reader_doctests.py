@@ -1,0 +1,12 @@
+"""The examples in the reader passes' docstrings run as tests: each shows what its pass does to one sentence."""
+
+import doctest
+
+import pytest
+from flowaudit.loaders import parse, polarity, practice
+
+
+@pytest.mark.parametrize("module", [parse, polarity, practice], ids=lambda m: m.__name__.rsplit(".", 1)[1])
+def test_docstring_examples(module):
+    result = doctest.testmod(module)
+    assert result.attempted and not result.failed
