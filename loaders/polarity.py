@@ -106,9 +106,15 @@ def denied_objects(verb: Token) -> list[Span]:
     return out
 
 
+def restricted_by_main_clause(verb: Token) -> bool:
+    """True for a verb in an adverbial clause ("when we share X with Y, ...") whose main clause is
+    restricted by "only": what the clause names is not what reaches them."""
+    return verb.dep_ == "advcl" and verb.head.i != verb.i and restricted(verb.head)
+
+
 def restricted(verb: Token) -> bool:
     """True when "only" (or "solely", "exclusively") restricts ``verb`` or its object: "we only share
     aggregate data", "we share only anonymous data"."""
     words = set(rules()["restrictors"])
-    near = [verb, *[c for c in verb.children if c.dep_ in ("obj", "nsubj:pass", "obl")]]
+    near = [verb, *[c for c in verb.children if c.dep_ in ("obj", "iobj", "nsubj:pass", "obl")]]
     return any(c.lower_ in words for t in near for c in t.children)

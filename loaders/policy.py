@@ -180,6 +180,7 @@ class Memory:
     parties: list[str] = field(default_factory=list)
     frames: list[tuple[Frame, Clause, list[str]]] = field(default_factory=list)
     opens_list: bool = False
+    excepted: bool = False  # the list being read holds the exceptions to a denial ("will not sell ... except that:")
     opener: list[str] = field(default_factory=list)  # fields of the statement that opened the current list
     item: bool = False  # the sentence being read is an item of a list
     section: str = ""
@@ -248,6 +249,8 @@ class PolicyReader:
              purposes: list[str], conditions: list[str], polarity: str = "+", rule: str = "", **props: Any) -> None:
         """Add one stated flow citing ``evs``, each naming the ``rule`` that read it."""
         self.flows_stated += 1
+        if self.memory.item and self.memory.excepted:
+            conditions = [*conditions, "as excepted from a stated denial"]
         if rule:
             evs = [replace(e, rule=rule) for e in evs]
         self.records.add_flow(Flow(field=node_id("field", field_id), source=src, target=dst, action=action,
@@ -317,6 +320,8 @@ class PolicyReader:
             return  # "Do We Share Personal Data?" asks; it states no practice
         self.memory.lead = sent.lead
         self.memory.item = sent.item
+        if not sent.item:
+            self.memory.excepted = False
         if sent.definition and not any(FIRST_PARTY in m.ids("party") for m in mentions):
             # a glossary entry defines a term; unless it names the organisation, it states no practice
             if self._defines(mentions):
@@ -496,6 +501,10 @@ class PolicyReader:
         fr.negated = denial is not None
         fr.denied = [(s.start_char, s.end_char) for s in polarity.denied_objects(verb)] if not denial else []
         fr.restricted = polarity.restricted(verb)
+        if not denial and polarity.restricted_by_main_clause(verb):
+            # "when we share demographic information with third parties, we will give them aggregate
+            # information only": the clause's data reaches them only in the form the main clause allows
+            denial, fr.negated = "restriction.main_clause", True
         not_practice = practice.disclaimed(verb) or practice.describes_law(verb)
         fr.rule = "/".join(r for r in (f"frame.{fr.action}", denial, "only" if fr.restricted else None,
                                        not_practice) if r)
@@ -796,7 +805,9 @@ class PolicyReader:
             conds = [self.lex.patterns["conditions"][int(m.ids("condition")[0])]["label"] for m in after_cut]
             if not (named or conds):
                 # "we do not share ... except in the following circumstances:": what follows says when
-                # it is shared; the sentence by itself denies nothing and allows nothing
+                # it is shared; the sentence by itself denies nothing and allows nothing, and the
+                # items of a list it opens are the conditions of its exceptions
+                self.memory.excepted = True
                 return []
             # "we do not share ... except with service providers": conditional sharing with the
             # excepted parties, and a denial for the rest
@@ -822,8 +833,11 @@ class PolicyReader:
         action = "share" if fr.action in ("share_weak", "see", "publish") else fr.action
         # "we only share aggregate data with them" restricts what reaches them; without "only" a
         # statement about non-personal data says nothing about personal data
-        restricted = fr.restricted and fields and all(
-            self.lex.fields.root(f) in self.lex.patterns["restriction_fields"] for f in fields)
+        non_personal = [f for f in fields if self.lex.fields.root(f) in self.lex.patterns["restriction_fields"]]
+        restricted = fr.restricted and bool(non_personal)
+        if restricted:
+            # "... we will give them aggregate information only": only the non-personal data reaches them
+            fields = non_personal
         fp = self.party_node(FIRST_PARTY, clause.ev).id
         out: list[str] = []
         for recipients, sign, conditions in groups:

@@ -57,7 +57,7 @@ def test_html_report_is_self_contained(written):
     assert "plotly.js v" in page  # the bundle itself is inlined
     for heading in ("Summary", "Findings", "Flows of the organisation", "Flows of each field", "Network"):
         assert f"<h2>{heading}</h2>" in page
-    assert 'class="class" style="background:#6a1b9a">incorrect</span>' in page
+    assert 'class="class" style="background:#c62828">omitted</span>' in page
 
 
 def test_html_report_escapes_text_from_the_policy(tmp_path):
@@ -79,7 +79,7 @@ def test_graphml_round_trip(written, example_graph):
     cards = [d for s, t, d in g.edges(data=True) if t == "organization:authorize_net"
              and d["field"] == "credit card number"]
     assert cards and cards[0]["basis"] in ("observed", "declared") and cards[0]["evidence"]
-    assert {d["class"] for *_, d in g.edges(data=True)} >= {"incorrect", "vague", "clear", "stated"}
+    assert {d["class"] for *_, d in g.edges(data=True)} >= {"omitted", "vague", "clear", "stated"}
 
 
 def test_dot_parses_with_every_pair_as_an_edge(written, example_graph):

@@ -27,9 +27,9 @@ def test_organisation_sankey_runs_through_kinds_to_organisations(example_graph, 
     assert ("transaction form", "Plimus", "stated") in links
     assert ("Plimus", "payment processor", "vague") in links
     assert ("payment processor", "Authorize.Net", "vague") in links
-    assert ("marketing affiliate", "CJ Affiliate", "incorrect") in links
+    assert ("marketing affiliate", "CJ Affiliate", "omitted") in links
     assert any(t == "Facebook" and c == "omitted" for _, t, c in links)
-    assert classes[("field:cookie_id", "organization:cj_affiliate")] == "incorrect"
+    assert classes[("field:cookie_id", "organization:cj_affiliate")] == "omitted"
 
 
 def test_without_the_audit_flows_are_stated_or_unaudited(example_graph):
@@ -56,7 +56,7 @@ def test_field_sankeys_switch_with_a_drop_down(example_graph):
 def test_network_has_a_trace_per_class_and_per_kind(example_graph):
     fig = example_graph.network()
     names = {t.name for t in fig.data}
-    assert {"incorrect", "omitted", "vague", "first party", "organization", "collection point"} <= names
+    assert {"omitted", "vague", "clear", "first party", "organization", "collection point"} <= names
 
 
 def test_figures_escape_text_from_the_inputs():

@@ -119,3 +119,21 @@ def test_the_polarity_pass_on_its_own():
     assert restricted(verbs["share"]) and not restricted(verbs["sell"])
     assert is_question(parse(["What Information Do We Collect"])[0])
     assert not is_question(parse(["We collect your name."])[0])
+
+
+def test_a_sentence_opening_with_no_denies_its_verb():
+    rec = read("No additional personally identifying information (e.g., username or IP address) is stored.")
+    assert rec.flows and all(f.polarity == "-" for f in rec.flows.values())
+
+
+def test_a_clause_under_an_only_main_clause_is_restricted():
+    got = shares("When we share demographic information with third parties, we will give them aggregate "
+                 "information only.")
+    assert ("demographics", "third_party", "-") in got and ("demographics", "third_party", "+") not in got, got
+
+
+def test_the_items_of_an_exception_list_are_conditional():
+    rec = read("Acme will not sell your personal information to anyone except that:\n\n"
+               "- we may disclose your personal information to service providers.")
+    positive = [f for f in rec.flows.values() if f.polarity == "+" and "SHARES" in f.relation]
+    assert positive and all(f.conditions for f in positive)
