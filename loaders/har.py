@@ -49,7 +49,6 @@ from .errors import InputError
 from .observed import (
     Finding,
     Observations,
-    base_url,
     body_pairs,
     detect,
     identifier_like,
@@ -57,11 +56,10 @@ from .observed import (
     page_field,
     pixel_endpoint,
     query_pairs,
-    redacted_url,
-    safe_name,
     split_url,
     subject_node,
 )
+from .redact import redact_name, redact_url
 
 VERSIONS = ("1.1", "1.2")
 BUFFER_BYTES = 1 << 20
@@ -332,7 +330,7 @@ class Capture:
             if not first:
                 page = page_field(name, value)
                 if page is not None:
-                    found.setdefault(page, Finding(page, safe_name(name)))
+                    found.setdefault(page, Finding(page, redact_name(name)))
         for name, parent, value in r.body:
             if r.body_kind == "json":
                 hits = detect(name.rsplit(".", 1)[-1].replace("[]", ""), value, parent, shown=name)
@@ -345,7 +343,7 @@ class Capture:
                 for f in detect(name, value):
                     found.setdefault(f.field, f)
                 if identifier_like(value):
-                    found.setdefault("cookie_id", Finding("cookie_id", safe_name(name)))
+                    found.setdefault("cookie_id", Finding("cookie_id", redact_name(name)))
         return found
 
     def third_party(self, r: _Request, e: dict[str, Any], resp: dict[str, Any], h: _Host,
@@ -476,7 +474,7 @@ class _Request:
     def base(self) -> str:
         """The URL without user info, query or fragment (value-like path segments masked)."""
         if self._base is None:
-            self._base = base_url(self.parts)
+            self._base = redact_url(self.parts, query=False)
         return self._base
 
     def describe(self) -> str:
@@ -487,7 +485,7 @@ class _Request:
                                  ("JSON keys" if self.body_kind == "json" else "form fields",
                                   [n for n, _, _ in self.body]),
                                  ("cookies", [n for n, _ in self.sent])):
-                shown = list(dict.fromkeys(safe_name(n) for n in items))
+                shown = list(dict.fromkeys(redact_name(n) for n in items))
                 if shown:
                     more = ", …" if len(shown) > MAX_NAMES_SHOWN else ""
                     listed.append(f"{title}: {', '.join(shown[:MAX_NAMES_SHOWN])}{more}")
@@ -497,7 +495,7 @@ class _Request:
     def evidence(self, parameter: str | None = None) -> Evidence:
         """Evidence citing this entry; ``parameter`` names what carried the field."""
         if self._url is None:
-            self._url = redacted_url(self.parts, [n for n, _ in self.query])
+            self._url = redact_url(self.parts)
         return Evidence(source=self.source, locator=f"entry {self.index}", text=self.describe(), url=self._url,
                         parameter=parameter)
 
