@@ -21,6 +21,9 @@ What an entry says:
   tracking the user (``TRACKS_WITH``); hosts of session-replay organisations get a session-recorder node;
 - ``Set-Cookie`` (the response's ``cookies`` and headers) gives cookie nodes (see :mod:`.cookies`).
 
+A capture written by ``flowaudit scan`` names the consent state it was taken in (``log._consent_state``:
+none, accepted, rejected); its flows carry it, and those of other captures are ``unknown``.
+
 Values are tested and dropped: the records keep field kinds, parameter names and URLs without values.
 A capture with no cookie evidence at all (a sanitised export) gets the warning "cookie evidence missing".
 Bad input raises :class:`InputError` naming the file and the place (entry index, byte offset); the load
@@ -41,7 +44,7 @@ from urllib.parse import SplitResult
 
 import ijson
 from flowaudit.inventory import organizations as orgs
-from flowaudit.inventory.records import Evidence, Node, Records, node_id, slug
+from flowaudit.inventory.records import CONSENT_STATES, Evidence, Node, Records, node_id, slug
 from tqdm import tqdm
 
 from .cookies import Cookie, CookieRecords, iter_set_cookie, same_site
@@ -102,6 +105,7 @@ class _Header:
     version: str | None = None
     first_title: str | None = None
     has_entries: bool = False
+    consent_state: str | None = None
 
 
 def _error_offset(path: Path) -> int:
@@ -171,6 +175,8 @@ def _read_header(path: Path) -> _Header:
                     head.version = str(value)
                 elif prefix == "log.pages.item.title" and event == "string" and head.first_title is None:
                     head.first_title = value
+                elif prefix == "log._consent_state" and event == "string":
+                    head.consent_state = value
                 elif prefix == "log.entries":
                     if event != "start_array":
                         raise InputError(str(path), "log.entries is not a list", "log.entries")
@@ -605,6 +611,11 @@ def extract_har(path: str | Path, site: str | None = None, registry: orgs.Regist
     if not head.has_entries:
         raise InputError(source, "not a HAR file: log has no entries list", "log")
     capture = Capture(source, registry or orgs.load(), site)
+    if head.consent_state is not None:
+        if head.consent_state not in CONSENT_STATES:
+            raise InputError(source, f"unknown consent state {head.consent_state!r} (one of "
+                                     f"{', '.join(CONSENT_STATES)})", "log._consent_state")
+        capture.obs.consent_state = head.consent_state
     if site is None and head.first_title and head.first_title.startswith(("http://", "https://")):
         try:
             host = split_url(head.first_title).hostname

@@ -367,8 +367,9 @@ class Observations:
     number of observations and every parameter name it was seen under.
     """
 
-    def __init__(self, max_evidence: int = 5):
+    def __init__(self, max_evidence: int = 5, consent_state: str | None = None):
         self.max_evidence = max_evidence
+        self.consent_state = consent_state
         self._flows: dict[tuple[str, str, str, str], _Gathered] = {}
 
     def add(self, relation: str, action: str, source: str, target: str, field_id: str,
@@ -414,4 +415,5 @@ class Observations:
             if g.hashed:
                 props["hashed"] = sorted(g.hashed)
             records.add_flow(Flow(field=node_id("field", fid), source=source, target=target, action=g.action,
-                                  relation=relation, basis="observed", evidence=g.evidence, properties=props))
+                                  relation=relation, basis="observed", evidence=g.evidence, properties=props,
+                                  consent_state=self.consent_state))
