@@ -121,6 +121,8 @@ def scan(opts: Options) -> list[StateCapture]:
         try:
             for choice in opts.states:
                 captures.append(_scan_state(browser, opts, choice, registry, site))
+        except PlaywrightError as exc:
+            raise ScanError(opts.urls[0], f"the browser failed: {_short_error(exc)}") from None
         finally:
             browser.close()
     if not any(c.visited for c in captures):

@@ -239,7 +239,7 @@ def to_markdown(findings: list[Finding], comparison: list[dict[str, Any]] | None
             continue
         for f in group:
             head = f"**{f['rule']}** {_md(f['message'])}" if c == "policy" else (
-                f"**{_md(f['field']['label'])}** → **{_md(_who(f))}**")
+                f"**{_md((f.get('field') or {}).get('label') or field_labels(f))}** → **{_md(_who(f))}**")
             out.append(f"- {head}")
             if f.get("conditions"):
                 out.append(f"  - only: {_md('; '.join(f['conditions']))}")

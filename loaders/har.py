@@ -62,7 +62,7 @@ from .observed import (
     split_url,
     subject_node,
 )
-from .redact import redact_name, redact_url
+from .redact import email_in_path, redact_name, redact_url
 
 VERSIONS = ("1.1", "1.2")
 BUFFER_BYTES = 1 << 20
@@ -330,6 +330,8 @@ class Capture:
     def findings(self, r: _Request, first: bool) -> dict[str, Finding]:
         """The fields a request carries, each with the first parameter it was seen under."""
         found: dict[str, Finding] = {}
+        if email_in_path(r.parts.path):
+            found["email_address"] = Finding("email_address", "URL path")
         for name, value in r.query:
             for f in detect(name, value):
                 found.setdefault(f.field, f)

@@ -181,6 +181,13 @@ def shape_sample(value: str) -> str | None:
             "id": ("a1b2c3d4e5f6g7h8" * (size // 16 + 1))[:size], "text": ("x" * size)}.get(kind)
 
 
+def email_in_path(path: str) -> bool:
+    """True if a segment of the URL path ``path`` is an e-mail address (plain, percent- or base64-encoded, or
+    its shape in a redacted capture)."""
+    return any((len(seg) >= 16 or "@" in seg or "%40" in seg or seg.startswith("[email"))
+               and shape(seg) in ("[email]", "[email:b64]") for seg in path.split("/"))
+
+
 # --------------------------------------------------------------------- names, hosts, paths
 
 
