@@ -8,6 +8,7 @@ from pathlib import Path
 from flowaudit.inventory.records import Records
 
 from .cookies import extract_cookies, is_netscape_jar, looks_like_cookies
+from .crawls import extract_openwpm, extract_tracker_radar, looks_like_openwpm, looks_like_tracker_radar
 from .email import extract_email, looks_like_email
 from .errors import InputError
 from .fides import extract_fides
@@ -25,7 +26,10 @@ LOADERS: dict[str, Loader] = {
     "fides": extract_fides,
     "har": extract_har,
     "cookies": extract_cookies,
+    "openwpm": extract_openwpm,
+    "tracker-radar": extract_tracker_radar,
 }
+SQLITE_SUFFIXES = {".sqlite", ".sqlite3", ".db"}
 POLICY_SUFFIXES = {".md", ".markdown", ".txt", ".html", ".htm", ""}
 EMAIL_SUFFIXES = {".eml", ".mbox"}
 YAML_SUFFIXES = {".yaml", ".yml"}
@@ -39,6 +43,10 @@ def detect_kind(path: str | Path) -> str:
         return "email"
     if suffix == ".har" or (suffix == ".json" and looks_like_har(p)):
         return "har"
+    if suffix in SQLITE_SUFFIXES or (suffix == "" and looks_like_openwpm(p)):
+        return "openwpm"
+    if suffix == ".json" and looks_like_tracker_radar(p):
+        return "tracker-radar"
     if suffix == ".csv" or (suffix == ".json" and looks_like_cookies(p)) or (
             suffix in ("", ".txt") and is_netscape_jar(p)):
         return "cookies"
