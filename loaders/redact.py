@@ -20,8 +20,8 @@ number), ``[digits:10]`` (digits, with or without phone separators), ``[hex:32]`
 >>> redact_url("https://jane-doe.ct.sendgrid.net/u/jane-doe-smith/open.gif?e=jane%40example.com&t=555-123-4567")
 'https://redacted.ct.sendgrid.net/u/[text:14]/open.gif?e=[email]&t=[digits:10]'
 
-The dictionary is Webster's 2nd (``english-words``), lower-case words whose capitalised form is not
-also an entry, so given names (Jane, Mary, John) are not words.
+The dictionary is Webster's 2nd (``english-words``): a word counts when it is an entry in lower case and
+its capitalised form is not also one, so given names (Jane, Mary, John) are not words.
 """
 
 from __future__ import annotations
@@ -68,11 +68,15 @@ def _lexicon() -> dict[str, frozenset[str]]:
 
 @cache
 def dictionary() -> frozenset[str]:
-    """Lower-case English words (Webster's 2nd) that are not also proper names, loaded once."""
+    """Webster's 2nd as spelled there (proper names capitalised), loaded once."""
     from english_words import get_english_words_set
 
-    words = get_english_words_set(["web2"], lower=False, alpha=True)
-    return frozenset(w for w in words if w.islower() and w.capitalize() not in words)
+    return frozenset(get_english_words_set(["web2"], lower=False, alpha=True))
+
+
+def _in_dictionary(word: str, words: frozenset[str]) -> bool:
+    """A lower-case entry whose capitalised form is not also one (so not a given name)."""
+    return word in words and word.capitalize() not in words
 
 
 def is_word(word: str) -> bool:
@@ -85,10 +89,10 @@ def is_word(word: str) -> bool:
     if not w.isalpha() or len(w) < 2:
         return False
     words = dictionary()
-    if w in words:
+    if _in_dictionary(w, words):
         return True
     for suffix, repl in (("ies", "y"), ("es", ""), ("s", ""), ("ing", ""), ("ing", "e"), ("ed", ""), ("ed", "e")):
-        if w.endswith(suffix) and len(w) > len(suffix) + 2 and w[: -len(suffix)] + repl in words:
+        if w.endswith(suffix) and len(w) > len(suffix) + 2 and _in_dictionary(w[: -len(suffix)] + repl, words):
             return True
     return False
 
