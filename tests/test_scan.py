@@ -9,16 +9,18 @@ from __future__ import annotations
 import io
 import json
 import os
+import shlex
 import socket
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
+import yaml
 from flowaudit.inventory.records import CONSENT_STATES
 
 from flowaudit.cli import main
 from flowaudit.consent import platforms
-from tests.conftest import SEED
+from tests.conftest import ROOT, SEED
 from tests.scan_site import PLANTED, ShopSite, make_certificate
 
 
@@ -213,3 +215,25 @@ def test_the_consent_rules_cover_the_common_platforms():
 
 def test_the_site_files_exist():
     assert (Path(__file__).parent / "data" / "scan-site" / "index.html").is_file()
+
+
+def test_the_ci_example_scans_and_fails_on_omitted_and_before_consent(site, tmp_path, monkeypatch):
+    workflow = yaml.safe_load((ROOT / "examples" / "ci" / "flowaudit-scan.yml").read_text(encoding="utf-8"))
+    steps = workflow["jobs"]["scan"]["steps"]
+    commands = [line.strip() for s in steps for line in s.get("run", "").replace("\\\n", " ").splitlines()
+                if line.strip().startswith("flowaudit ")]
+    assert [c.split()[1] for c in commands] == ["scan", "export"]
+    monkeypatch.chdir(tmp_path)
+    env = {"$STAGING_URL": site.url, "$POLICY": str(SEED)}
+    scan_args = [env.get(w, w) for w in shlex.split(commands[0].split(">")[0])[1:]]
+    assert "--fail-on" in scan_args and scan_args[scan_args.index("--fail-on") + 1] == "omitted,before_consent"
+    code, stdout, stderr = run(*scan_args, *site.resolve, "--insecure", "--consent", "none", "--pages", "0")
+    assert code == 1, stderr
+    sarif = json.loads(stdout)
+    assert sarif["version"] == "2.1.0"
+    assert any(r["ruleId"] == "FA020" and r["properties"]["consent_states"] == ["none"]
+               for r in sarif["runs"][0]["results"])
+    assert "== none" in stderr  # the summary goes to stderr beside SARIF
+    words = shlex.split(commands[1].replace('"$POLICY"', str(SEED)))[1:]
+    args = [str(p) for w in words for p in (sorted(tmp_path.glob(w)) if "*" in w else [w])]
+    assert run(*args)[0] == 0 and (tmp_path / "flowaudit-report.html").is_file()
