@@ -15,6 +15,7 @@ from .fides import extract_fides
 from .har import extract_har, looks_like_har
 from .manifest import extract_manifest
 from .policy import extract_policy
+from .wec import extract_wec_beacons, extract_wec_storage, wec_kind
 from .yamlmap import top_level_keys
 
 Loader = Callable[[str | Path], Records]
@@ -28,6 +29,8 @@ LOADERS: dict[str, Loader] = {
     "cookies": extract_cookies,
     "openwpm": extract_openwpm,
     "tracker-radar": extract_tracker_radar,
+    "wec-beacons": extract_wec_beacons,
+    "wec-storage": extract_wec_storage,
 }
 SQLITE_SUFFIXES = {".sqlite", ".sqlite3", ".db"}
 POLICY_SUFFIXES = {".md", ".markdown", ".txt", ".html", ".htm", ""}
@@ -51,6 +54,9 @@ def detect_kind(path: str | Path) -> str:
             suffix in ("", ".txt") and is_netscape_jar(p)):
         return "cookies"
     if suffix in YAML_SUFFIXES:
+        wec = wec_kind(p)
+        if wec is not None:
+            return wec
         keys = top_level_keys(p)
         if not keys or keys & {"flowaudit", "systems"}:
             return "manifest"

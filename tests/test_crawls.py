@@ -10,6 +10,7 @@ import pytest
 from flowaudit.loaders.crawls import extract_openwpm, extract_tracker_radar
 from flowaudit.loaders.errors import InputError
 from flowaudit.loaders.sources import detect_kind
+from flowaudit.loaders.wec import extract_wec_beacons, extract_wec_storage
 
 from flowaudit.cli import main
 
@@ -195,3 +196,84 @@ def test_a_bad_crawl_exits_2_and_leaves_the_store_as_it_was(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "crawl.sqlite:http_requests row 2: headers is not JSON" in err and "Traceback" not in err
     assert store.read_bytes() == before
+
+
+# ----------------------------------------------------------------- Website Evidence Collector
+
+QUOTED = EMAIL.replace("@", "%40")
+WEC_BEACONS = f"""- url: https://www.google-analytics.com/g/collect?v=2&tid=G-X1&uid={QUOTED}&en=page_view
+  query:
+    v: 2
+    tid: G-X1
+    uid: {EMAIL}
+    en: page_view
+  filter: "||google-analytics.com^"
+  listName: easyprivacy.txt
+  log:
+    stack:
+      - fileName: https://www.lumen-lamps.example/checkout
+        source: requested from https://www.lumen-lamps.example/checkout and matched with easyprivacy.txt
+    timestamp: "2026-01-05T10:00:01.000Z"
+  occurrances: 3
+- url: https://bat.bing.com/action/0?ti=1
+  filter: "||bat.bing.com^"
+  listName: easyprivacy.txt
+  log:
+    stack:
+      - fileName: https://www.lumen-lamps.example/
+  occurrances: 1
+"""
+
+WEC_STORAGE = f"""https://www.lumen-lamps.example:
+  visitor_email:
+    value: {EMAIL}
+    firstPartyStorage: true
+    log:
+      type: Storage.LocalStorage
+  theme:
+    value: dark
+    firstPartyStorage: true
+https://widget.intercom.io:
+  intercom-id:
+    value: 6f1c2a7e-93b4-4a1d-8c55-0e9f7b3d2a14
+    firstPartyStorage: false
+"""
+
+
+def test_wec_beacons_and_local_storage(tmp_path):
+    beacons = tmp_path / "beacons.yml"
+    beacons.write_text(WEC_BEACONS)
+    storage = tmp_path / "local-storage.yml"
+    storage.write_text(WEC_STORAGE)
+    assert detect_kind(beacons) == "wec-beacons" and detect_kind(storage) == "wec-storage"
+    r = extract_wec_beacons(beacons)
+    flows = {(f.source, f.target, f.field) for f in r.flows.values() if f.relation == "SHARES_WITH"}
+    assert ("first_party:lumen_lamps", "organization:google_analytics", "field:email_address") in flows
+    assert ("first_party:lumen_lamps", "organization:microsoft_advertising", "field:pages_visited") in flows
+    assert {n.id for n in r.nodes.values() if n.kind == "clear_gif"} >= {"clear_gif:google_analytics"}
+    s = extract_wec_storage(storage)
+    stored = {(f.source, f.target, f.field) for f in s.flows.values()}
+    first = "tracker:local_storage_www_lumen_lamps_example"
+    assert ("data_subject:user", first, "field:email_address") in stored
+    assert (first, "first_party:lumen_lamps", "field:email_address") in stored
+    third = next(n for n in s.nodes.values() if n.kind == "tracker" and n.properties["party"] == "third")
+    assert any(f.source == third.id and f.field == "field:device_identifier" for f in s.flows.values())
+    text = json.dumps(r.to_dict()) + json.dumps(s.to_dict())
+    assert EMAIL not in text and "6f1c2a7e" not in text and "dark" not in text
+
+
+@pytest.mark.parametrize("name, content, message, place", [
+    ("beacons.yml", "- url: https://a.example/x\n  listName: easyprivacy.txt\n- url: [unclosed\n", "not valid YAML",
+     "line 4, column 1"),
+    ("beacons.yml", "- url: /relative\n  listName: easyprivacy.txt\n", "with an absolute url", "item 0"),
+    ("local-storage.yml", "https://a.example:\n  key: just a string\n", "a mapping with a value",
+     "origin a.example / key key"),
+    ("local-storage.yml", "https://a.example: [1, 2]\n", "must map keys", "origin a.example"),
+])
+def test_broken_wec_files(tmp_path, name, content, message, place):
+    path = tmp_path / name
+    path.write_text(content)
+    loader = extract_wec_beacons if name == "beacons.yml" else extract_wec_storage
+    with pytest.raises(InputError) as err:
+        loader(path)
+    assert message in err.value.message and err.value.place == place and err.value.path == str(path)
