@@ -2,8 +2,8 @@
 
 Every host (``shop.example``, ``connect.facebook.net``, ``www.facebook.com``, ``www.google-analytics.com``,
 ``bat.bing.com``) is answered by the same server, chosen by the Host header; the browser reaches them
-through ``--resolve HOST=127.0.0.1``. HTTPS (a throw-away self-signed certificate, made with ``openssl``)
-because Chromium upgrades HSTS-preloaded hosts such as www.google-analytics.com to https.
+through ``--resolve HOST=127.0.0.1``. HTTPS (a self-signed test certificate, :data:`CERTIFICATE`) because
+Chromium upgrades HSTS-preloaded hosts such as www.google-analytics.com to https.
 
 The pages use OneTrust's banner markup; the tags load only once the visitor accepts, while a Bing pixel
 carrying the visitor's e-mail address in its path fires on every visit. Planted personal values
@@ -12,9 +12,7 @@ carrying the visitor's e-mail address in its path fires on every visit. Planted 
 
 from __future__ import annotations
 
-import shutil
 import ssl
-import subprocess
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -96,21 +94,15 @@ class _Server(ThreadingHTTPServer):
     seen: list[tuple[str, str, str | None]]
 
 
-def make_certificate(folder: Path) -> tuple[Path, Path] | None:
-    """A self-signed certificate and key made by ``openssl`` in ``folder``, or None without openssl."""
-    openssl = shutil.which("openssl")
-    if openssl is None:
-        return None
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
-                    "-days", "2", "-subj", "/CN=flowaudit-test-site"], check=True, capture_output=True, timeout=60)
-    return cert, key
+#: A self-signed certificate made once for this test site (``openssl req -x509 -days 36500``); the key is
+#: published with it on purpose and protects nothing.
+CERTIFICATE = (SITE / "test-only-cert.pem", SITE / "test-only-key.pem")
 
 
 class ShopSite:
     """The shop on an ephemeral port; use as a context manager."""
 
-    def __init__(self, cert: Path, key: Path):
+    def __init__(self, cert: Path = CERTIFICATE[0], key: Path = CERTIFICATE[1]):
         self.server = _Server(("127.0.0.1", 0), _Handler)
         self.server.seen = []
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import shlex
 import socket
 from contextlib import redirect_stderr, redirect_stdout
@@ -21,7 +20,7 @@ from flowaudit.inventory.records import CONSENT_STATES
 from flowaudit.cli import main
 from flowaudit.consent import platforms
 from tests.conftest import ROOT, SEED
-from tests.scan_site import PLANTED, ShopSite, make_certificate
+from tests.scan_site import PLANTED, ShopSite
 
 
 def run(*argv: str) -> tuple[int, str, str]:
@@ -42,14 +41,8 @@ def assert_clean(text: str, where: str, pieces: bool = True) -> None:
 
 
 @pytest.fixture(scope="module")
-def site(browser, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("site")
-    made = make_certificate(folder)
-    if made is None:
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail("CI needs openssl for the test site's certificate")
-        pytest.skip("openssl is needed to make the test site's certificate")
-    with ShopSite(*made) as s:
+def site(browser):
+    with ShopSite() as s:
         yield s
 
 
@@ -151,14 +144,17 @@ def test_no_planted_value_in_anything_scan_or_audit_writes(scanned, tmp_path):
     assert 'id="consent-filter"' in html and '<option value="rejected">' in html
 
 
-def test_gpc_sends_the_header_and_sets_the_property(site, tmp_path):
+def test_gpc_sends_the_header_and_sets_the_property_and_keep_values_keeps_them(site, tmp_path):
     site.server.seen.clear()
     code, stdout, stderr = run("scan", site.url, *site.resolve, "--insecure", "--gpc", "--consent", "none",
-                               "--pages", "0", "--out", str(tmp_path))
+                               "--pages", "0", "--out", str(tmp_path), "--keep-values")
     assert code == 0, stderr
     assert any(host == "shop.example" and path == "/" and gpc == "1" for host, path, gpc in site.server.seen)
     assert ("shop.example", "/gpc-seen", "1") in site.server.seen
     assert "== none" in stdout
+    har = json.loads((tmp_path / "none.har").read_text())
+    assert har["log"]["_consent_state"] == "none"
+    assert any(PLANTED["url-encoded e-mail"] in e["request"]["url"] for e in har["log"]["entries"])
 
 
 def test_tls_errors_and_unreachable_hosts_exit_2(site, tmp_path):
