@@ -224,16 +224,16 @@ def _scan(args: argparse.Namespace) -> int:
         if not eq or not host.strip() or not addr.strip():
             raise InputError("--resolve", f"expected HOST=ADDR, not {item!r}")
         resolve[host.strip()] = addr.strip()
-    if args.policy:
-        extract_policy(args.policy)  # a bad policy stops the scan before the browser starts
+    stated = extract_policy(args.policy) if args.policy else None  # a bad policy stops the scan before it starts
     opts = scan.Options(urls=args.urls, out=Path(args.out), states=states, pages=max(args.pages, 0),
                         depth=max(args.depth, 0), gpc=args.gpc, resolve=resolve, keep_values=args.keep_values,
                         insecure=args.insecure, timeout_ms=int(args.timeout * 1000))
     captures = scan.scan(opts)
     findings: list[dict[str, Any]] = []
-    if args.policy:
-        evidence = [f for c in captures for f in c.files if f.endswith((".har", ".cookies.json"))]
-        findings = audit.audit_records(extract([args.policy, *evidence]))
+    if stated is not None:
+        records = extract([f for c in captures for f in c.files if f.endswith((".har", ".cookies.json"))])
+        records.update(stated)
+        findings = audit.audit_records(records)
     if args.format == "json":
         doc: dict[str, Any] = scan_report.summary_data(captures)
         if args.policy:

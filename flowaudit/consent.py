@@ -113,8 +113,8 @@ def tcf_status(page: Any) -> dict[str, Any] | None:
 def answer(page: Any, choice: str) -> ConsentResult:
     """Find the consent platform and click ``choice`` (``accept`` or ``reject``); report whether it worked.
 
-    The click worked when the banner is no longer visible afterwards, or the TCF API reports that the
-    user's action is complete.
+    The click worked when the TCF API reports that the user's action is complete, or, for a platform
+    known by its markup, when its banner is no longer visible afterwards.
     """
     result = ConsentResult(choice)
     platform = find_platform(page)
@@ -135,9 +135,12 @@ def answer(page: Any, choice: str) -> ConsentResult:
         page.wait_for_timeout(SETTLE_MS)
     result.clicked = True
     tcf = tcf_status(page)
-    still_shown = bool(platform.detect) and _present(page, platform.detect, visible=True)
-    result.worked = not still_shown or bool(tcf and tcf.get("eventStatus") == "useractioncomplete")
-    result.detail = f"clicked {' then '.join(clicked)}" + ("" if result.worked else "; the banner is still shown")
+    recorded = bool(tcf and tcf.get("eventStatus") == "useractioncomplete")
+    if platform.detect:
+        result.worked = recorded or not _present(page, platform.detect, visible=True)
+    else:  # known only by its API: only the API can say the choice was recorded
+        result.worked = recorded
+    result.detail = f"clicked {' then '.join(clicked)}" + ("" if result.worked else "; the choice was not recorded")
     if tcf is not None:
         result.detail += f"; TCF CMP {tcf.get('cmpId')}: {tcf.get('eventStatus')}"
     return result
