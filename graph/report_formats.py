@@ -243,6 +243,8 @@ def to_markdown(findings: list[Finding], comparison: list[dict[str, Any]] | None
             out.append(f"- {head}")
             if f.get("conditions"):
                 out.append(f"  - only: {_md('; '.join(f['conditions']))}")
+            if f.get("consent_states"):
+                out.append(f"  - consent state: {_md(', '.join(f['consent_states']))}")
             if f.get("purposes") and c == "purpose":
                 out.append(f"  - declared purposes never stated: {_md(', '.join(f['purposes']))}")
             for label, key in (("for", "for"), ("against", "against")):
