@@ -231,7 +231,7 @@ def _scan(args: argparse.Namespace) -> int:
     captures = scan.scan(opts)
     findings: list[dict[str, Any]] = []
     if stated is not None:
-        records = extract([f for c in captures for f in c.files if f.endswith((".har", ".cookies.json"))])
+        records = extract([f for c in captures for f in c.files])
         records.update(stated)
         findings = audit.audit_records(records)
     if args.format == "json":

@@ -275,14 +275,14 @@ def _write_outputs(opts: Options, cap: StateCapture, har_tmp: Path, cookies: lis
     cap.storage = [{"origin": origin if keep else redact_url(origin),
                     **{f"{kind}Storage": [_stored(k, v, keep) for k, v in pairs] for kind, pairs in kinds.items()}}
                    for origin, kinds in sorted(storage.items())]
-    files[".storage.json"] = {"consent_state": cap.consent_state, "origins": cap.storage}
+    files[".storage.json"] = {"site": site, "consent_state": cap.consent_state, "origins": cap.storage}
     cap.beacons = []
     for url, rtype in dict.fromkeys(beacons):
         host = urlsplit(url).hostname or ""
         third = not registry.same_owner(host, site)
         cap.beacons.append({"url": url if keep else redact_url(url), "type": rtype,
                             "party": "third" if third else "first", "organization": _org_label(registry, host)})
-    files[".beacons.json"] = {"consent_state": cap.consent_state, "beacons": cap.beacons}
+    files[".beacons.json"] = {"site": site, "consent_state": cap.consent_state, "beacons": cap.beacons}
     for suffix, data in files.items():
         path = Path(f"{stem}{suffix}")
         tmp = path.with_suffix(path.suffix + ".tmp")

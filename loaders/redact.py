@@ -180,7 +180,7 @@ def shape_sample(value: str) -> str | None:
     size = int(n) if n.isdigit() else 0
     if kind == "email":
         return "shape@example.invalid"
-    return {"card": "4111111111111111", "uuid": "00000000-0000-4000-8000-000000000000", "url": "https://x.invalid/",
+    return {"card": "4111111111111111", "uuid": "123e4567-e89b-42d3-a456-426614174000", "url": "https://x.invalid/",
             "path": "/x", "digits": "0" * size, "hex": "0" * size, "b64": ("QUJD" * size)[:size],
             "id": ("a1b2c3d4e5f6g7h8" * (size // 16 + 1))[:size], "text": ("x" * size)}.get(kind)
 

@@ -15,6 +15,7 @@ from .fides import extract_fides
 from .har import extract_har, looks_like_har
 from .manifest import extract_manifest
 from .policy import extract_policy
+from .scan_files import extract_scan_beacons, extract_scan_storage, scan_file_kind
 from .wec import extract_wec_beacons, extract_wec_storage, wec_kind
 from .yamlmap import top_level_keys
 
@@ -31,6 +32,8 @@ LOADERS: dict[str, Loader] = {
     "tracker-radar": extract_tracker_radar,
     "wec-beacons": extract_wec_beacons,
     "wec-storage": extract_wec_storage,
+    "scan-storage": extract_scan_storage,
+    "scan-beacons": extract_scan_beacons,
 }
 SQLITE_SUFFIXES = {".sqlite", ".sqlite3", ".db"}
 POLICY_SUFFIXES = {".md", ".markdown", ".txt", ".html", ".htm", ""}
@@ -50,6 +53,8 @@ def detect_kind(path: str | Path) -> str:
         return "openwpm"
     if suffix == ".json" and looks_like_tracker_radar(p):
         return "tracker-radar"
+    if suffix == ".json" and (scan := scan_file_kind(p)) is not None:
+        return scan
     if suffix == ".csv" or (suffix == ".json" and looks_like_cookies(p)) or (
             suffix in ("", ".txt") and is_netscape_jar(p)):
         return "cookies"

@@ -18,17 +18,15 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import yaml
 from flowaudit.inventory import organizations as orgs
-from flowaudit.inventory.records import Evidence, Node, Records, node_id
+from flowaudit.inventory.records import Records
 
-from .cookies import CookieRecords
 from .errors import InputError, read_source
 from .har import Capture
-from .observed import Observations, detect, identifier_like, subject_node
 from .redact import redact_host, redact_name
+from .storage import origin_host, storage_records
 
 
 def _load(path: str | Path) -> Any:
@@ -62,13 +60,6 @@ def wec_kind(path: str | Path) -> str | None:
     return None
 
 
-def _host(url: Any) -> str | None:
-    try:
-        return urlsplit(url).hostname if isinstance(url, str) else None
-    except ValueError:
-        return None
-
-
 def extract_wec_beacons(path: str | Path, registry: orgs.Registry | None = None) -> Records:
     """Read a WEC ``beacons.yml`` into observed records."""
     source = str(path)
@@ -77,13 +68,14 @@ def extract_wec_beacons(path: str | Path, registry: orgs.Registry | None = None)
         raise InputError(source, "not a beacons.yml: the top level is not a list", "top level")
     pages: list[str | None] = []
     for i, item in enumerate(doc):
-        if not isinstance(item, dict) or not isinstance(item.get("url"), str) or not _host(item["url"]):
+        if not isinstance(item, dict) or not isinstance(item.get("url"), str) or not origin_host(item["url"]):
             raise InputError(source, "a beacon must be a mapping with an absolute url", f"item {i}")
         stack = (item.get("log") or {}).get("stack") if isinstance(item.get("log"), dict) else None
         frames = stack if isinstance(stack, list) else []
-        pages.append(next((f["fileName"] for f in frames if isinstance(f, dict) and _host(f.get("fileName"))), None))
+        named = (f["fileName"] for f in frames if isinstance(f, dict) and origin_host(f.get("fileName")))
+        pages.append(next(named, None))
     site_page = next((p for p in pages if p), None)
-    cap = Capture(source, registry or orgs.load(), _host(site_page) if site_page else None)
+    cap = Capture(source, registry or orgs.load(), origin_host(site_page) if site_page else None)
     for i, (item, page) in enumerate(zip(doc, pages, strict=True)):
         headers = [{"name": "Referer", "value": page}] if page else []
         cap.entry(i, {"request": {"method": "GET", "url": item["url"], "headers": headers}, "response": {},
@@ -99,47 +91,21 @@ def extract_wec_storage(path: str | Path, registry: orgs.Registry | None = None)
         raise InputError(source, "not a local-storage.yml: the top level is not a mapping of origins", "top level")
     hosts: dict[str, str] = {}
     for origin, keys in doc.items():
-        host = _host(origin)
+        host = origin_host(origin)
         if not host:
             raise InputError(source, f"{redact_name(str(origin))!r} is not an origin URL", "top level")
         if not isinstance(keys, dict):
             raise InputError(source, "an origin must map keys to entries", f"origin {redact_host(host)}")
         hosts[str(origin)] = host
-    first = next((o for o, keys in doc.items() for e in keys.values()
-                  if isinstance(e, dict) and e.get("firstPartyStorage") is True), next(iter(doc), None))
-    records = Records()
-    if first is None:
-        records.warnings.append(f"{source}: no local storage")
-        return records
-    reg = registry or orgs.load()
-    site = orgs.registrable_domain(hosts[first])
-    orgs.add_first_party(records, reg, site, Evidence(source, "site", f"site {site} (first-party storage)"))
-    observations = Observations()
-    owners = CookieRecords(records, reg, site, observations)
-    user = subject_node(records).id
+    values: dict[str, dict[str, Any]] = {}
     for origin, keys in doc.items():
-        host = hosts[origin]
-        shown = redact_host(host)
-        place = f"origin {shown}"
-        ev = Evidence(source, place, f"localStorage of {shown}: keys {', '.join(redact_name(str(k)) for k in keys)}")
-        party, owner = owners.setter(host, ev)
-        tracker = records.add_node(Node(node_id("tracker", f"local_storage_{host}"), "tracker",
-                                        f"localStorage of {shown}", [],
-                                        {"tracker_kind": "local_storage", "context": "page", "party": party,
-                                         "set_by": [owner], "keys": [redact_name(str(k)) for k in keys]}, [ev]))
         for key, entry in keys.items():
             if not isinstance(entry, dict):
-                raise InputError(source, "a storage entry must be a mapping with a value", f"{place} / key {key}")
-            name, value = str(key), entry.get("value")
-            text = "" if value is None else value if isinstance(value, str) else str(value)
-            held = [(f.field, f.parameter, f.hashed) for f in detect(name, text)]
-            if text and identifier_like(text):
-                held.append(("device_identifier", redact_name(name), None))
-            at = f"{place} / key {redact_name(name)}"
-            for fid, param, hashed in held:
-                def cite(p: str | None, at: str = at, text: str = ev.text) -> Evidence:
-                    return Evidence(source, at, text, parameter=p)
-                observations.add("STORES", "store", user, tracker.id, fid, cite, param, hashed)
-                observations.add("COLLECTS", "collect", tracker.id, owner, fid, cite, param, hashed)
-    observations.emit(records)
-    return records
+                raise InputError(source, "a storage entry must be a mapping with a value",
+                                 f"origin {redact_host(hosts[origin])} / key {redact_name(str(key))}")
+        values[str(origin)] = {str(k): e.get("value") for k, e in keys.items()}
+    first = next((o for o, keys in doc.items() for e in keys.values() if e.get("firstPartyStorage") is True),
+                 next(iter(doc), None))
+    if first is None:
+        return Records(warnings=[f"{source}: no local storage"])
+    return storage_records(source, values, hosts[str(first)], registry)

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 from flowaudit.inventory.records import CONSENT_STATES
+from flowaudit.loaders.sources import detect_kind
 
 from flowaudit.cli import main
 from flowaudit.consent import platforms
@@ -132,7 +133,9 @@ def test_no_planted_value_in_anything_scan_or_audit_writes(scanned, tmp_path):
     assert_clean(printed, "the scan's output")
     for path in out.iterdir():
         assert_clean(path.read_text(encoding="utf-8"), path.name)
-    files = [str(p) for p in sorted(out.iterdir()) if p.name.endswith((".har", ".cookies.json"))]
+    files = [str(p) for p in sorted(out.iterdir())]
+    kinds = sorted({detect_kind(f) for f in files})
+    assert kinds == ["cookies", "har", "scan-beacons", "scan-storage"]
     for fmt in ("json", "sarif", "markdown", "table"):
         code, stdout, stderr = run("audit", str(SEED), *files, "--format", fmt)
         assert code == 0, stderr
