@@ -14,7 +14,8 @@ What an entry says:
   URL parameter) to the organisation behind its host: observed ``SHARES_WITH`` flows from the first
   party, one per field, citing ``entry i`` (the index in ``log.entries``);
 - personal data in query strings, form and JSON bodies and cookies (e-mail addresses, phone numbers,
-  names, hashed e-mails, card numbers, postal codes, user ids...; ``lexicon/observed.yaml``) adds a flow
+  names, hashed e-mails, card numbers, postal codes, user ids...; ``lexicon/observed.yaml``), and an
+  e-mail address (plain, encoded or its redacted shape) as a segment of the URL path, adds a flow
   of that field with the parameter it travelled in; data sent to the site itself is collected by the first
   party (``COLLECTS`` from the user);
 - tiny images, 204 responses, pings and known pixel endpoints are clear GIFs, one node per organisation,
