@@ -1,4 +1,4 @@
-"""The ``flowaudit`` command line: extract, load, trace, recipients, fields, matrix, audit, export."""
+"""The ``flowaudit`` command line: extract, load, trace, recipients, fields, matrix, audit, export, scan."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 import sys
 import textwrap
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -77,6 +78,22 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--format", required=True, choices=export.FORMATS)
     sp.add_argument("-o", "--output", required=True, metavar="FILE", help="the file to write")
     sp.add_argument("--field", help="only this field (diagrams, graph files, DPV; its Sankey for svg/png/pdf)")
+    sp = sub.add_parser("scan", help="capture a site in Chromium before and after consent; optionally audit it")
+    sp.add_argument("urls", nargs="+", metavar="URL")
+    sp.add_argument("--pages", type=int, default=5, metavar="N", help="same-site links to follow (default 5)")
+    sp.add_argument("--depth", type=int, default=1, metavar="D", help="link levels to follow (default 1)")
+    sp.add_argument("--consent", default="none,accept,reject", metavar="STATES",
+                    help="consent states to capture, each in a fresh profile (default none,accept,reject)")
+    sp.add_argument("--gpc", action="store_true", help="send Sec-GPC: 1 and set navigator.globalPrivacyControl")
+    sp.add_argument("--resolve", action="append", default=[], metavar="HOST=ADDR",
+                    help="map a host name to an address inside the browser (repeatable)")
+    sp.add_argument("--out", default="flowaudit-scan", metavar="DIR", help="where the captures go")
+    sp.add_argument("--keep-values", action="store_true", help="write captures unredacted (they hold personal data)")
+    sp.add_argument("--insecure", action="store_true", help="accept invalid TLS certificates (staging hosts)")
+    sp.add_argument("--timeout", type=float, default=30, metavar="SECONDS", help="per page load (default 30)")
+    sp.add_argument("--policy", metavar="POLICY", help="audit the captures against this policy at once")
+    sp.add_argument("--fail-on", default="", metavar="CLASSES", help="with --policy: classes that exit 1")
+    fmt(sp, ("table", "json", "sarif"))
     return p
 
 
@@ -183,6 +200,56 @@ def _audit(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if any(f["class"] in fail_on for f in findings) else EXIT_OK
 
 
+def _scan(args: argparse.Namespace) -> int:
+    """Scan the URLs in each consent state, print the summary and, with --policy, the audit of the captures."""
+    from flowaudit import scan, scan_report
+
+    states = [c.strip() for c in args.consent.split(",") if c.strip()]
+    bad = sorted(set(states) - set(scan.CHOICES))
+    if bad or not states:
+        raise InputError("--consent", f"unknown consent state {', '.join(bad) or '(none given)'} "
+                                      f"(one or more of {', '.join(scan.CHOICES)})")
+    fail_on = {c.strip() for c in args.fail_on.split(",") if c.strip()}
+    if fail_on - set(audit.CLASSES):
+        raise InputError("--fail-on", f"unknown class {', '.join(sorted(fail_on - set(audit.CLASSES)))} "
+                                      f"(one of {', '.join(audit.CLASSES)})")
+    if fail_on and not args.policy:
+        raise InputError("--fail-on", "needs --policy: the captures are audited against a policy")
+    for url in args.urls:
+        if not url.startswith(("http://", "https://")) or len(url.split("/")) < 3 or not url.split("/")[2]:
+            raise InputError(url, "not an http:// or https:// URL")
+    resolve = {}
+    for item in args.resolve:
+        host, eq, addr = item.partition("=")
+        if not eq or not host.strip() or not addr.strip():
+            raise InputError("--resolve", f"expected HOST=ADDR, not {item!r}")
+        resolve[host.strip()] = addr.strip()
+    stated = extract_policy(args.policy) if args.policy else None  # a bad policy stops the scan before it starts
+    opts = scan.Options(urls=args.urls, out=Path(args.out), states=states, pages=max(args.pages, 0),
+                        depth=max(args.depth, 0), gpc=args.gpc, resolve=resolve, keep_values=args.keep_values,
+                        insecure=args.insecure, timeout_ms=int(args.timeout * 1000))
+    captures = scan.scan(opts)
+    findings: list[dict[str, Any]] = []
+    if stated is not None:
+        records = extract([f for c in captures for f in c.files])
+        records.update(stated)
+        findings = audit.audit_records(records)
+    if args.format == "json":
+        doc: dict[str, Any] = scan_report.summary_data(captures)
+        if args.policy:
+            doc["findings"] = findings
+        out = json.dumps(doc, indent=2, ensure_ascii=False)
+    elif args.format == "sarif":
+        print(scan_report.summary_text(captures), file=sys.stderr)
+        out = json.dumps(report_formats.to_sarif(findings, __version__), indent=2, ensure_ascii=False)
+    else:
+        out = scan_report.summary_text(captures)
+        if args.policy:
+            out += "\n\n== audit against " + args.policy + " ==\n" + report_formats.to_table(findings)
+    sys.stdout.write(out.rstrip("\n") + "\n")
+    return EXIT_FINDINGS if any(f["class"] in fail_on for f in findings) else EXIT_OK
+
+
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code."""
     args = _parser().parse_args(argv)
@@ -215,6 +282,8 @@ def run(argv: Sequence[str] | None = None) -> int:
         _emit(rows, _diff_frame(rows), args.format)
     elif args.command == "audit":
         return _audit(args)
+    elif args.command == "scan":
+        return _scan(args)
     elif args.command == "matrix":
         with _store_for(args) as st:
             rows = st.sharing_matrix()

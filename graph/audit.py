@@ -10,6 +10,10 @@ kind; for first-party collection its data subject must also be the flow's or a b
 - ``vague``: only broader statements cover it; ``vagueness`` counts the steps up both hierarchies;
 - ``omitted``: no statement covers it; ``incorrect``: only negative ones; ``ambiguous``: both.
 
+Observed flows carry the consent state they were captured in; a finding lists the states of its flows
+(``consent_states``), and a flow to a third party captured before consent or after rejecting it is a
+``before_consent`` finding of its own, whatever the policy says.
+
 The self-audit rules (``audit_rules.yaml``) read the statements, trackers and stated flows of the
 policy. Every finding quotes its statements and cites its evidence, never a personal value. The
 audit reads a store through :meth:`Store.records`, so every store gives the same findings.
@@ -32,7 +36,9 @@ from .store import Store
 
 RULES_FILE = Path(__file__).with_name("audit_rules.yaml")
 FLOW_CLASSES = ("incorrect", "omitted", "ambiguous", "vague", "clear")
-OTHER_CLASSES = ("purpose", "undisclosed_collection", "unsupported", "policy")
+OTHER_CLASSES = ("before_consent", "purpose", "undisclosed_collection", "unsupported", "policy")
+#: Consent states in which a flow to a third party needs no consent to be a finding.
+WITHOUT_CONSENT = {"none": "before any consent choice", "rejected": "after the visitor rejected consent"}
 CLASSES = FLOW_CLASSES + OTHER_CLASSES
 INTO_FIRST_PARTY = ("COLLECTS", "STORES", "TRACKS_WITH")
 
@@ -54,7 +60,8 @@ def audit(store: Store) -> list[Finding]:
 def audit_records(records: Records) -> list[Finding]:
     """Every finding for ``records``: flow classes, purposes, other findings and the self-audit."""
     ctx = _Context(records)
-    findings = ctx.classify() + ctx.purposes() + ctx.undisclosed_collection() + ctx.unsupported() + ctx.self_audit()
+    findings = (ctx.classify() + ctx.before_consent() + ctx.purposes() + ctx.undisclosed_collection()
+                + ctx.unsupported() + ctx.self_audit())
     return sorted(findings, key=_order)
 
 
@@ -76,10 +83,11 @@ def statement_ref(ev: Evidence, flow: Flow | None = None, **extra: Any) -> dict[
     return {k: v for k, v in ref.items() if v is not None}
 
 
-def evidence_ref(ev: Evidence, basis: str) -> dict[str, Any]:
-    """Where a flow was observed or declared: file, entry or line, URL (values redacted), parameter name."""
+def evidence_ref(ev: Evidence, basis: str, consent_state: str | None = None) -> dict[str, Any]:
+    """Where a flow was observed or declared: file, entry or line, URL (values redacted), parameter name,
+    and the consent state it was captured in."""
     ref = {"basis": basis, "source": ev.source, "locator": ev.locator, "line": ev.line, "url": ev.url,
-           "parameter": ev.parameter, "text": ev.text}
+           "parameter": ev.parameter, "text": ev.text, "consent_state": consent_state}
     return {k: v for k, v in ref.items() if v is not None}
 
 
@@ -257,7 +265,12 @@ class _Context:
                 against: list[dict[str, Any]], flows: Iterable[Flow], **extra: Any) -> Finding:
         """A finding of class ``cls`` (``key`` names its rule: a class or a self-audit rule id)."""
         spec = rules()["classes"][key] if key in rules()["classes"] else rules()["rules"][key]
-        evidence = sorted(_dedup([evidence_ref(ev, f.basis) for f in flows for ev in f.evidence]), key=_place)
+        flows = list(flows)
+        evidence = sorted(_dedup([evidence_ref(ev, f.basis, f.consent_state) for f in flows for ev in f.evidence]),
+                          key=_place)
+        states = sorted({f.consent_state for f in flows if f.consent_state is not None})
+        if states:
+            extra["consent_states"] = states
         recipient = self.recipient_ref(target) if target else None
         field = self.field_ref(field_id) if field_id else None
         message = extra.pop("message", None) or _message(spec["title"], field, recipient)
@@ -270,6 +283,23 @@ class _Context:
                 "basis": sorted({f.basis for f in flows}), **extra}
 
     # ------------------------------------------------------------ other findings
+
+    def before_consent(self) -> list[Finding]:
+        """Observed flows to a third party captured before consent or after rejecting it, per recipient and state."""
+        groups: dict[tuple[str, str], list[Flow]] = {}
+        for f in self.evidence:
+            target = self.nodes.get(f.target)
+            if (f.consent_state in WITHOUT_CONSENT and f.relation in SHARE_RELATIONS and target is not None
+                    and target.kind in PARTY_KINDS and target.kind != "first_party"):
+                groups.setdefault((f.target, f.consent_state), []).append(f)
+        out = []
+        for (target, state), flows in sorted(groups.items()):
+            fields = [self.field_ref(fid) for fid in sorted({f.field for f in flows})]
+            labels = ", ".join(sorted(f["label"] for f in fields))
+            out.append(self.finding("before_consent", "before_consent", target, None, [], [], flows, fields=fields,
+                                    message=f"{self.nodes[target].label} receives {labels} {WITHOUT_CONSENT[state]}",
+                                    rule_key=state))
+        return out
 
     def purposes(self) -> list[Finding]:
         """Declared flows whose purpose the policy never states for the field (or a broader one)."""

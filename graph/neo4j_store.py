@@ -41,7 +41,7 @@ _NODE_INFO = "n.id AS id, n.kind AS kind, n.label AS label"
 _EDGE_FIELDS = ("r.id AS id, s.id AS source, t.id AS target, type(r) AS relation, r.action AS action, "
                 "r.field AS field, r.polarity AS polarity, r.purposes AS purposes, r.conditions AS conditions, "
                 "r.basis AS basis, r.evidence_json AS evidence_json")
-_FLOW_FIELDS = _EDGE_FIELDS + ", r.props_json AS props_json"
+_FLOW_FIELDS = _EDGE_FIELDS + ", r.props_json AS props_json, r.consent_state AS consent_state"
 _LINK_FIELDS = "s.id AS source, t.id AS target, type(r) AS relation, r.basis AS basis, r.evidence_json AS evidence_json"
 
 
@@ -102,7 +102,8 @@ def merge_flows_statement(relation: str) -> str:
     return ("UNWIND $rows AS row MATCH (s:Node {id: row.source}) MATCH (t:Node {id: row.target}) "
             f"MERGE (s)-[r:{rel} {{id: row.id}}]->(t) SET r.field = row.field, r.action = row.action, "
             "r.polarity = row.polarity, r.purposes = row.purposes, r.conditions = row.conditions, "
-            "r.basis = row.basis, r.evidence_json = row.evidence_json, r.props_json = row.props_json")
+            "r.basis = row.basis, r.evidence_json = row.evidence_json, r.props_json = row.props_json, "
+            "r.consent_state = row.consent_state")
 
 
 def merge_links_statement(relation: str) -> str:
@@ -123,7 +124,7 @@ def flow_row(flow: Flow) -> dict[str, Any]:
     """The parameters of one flow for :func:`merge_flows_statement`."""
     return {"id": flow.id, "source": flow.source, "target": flow.target, "field": flow.field,
             "action": flow.action, "polarity": flow.polarity, "purposes": list(flow.purposes),
-            "conditions": list(flow.conditions), "basis": flow.basis,
+            "conditions": list(flow.conditions), "basis": flow.basis, "consent_state": flow.consent_state,
             "evidence_json": _dumps([e.to_dict() for e in flow.evidence]), "props_json": _dumps(flow.properties)}
 
 
@@ -331,7 +332,7 @@ def _flow_of(row: dict[str, Any]) -> Flow:
                 relation=row["relation"], polarity=row["polarity"], purposes=list(row["purposes"] or []),
                 conditions=list(row["conditions"] or []), basis=row["basis"],
                 evidence=[Evidence.from_dict(e) for e in json.loads(row["evidence_json"])],
-                properties=json.loads(row["props_json"]))
+                properties=json.loads(row["props_json"]), consent_state=row.get("consent_state"))
 
 
 def _link_of(row: dict[str, Any]) -> Link:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import plotly.io as pio
-from flowaudit.inventory.records import Records
+from flowaudit.inventory.records import CONSENT_STATES, Records
 
 from . import figures
 from .figures import CLASS_COLOURS, Classes
@@ -32,6 +32,16 @@ th { background: #f5f5f5; }
 dl.summary { display: grid; grid-template-columns: max-content auto; gap: 2px 16px; }
 dl.summary dt { font-weight: 600; }
 """
+
+
+_FILTER_JS = """<script>
+function filterConsent(state) {
+  for (const row of document.querySelectorAll('#findings tbody tr')) {
+    const states = (row.dataset.consent || '').split(' ');
+    row.style.display = !state || states.includes(state) ? '' : 'none';
+  }
+}
+</script>"""
 
 
 def _quotes(items: Iterable[Any]) -> str:
@@ -70,12 +80,21 @@ def findings_table(findings: list[dict[str, Any]] | None) -> str:
     for f in findings:
         cls = str(f.get("class", ""))
         colour = CLASS_COLOURS.get(cls, "#757575")
-        rows.append(f'<tr><td><span class="class" style="background:{colour}">{escape(cls)}</span></td>'
+        states = [str(s) for s in f.get("consent_states") or []]
+        fields = _name(f.get("field")) or ", ".join(_name(x) for x in f.get("fields") or [])
+        rows.append(f'<tr data-consent="{escape(" ".join(states))}">'
+                    f'<td><span class="class" style="background:{colour}">{escape(cls)}</span></td>'
                     f'<td>{escape(str(f.get("severity", "")))}</td><td>{escape(str(f.get("title", "")))}</td>'
-                    f'<td>{_name(f.get("field"))}</td><td>{_name(f.get("recipient"))}</td>'
+                    f'<td>{fields}</td><td>{_name(f.get("recipient"))}</td><td>{escape(", ".join(states))}</td>'
                     f'<td>{_statements(f.get("statements"))}</td><td>{_quotes(f.get("evidence") or [])}</td></tr>')
-    return ("<table><thead><tr><th>class</th><th>severity</th><th>finding</th><th>field</th><th>recipient</th>"
-            "<th>statements</th><th>evidence</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+    present = sorted({str(s) for f in findings for s in f.get("consent_states") or []},
+                     key=lambda s: CONSENT_STATES.index(s) if s in CONSENT_STATES else len(CONSENT_STATES))
+    options = "".join(f'<option value="{escape(s)}">{escape(s)}</option>' for s in present)
+    picker = (f'<p><label>consent state <select id="consent-filter" onchange="filterConsent(this.value)">'
+              f'<option value="">all findings</option>{options}</select></label></p>{_FILTER_JS}' if present else "")
+    return (picker + '<table id="findings"><thead><tr><th>class</th><th>severity</th><th>finding</th><th>field</th>'
+            "<th>recipient</th><th>consent state</th><th>statements</th><th>evidence</th></tr></thead><tbody>"
+            + "".join(rows) + "</tbody></table>")
 
 
 def statements_table(records: Records) -> str:

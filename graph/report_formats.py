@@ -17,7 +17,7 @@ from .audit import CLASSES, Finding, rules
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 FRAME_COLUMNS = ["class", "severity", "rule", "recipient", "recipient_kind", "organization", "field", "vagueness",
-                 "conditions", "statement", "evidence"]
+                 "conditions", "consent", "statement", "evidence"]
 
 
 def fails(finding: Finding, fail_on: set[str]) -> bool:
@@ -38,13 +38,19 @@ def findings_frame(findings: list[Finding]) -> pd.DataFrame:
             "recipient": rec.get("label", ""),
             "recipient_kind": rec.get("kind", ""),
             "organization": (rec.get("organization") or {}).get("label", ""),
-            "field": fld.get("label", ""),
+            "field": fld.get("label", "") or field_labels(f),
+            "consent": ", ".join(f.get("consent_states") or []),
             "vagueness": f.get("vagueness"),
             "conditions": "; ".join(f.get("conditions") or []),
             "statement": _where(quotes[0]) if quotes else "",
             "evidence": _where(f["evidence"][0]) if f["evidence"] else "",
         })
     return pd.DataFrame(rows, columns=FRAME_COLUMNS)
+
+
+def field_labels(f: Finding) -> str:
+    """The labels of a finding's ``fields`` (a ``before_consent`` finding names every field it saw)."""
+    return ", ".join(x.get("label", "") for x in f.get("fields") or [])
 
 
 def to_json(findings: list[Finding]) -> str:
@@ -61,9 +67,10 @@ def to_table(findings: list[Finding]) -> str:
         "severity": f["severity"],
         "recipient": (f.get("recipient") or {}).get("label", ""),
         "kind": (f.get("recipient") or {}).get("kind", ""),
-        "field": (f.get("field") or {}).get("label", "") if f["class"] != "policy" else f["rule"],
+        "field": ((f.get("field") or {}).get("label", "") or field_labels(f)) if f["class"] != "policy" else f["rule"],
         "vagueness": "" if f.get("vagueness") is None else str(f["vagueness"]),
         "conditions": "; ".join(f.get("conditions") or []),
+        "consent": ", ".join(f.get("consent_states") or []),
         "where": _short(f),
     } for f in findings])
     return frame.to_string(index=False, max_colwidth=60)
@@ -102,7 +109,8 @@ def to_sarif(findings: list[Finding], tool_version: str) -> dict[str, Any]:
             "level": f["severity"],
             "message": {"text": f["message"]},
             "partialFingerprints": {"flowauditFinding/v1": f["id"]},
-            "properties": {k: f[k] for k in ("class", "field", "recipient", "vagueness", "conditions", "purposes")
+            "properties": {k: f[k] for k in ("class", "field", "fields", "recipient", "vagueness", "conditions",
+                                              "purposes", "consent_states")
                            if f.get(k) is not None},
         }
         if places:
@@ -231,10 +239,12 @@ def to_markdown(findings: list[Finding], comparison: list[dict[str, Any]] | None
             continue
         for f in group:
             head = f"**{f['rule']}** {_md(f['message'])}" if c == "policy" else (
-                f"**{_md(f['field']['label'])}** → **{_md(_who(f))}**")
+                f"**{_md((f.get('field') or {}).get('label') or field_labels(f))}** → **{_md(_who(f))}**")
             out.append(f"- {head}")
             if f.get("conditions"):
                 out.append(f"  - only: {_md('; '.join(f['conditions']))}")
+            if f.get("consent_states"):
+                out.append(f"  - consent state: {_md(', '.join(f['consent_states']))}")
             if f.get("purposes") and c == "purpose":
                 out.append(f"  - declared purposes never stated: {_md(', '.join(f['purposes']))}")
             for label, key in (("for", "for"), ("against", "against")):

@@ -34,6 +34,9 @@ FLOW_RELATIONS = ("COLLECTS", "STORES", "SHARES_WITH", "DISCLOSES_TO", "TRACKS_W
 LINK_RELATIONS = ("SUBSUMES", "IS_A", "OWNED_BY")
 BASES = ("stated", "declared", "observed", "vocabulary")
 POLARITIES = ("+", "-")
+#: When an observed flow was captured: before any consent choice, after accepting, after rejecting, or not
+#: known (an imported capture that does not say).
+CONSENT_STATES = ("none", "accepted", "rejected", "unknown")
 
 
 def slug(text: str) -> str:
@@ -152,6 +155,8 @@ class Flow:
 
     Edges point the way the data moves (data subject → collection point → first party → recipient).
     A negative ``polarity`` records a stated restriction ("we do not share ... with ...").
+    An observed flow carries the ``consent_state`` it was captured in (``unknown`` unless the capture says);
+    stated and declared flows have none.
     """
 
     field: str
@@ -165,8 +170,14 @@ class Flow:
     basis: str = "stated"
     evidence: list[Evidence] = field(default_factory=list)
     properties: dict[str, Any] = field(default_factory=dict)
+    consent_state: str | None = None
 
     def __post_init__(self) -> None:
+        if self.basis == "observed" and self.consent_state is None:
+            self.consent_state = "unknown"
+        if self.consent_state is not None and (self.basis != "observed" or self.consent_state not in CONSENT_STATES):
+            raise ValueError(f"consent state {self.consent_state!r} on a {self.basis} flow "
+                             f"(observed flows take one of {', '.join(CONSENT_STATES)})")
         if self.relation not in FLOW_RELATIONS:
             raise ValueError(f"unknown flow relation {self.relation!r}")
         if self.polarity not in POLARITIES:
@@ -178,9 +189,14 @@ class Flow:
 
     @property
     def id(self) -> str:
-        """Stable id: what identifies the fact, not where it was read."""
+        """Stable id: what identifies the fact, not where it was read.
+
+        A known consent state is part of the fact (the same request before and after consent is two
+        flows); ``unknown`` is not, so imported captures keep the ids they always had.
+        """
         key = (self.relation, self.source, self.target, self.field, self.polarity, self.basis)
-        return "flow:" + digest(*key, *self.conditions)
+        state = () if self.consent_state in (None, "unknown") else (f"consent={self.consent_state}",)
+        return "flow:" + digest(*key, *self.conditions, *state)
 
     def merge(self, other: Flow) -> None:
         """Fold ``other`` (same id) into this flow: purposes and evidence are united."""
@@ -204,6 +220,7 @@ class Flow:
             "purposes": list(self.purposes),
             "conditions": list(self.conditions),
             "basis": self.basis,
+            **({"consent_state": self.consent_state} if self.consent_state is not None else {}),
             "properties": dict(self.properties),
             "evidence": [e.to_dict() for e in self.evidence],
         }
@@ -223,6 +240,7 @@ class Flow:
             basis=data.get("basis", "stated"),
             evidence=[Evidence.from_dict(e) for e in data.get("evidence", [])],
             properties=dict(data.get("properties", {})),
+            consent_state=data.get("consent_state"),
         )
 
 

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from flowaudit.inventory import organizations as orgs
-from flowaudit.inventory.records import Evidence, Node, Records
+from flowaudit.inventory.records import CONSENT_STATES, Evidence, Node, Records
 
 from .errors import InputError, read_source
 from .observed import Finding, Observations, detect, identifier_like, subject_node
@@ -280,6 +280,7 @@ class CookieFile:
     cookies: list[tuple[Cookie, str]]
     site: str | None = None
     format: str = "cookie export"
+    consent_state: str | None = None
 
 
 def _epoch(value: Any, path: str, place: str) -> float | None:
@@ -381,7 +382,11 @@ def _json_cookies(doc: Any, path: str) -> CookieFile:
     if not isinstance(items, list):
         raise InputError(path, "\"cookies\" must be a list", "cookies")
     cookies = [(_from_json(obj, path, f"cookie {i}", reference), f"cookie {i}") for i, obj in enumerate(items)]
-    return CookieFile(cookies, str(site) if site else None, fmt)
+    state = doc.get("consent_state") if isinstance(doc, dict) else None
+    if state is not None and state not in CONSENT_STATES:
+        raise InputError(path, f"unknown consent state {state!r} (one of {', '.join(CONSENT_STATES)})",
+                         "consent_state")
+    return CookieFile(cookies, str(site) if site else None, fmt, state)
 
 
 def _csv_cookies(text: str, path: str) -> CookieFile:
@@ -508,7 +513,7 @@ def extract_cookies(path: str | Path, site: str | None = None,
     reg = registry or orgs.load()
     cite_site = Evidence(source=source, locator="site", text=f"site {site_host} ({why})")
     orgs.add_first_party(records, reg, site_host, cite_site)
-    observations = Observations()
+    observations = Observations(consent_state=parsed.consent_state)
     builder = CookieRecords(records, reg, site_host, observations)
     for cookie, locator in parsed.cookies:
         builder.add(cookie, lambda c=cookie, at=locator: Evidence(source=source, locator=at,

@@ -38,6 +38,7 @@ from flowaudit.inventory.records import Evidence, Node, Records, node_id, slug
 
 from .errors import InputError, read_source
 from .nodes import NodeBuilder
+from .redact import redact_host, redact_url
 
 TRACKING_FILE = Path(__file__).with_name("lexicon") / "email_tracking.yaml"
 SUBJECT = "recipient_of_email"
@@ -57,7 +58,6 @@ _EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Z
 _URL = re.compile(r"https?://[^\s<>()\"']+")
 _SIZE_STYLE = re.compile(r"(?<![-\w])(?:width|height)\s*:\s*(\d+(?:\.\d+)?)\s*(?:px)?\s*(?:;|!|$)", re.I)
 _SIZE_ATTR = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:px)?\s*$", re.I)
-_KEEP_SEGMENT = re.compile(r"[A-Za-z0-9_.-]{1,32}")
 _BASE64 = re.compile(r"[A-Za-z0-9+/_-]{8,}={0,2}")
 
 
@@ -302,7 +302,7 @@ class HtmlScan(HTMLParser):
 
 @dataclass(frozen=True)
 class Url:
-    """A remote URL split for attribution; ``redacted`` keeps only host, plain path words and parameter names."""
+    """A remote URL split for attribution; ``redacted`` is what may be kept (see :mod:`.redact`)."""
 
     host: str
     host_path: str
@@ -324,20 +324,8 @@ def parse_url(text: str) -> Url | None:
     if parts.scheme.lower() not in ("http", "https") or not host:
         return None
     segments = tuple(s for s in parts.path.split("/") if s)
-    shown = "/".join(s if _plain_segment(s) else "*" for s in segments)
     params = tuple(parse_qsl(parts.query, keep_blank_values=True))
-    names = list(dict.fromkeys(n for n, _ in params))
-    query = "?" + "&".join(f"{n}=*" for n in names) if names else ""
-    slash = "/" if parts.path.endswith("/") and segments else ""
-    redacted = f"{parts.scheme.lower()}://{host}/{shown}{slash}{query}"
-    return Url(host, host + (parts.path or "/"), redacted, params, segments)
-
-
-def _plain_segment(segment: str) -> bool:
-    """True for a path segment that reads as a word (``track``, ``open.php``), not as an id or a value."""
-    digits = sum(c.isdigit() for c in segment)
-    hexlike = len(segment) >= 6 and digits and all(c in "0123456789abcdefABCDEF" for c in segment)
-    return bool(_KEEP_SEGMENT.fullmatch(segment)) and digits <= 2 and not hexlike
+    return Url(host, host + (parts.path or "/"), redact_url(parts), params, segments)
 
 
 def carried_fields(url: Url, recipients: set[str]) -> list[tuple[str, str]]:
@@ -543,7 +531,7 @@ class MessageReader:
         if shown:
             shown_domain = organizations.registrable_domain(shown.group(2))
             if shown_domain != organizations.registrable_domain(url.host):
-                reasons.append(f"the link text shows {shown_domain} but the link goes to {url.host}")
+                reasons.append(f"the link text shows {shown_domain} but the link goes to {redact_host(url.host)}")
         destinations = encoded_destinations(url, table)
         if destinations:
             reasons.append(f"parameter {', '.join(destinations)} carries the destination address")
@@ -572,7 +560,7 @@ class MessageReader:
         label = (f"e-mail web beacon of {operator.label}" if kind == "clear_gif"
                  else f"e-mail click tracking of {operator.label}")
         props: dict[str, Any] = {"tracker_kind": term, "contexts": ["email"], "operator": operator.id,
-                                 "set_by": [operator.id], "hosts": [url.host]}
+                                 "set_by": [operator.id], "hosts": [redact_host(url.host)]}
         node = b.records.add_node(Node(node_id(kind, f"{term}_{key}"), kind, label, [], props, [ev]))
         for fid in fields:
             b.flow(fid, b.subject(SUBJECT, ev).id, node.id, "track", "TRACKS_WITH", ev, channel="email")

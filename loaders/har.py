@@ -14,12 +14,16 @@ What an entry says:
   URL parameter) to the organisation behind its host: observed ``SHARES_WITH`` flows from the first
   party, one per field, citing ``entry i`` (the index in ``log.entries``);
 - personal data in query strings, form and JSON bodies and cookies (e-mail addresses, phone numbers,
-  names, hashed e-mails, card numbers, postal codes, user ids...; ``lexicon/observed.yaml``) adds a flow
+  names, hashed e-mails, card numbers, postal codes, user ids...; ``lexicon/observed.yaml``), and an
+  e-mail address (plain, encoded or its redacted shape) as a segment of the URL path, adds a flow
   of that field with the parameter it travelled in; data sent to the site itself is collected by the first
   party (``COLLECTS`` from the user);
 - tiny images, 204 responses, pings and known pixel endpoints are clear GIFs, one node per organisation,
   tracking the user (``TRACKS_WITH``); hosts of session-replay organisations get a session-recorder node;
 - ``Set-Cookie`` (the response's ``cookies`` and headers) gives cookie nodes (see :mod:`.cookies`).
+
+A capture written by ``flowaudit scan`` names the consent state it was taken in (``log._consent_state``:
+none, accepted, rejected); its flows carry it, and those of other captures are ``unknown``.
 
 Values are tested and dropped: the records keep field kinds, parameter names and URLs without values.
 A capture with no cookie evidence at all (a sanitised export) gets the warning "cookie evidence missing".
@@ -41,7 +45,7 @@ from urllib.parse import SplitResult
 
 import ijson
 from flowaudit.inventory import organizations as orgs
-from flowaudit.inventory.records import Evidence, Node, Records, node_id, slug
+from flowaudit.inventory.records import CONSENT_STATES, Evidence, Node, Records, node_id, slug
 from tqdm import tqdm
 
 from .cookies import Cookie, CookieRecords, iter_set_cookie, same_site
@@ -49,7 +53,6 @@ from .errors import InputError
 from .observed import (
     Finding,
     Observations,
-    base_url,
     body_pairs,
     detect,
     identifier_like,
@@ -57,11 +60,10 @@ from .observed import (
     page_field,
     pixel_endpoint,
     query_pairs,
-    redacted_url,
-    safe_name,
     split_url,
     subject_node,
 )
+from .redact import email_in_path, redact_name, redact_url
 
 VERSIONS = ("1.1", "1.2")
 BUFFER_BYTES = 1 << 20
@@ -104,6 +106,7 @@ class _Header:
     version: str | None = None
     first_title: str | None = None
     has_entries: bool = False
+    consent_state: str | None = None
 
 
 def _error_offset(path: Path) -> int:
@@ -173,6 +176,8 @@ def _read_header(path: Path) -> _Header:
                     head.version = str(value)
                 elif prefix == "log.pages.item.title" and event == "string" and head.first_title is None:
                     head.first_title = value
+                elif prefix == "log._consent_state" and event == "string":
+                    head.consent_state = value
                 elif prefix == "log.entries":
                     if event != "start_array":
                         raise InputError(str(path), "log.entries is not a list", "log.entries")
@@ -326,13 +331,15 @@ class Capture:
     def findings(self, r: _Request, first: bool) -> dict[str, Finding]:
         """The fields a request carries, each with the first parameter it was seen under."""
         found: dict[str, Finding] = {}
+        if email_in_path(r.parts.path):
+            found["email_address"] = Finding("email_address", "URL path")
         for name, value in r.query:
             for f in detect(name, value):
                 found.setdefault(f.field, f)
             if not first:
                 page = page_field(name, value)
                 if page is not None:
-                    found.setdefault(page, Finding(page, safe_name(name)))
+                    found.setdefault(page, Finding(page, redact_name(name)))
         for name, parent, value in r.body:
             if r.body_kind == "json":
                 hits = detect(name.rsplit(".", 1)[-1].replace("[]", ""), value, parent, shown=name)
@@ -345,7 +352,7 @@ class Capture:
                 for f in detect(name, value):
                     found.setdefault(f.field, f)
                 if identifier_like(value):
-                    found.setdefault("cookie_id", Finding("cookie_id", safe_name(name)))
+                    found.setdefault("cookie_id", Finding("cookie_id", redact_name(name)))
         return found
 
     def third_party(self, r: _Request, e: dict[str, Any], resp: dict[str, Any], h: _Host,
@@ -476,7 +483,7 @@ class _Request:
     def base(self) -> str:
         """The URL without user info, query or fragment (value-like path segments masked)."""
         if self._base is None:
-            self._base = base_url(self.parts)
+            self._base = redact_url(self.parts, query=False)
         return self._base
 
     def describe(self) -> str:
@@ -487,7 +494,7 @@ class _Request:
                                  ("JSON keys" if self.body_kind == "json" else "form fields",
                                   [n for n, _, _ in self.body]),
                                  ("cookies", [n for n, _ in self.sent])):
-                shown = list(dict.fromkeys(safe_name(n) for n in items))
+                shown = list(dict.fromkeys(redact_name(n) for n in items))
                 if shown:
                     more = ", …" if len(shown) > MAX_NAMES_SHOWN else ""
                     listed.append(f"{title}: {', '.join(shown[:MAX_NAMES_SHOWN])}{more}")
@@ -497,7 +504,7 @@ class _Request:
     def evidence(self, parameter: str | None = None) -> Evidence:
         """Evidence citing this entry; ``parameter`` names what carried the field."""
         if self._url is None:
-            self._url = redacted_url(self.parts, [n for n, _ in self.query])
+            self._url = redact_url(self.parts)
         return Evidence(source=self.source, locator=f"entry {self.index}", text=self.describe(), url=self._url,
                         parameter=parameter)
 
@@ -607,6 +614,11 @@ def extract_har(path: str | Path, site: str | None = None, registry: orgs.Regist
     if not head.has_entries:
         raise InputError(source, "not a HAR file: log has no entries list", "log")
     capture = Capture(source, registry or orgs.load(), site)
+    if head.consent_state is not None:
+        if head.consent_state not in CONSENT_STATES:
+            raise InputError(source, f"unknown consent state {head.consent_state!r} (one of "
+                                     f"{', '.join(CONSENT_STATES)})", "log._consent_state")
+        capture.obs.consent_state = head.consent_state
     if site is None and head.first_title and head.first_title.startswith(("http://", "https://")):
         try:
             host = split_url(head.first_title).hostname

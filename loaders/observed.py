@@ -21,11 +21,11 @@ from flowaudit.inventory import vocabulary as vocab
 from flowaudit.inventory.records import Evidence, Flow, Node, Records, node_id
 from flowaudit.inventory.vocab_nodes import field_node, term_node
 
+from .redact import redact_name, shape_sample
+
 LEXICON_FILE = Path(__file__).with_name("lexicon") / "observed.yaml"
-REDACTED = "[redacted]"
 MAX_BODY_CHARS = 2_000_000
 MAX_LEAVES = 5_000
-MAX_NAME_CHARS = 64
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 _DIGEST = {32: "md5", 40: "sha1", 64: "sha256"}
@@ -33,8 +33,6 @@ _HEX = re.compile(r"[0-9a-fA-F]+")
 _PHONE = re.compile(r"\+?[\d\s().\-/]{7,24}")
 _CARD_SEP = re.compile(r"[\s-]")
 _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
-_LONG_DIGITS = re.compile(r"\d{6,}")
-_LONG_HEX = re.compile(r"(?<![0-9a-fA-F])[0-9a-fA-F]{16,}(?![0-9a-fA-F])")
 _BLANK = {"", "undefined", "null", "none", "nil", "false", "true", "0", "-"}
 _MULTIPART = re.compile(r'name="([^"]*)"(?:;[^\r\n]*)?\r?\n(?:[^\r\n]+\r?\n)*\r?\n(.*?)\r?\n--', re.S)
 
@@ -128,14 +126,6 @@ def _rule(name: str, parent: str | None) -> FieldRule | None:
     return rule_for(name_words(name), parent)
 
 
-@lru_cache(maxsize=65536)
-def safe_name(name: str) -> str:
-    """A parameter name fit to keep: names that hold values themselves (e-mails, long numbers) are redacted."""
-    if _EMAIL.search(name) or _LONG_DIGITS.search(name) or _LONG_HEX.search(name):
-        return REDACTED
-    return name if len(name) <= MAX_NAME_CHARS else name[:MAX_NAME_CHARS] + "…"
-
-
 # --------------------------------------------------------------------- values
 
 
@@ -191,6 +181,8 @@ def is_phone(value: str) -> bool:
 def identifier_like(value: str) -> bool:
     """A value shaped like an identifier: at least 8 characters, 6 distinct, one of them a digit (once decoded)."""
     v = unquote(value) if "%" in value else value
+    if v[:1] == "[":
+        v = shape_sample(v) or v
     return len(v) >= 8 and len(set(v)) >= 6 and any(ch.isdigit() for ch in v)
 
 
@@ -214,6 +206,8 @@ def detect(name: str, value: Any, parent: str | None = None, shown: str | None =
         return []
     else:
         v = str(value)
+    if v[:1] == "[":  # a redacted capture keeps the value's shape: test a made-up value of that shape
+        v = shape_sample(v) or v
     rule = _rule(name, parent)
     if rule is None and "@" not in v and "%40" not in v and not 14 <= len(v) <= 23:
         return []
@@ -221,7 +215,7 @@ def detect(name: str, value: Any, parent: str | None = None, shown: str | None =
     card = not email and looks_like_card(v)
     if (rule is None and not email and not card) or v.strip().lower() in _BLANK:
         return []
-    label = safe_name(shown if shown is not None else name)
+    label = redact_name(shown if shown is not None else name)
     out: list[Finding] = []
     if email:
         out.append(Finding("email_address", label))
@@ -275,28 +269,6 @@ def query_pairs(query: str) -> list[tuple[str, str]]:
             name, value = name.replace("+", " "), value.replace("+", " ")
         out.append((unquote(name) if "%" in name else name, unquote(value) if "%" in value else value))
     return out
-
-
-def _redact_segment(segment: str) -> str:
-    if _EMAIL.search(unquote(segment)):
-        return REDACTED
-    return _LONG_HEX.sub("[hex]", _LONG_DIGITS.sub("[number]", segment))
-
-
-def base_url(parts: SplitResult) -> str:
-    """Scheme, host and path of a URL, with no user info, query or fragment, and value-like path segments masked."""
-    host = parts.hostname or ""
-    port = f":{parts.port}" if parts.port else ""
-    path = "/".join(_redact_segment(s) for s in parts.path.split("/"))
-    return f"{parts.scheme}://{host}{port}{path}"
-
-
-def redacted_url(parts: SplitResult, names: list[str]) -> str:
-    """The URL with every query value removed: ``https://host/path?id=&ev=``."""
-    base = base_url(parts)
-    if not names:
-        return base
-    return base + "?" + "&".join(f"{n}=" for n in dict.fromkeys(safe_name(n) for n in names))
 
 
 def json_leaves(doc: Any) -> Iterator[tuple[str, str | None, Any]]:
@@ -357,7 +329,7 @@ def _page_kind(name: str) -> str | None:
 def page_field(name: str, value: str) -> str | None:
     """``pages_visited`` or ``referring_url`` when parameter ``name`` carries a page URL or path, else None."""
     kind = _page_kind(name)
-    return kind if kind is not None and value.startswith(("http://", "https://", "/")) else None
+    return kind if kind is not None and value.startswith(("http://", "https://", "/", "[url]", "[path]")) else None
 
 
 def pixel_endpoint(domain: str, path: str) -> bool:
@@ -395,8 +367,9 @@ class Observations:
     number of observations and every parameter name it was seen under.
     """
 
-    def __init__(self, max_evidence: int = 5):
+    def __init__(self, max_evidence: int = 5, consent_state: str | None = None):
         self.max_evidence = max_evidence
+        self.consent_state = consent_state
         self._flows: dict[tuple[str, str, str, str], _Gathered] = {}
 
     def add(self, relation: str, action: str, source: str, target: str, field_id: str,
@@ -442,4 +415,5 @@ class Observations:
             if g.hashed:
                 props["hashed"] = sorted(g.hashed)
             records.add_flow(Flow(field=node_id("field", fid), source=source, target=target, action=g.action,
-                                  relation=relation, basis="observed", evidence=g.evidence, properties=props))
+                                  relation=relation, basis="observed", evidence=g.evidence, properties=props,
+                                  consent_state=self.consent_state))

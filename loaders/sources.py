@@ -8,12 +8,15 @@ from pathlib import Path
 from flowaudit.inventory.records import Records
 
 from .cookies import extract_cookies, is_netscape_jar, looks_like_cookies
+from .crawls import extract_openwpm, extract_tracker_radar, looks_like_openwpm, looks_like_tracker_radar
 from .email import extract_email, looks_like_email
 from .errors import InputError
 from .fides import extract_fides
 from .har import extract_har, looks_like_har
 from .manifest import extract_manifest
 from .policy import extract_policy
+from .scan_files import extract_scan_beacons, extract_scan_storage, scan_file_kind
+from .wec import extract_wec_beacons, extract_wec_storage, wec_kind
 from .yamlmap import top_level_keys
 
 Loader = Callable[[str | Path], Records]
@@ -25,7 +28,14 @@ LOADERS: dict[str, Loader] = {
     "fides": extract_fides,
     "har": extract_har,
     "cookies": extract_cookies,
+    "openwpm": extract_openwpm,
+    "tracker-radar": extract_tracker_radar,
+    "wec-beacons": extract_wec_beacons,
+    "wec-storage": extract_wec_storage,
+    "scan-storage": extract_scan_storage,
+    "scan-beacons": extract_scan_beacons,
 }
+SQLITE_SUFFIXES = {".sqlite", ".sqlite3", ".db"}
 POLICY_SUFFIXES = {".md", ".markdown", ".txt", ".html", ".htm", ""}
 EMAIL_SUFFIXES = {".eml", ".mbox"}
 YAML_SUFFIXES = {".yaml", ".yml"}
@@ -39,10 +49,19 @@ def detect_kind(path: str | Path) -> str:
         return "email"
     if suffix == ".har" or (suffix == ".json" and looks_like_har(p)):
         return "har"
+    if suffix in SQLITE_SUFFIXES or (suffix == "" and looks_like_openwpm(p)):
+        return "openwpm"
+    if suffix == ".json" and looks_like_tracker_radar(p):
+        return "tracker-radar"
+    if suffix == ".json" and (scan := scan_file_kind(p)) is not None:
+        return scan
     if suffix == ".csv" or (suffix == ".json" and looks_like_cookies(p)) or (
             suffix in ("", ".txt") and is_netscape_jar(p)):
         return "cookies"
     if suffix in YAML_SUFFIXES:
+        wec = wec_kind(p)
+        if wec is not None:
+            return wec
         keys = top_level_keys(p)
         if not keys or keys & {"flowaudit", "systems"}:
             return "manifest"

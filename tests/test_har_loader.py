@@ -11,7 +11,7 @@ import pytest
 from flowaudit.inventory.records import Records
 from flowaudit.loaders.errors import InputError
 from flowaudit.loaders.har import extract_har
-from flowaudit.loaders.observed import detect, redacted_url, safe_name, split_url
+from flowaudit.loaders.observed import detect
 from flowaudit.loaders.sources import detect_kind
 
 from flowaudit.cli import main
@@ -50,7 +50,8 @@ def test_captures_load_with_observed_flows_citing_entries(name):
         assert f.evidence and f.properties["observations"] >= len(f.evidence)
         for ev in f.evidence:
             assert ev.source == str(HARS / name) and re.fullmatch(r"entry \d+", ev.locator)
-            assert ev.url is None or "?" not in ev.url or re.fullmatch(r"[^?]*\?([^=&]+=&)*[^=&]+=", ev.url)
+            assert ev.url is None or "?" not in ev.url or re.fullmatch(
+                r"[^?]*\?([^=&]+(=\[[a-z0-9:]+\])?&)*[^=&]+(=\[[a-z0-9:]+\])?", ev.url)
     for link in records.links.values():
         assert link.source in records.nodes and link.target in records.nodes
 
@@ -355,7 +356,7 @@ def test_planted_values_never_leave_the_loader(tmp_path, capsys, caplog):
     for what, value in PLANTED.items():
         assert value not in text, what
         assert value.lower() not in text.lower(), what
-    assert "[redacted]" in out
+    assert "[name]" in out or "[email]" in out
 
 
 # --------------------------------------------------------------------- the Plimus example evidence
@@ -446,10 +447,3 @@ def test_detection(name, value, field, hashed):
 ])
 def test_no_detection(name, value, parent):
     assert detect(name, value, parent) == []
-
-
-def test_values_in_names_and_paths_are_redacted():
-    assert safe_name("dana@example.com") == "[redacted]" and safe_name("ud[em]") == "ud[em]"
-    url = redacted_url(split_url("https://u:pw@x.example.com:8443/u/dana%40example.com/o/48213907?id=1&e=a#frag"),
-                       ["id", "e"])
-    assert url == "https://x.example.com:8443/u/[redacted]/o/[number]?id=&e="

@@ -133,3 +133,30 @@ def test_unknown_names_are_query_errors(store: Store):
         store.trace("shoe size")
     with pytest.raises(QueryError):
         store.fields("e-mail address")
+
+
+@pytest.mark.parametrize("kind", ["embedded", "neo4j"])
+def test_consent_states_are_kept_by_both_stores(kind, request, tmp_path):
+    """The same request captured before consent and after accept is two flows, each keeping its state."""
+    doc = json.loads((SEED.parent / "evidence" / "checkout.har").read_text(encoding="utf-8"))
+    paths = []
+    for state in ("none", "accepted"):
+        path = tmp_path / f"{state}.har"
+        path.write_text(json.dumps({"log": {"version": doc["log"]["version"], "_consent_state": state,
+                                            **{k: v for k, v in doc["log"].items() if k != "version"}}}))
+        paths.append(path)
+    records = extract([SEED, *paths])
+    states = {f.consent_state for f in records.flows.values() if f.basis == "observed"}
+    assert states == {"none", "accepted"}
+    if kind == "neo4j":
+        st = request.getfixturevalue("neo4j_store")
+        st.load(records)
+    else:
+        EmbeddedStore(tmp_path / "store.json").load(records)
+        st = EmbeddedStore(tmp_path / "store.json")
+    back = st.records()
+    assert {f.id: f.consent_state for f in back.flows.values()} == {
+        f.id: f.consent_state for f in records.flows.values()}
+    before = [f for f in audit.audit_records(back) if f["class"] == "before_consent"]
+    assert before and all(f["consent_states"] == ["none"] for f in before)
+    assert as_json(audit.audit_records(back)) == as_json(audit.audit_records(records))
