@@ -17,7 +17,7 @@ STATED_NODES = [
     ("data_subject:child", "never knowingly ask a child under 13"),
     ("data_subject:user", "software and online service users"),
     # collection points
-    ("collection_point:registration_form", "voluntary submission forms"),
+    ("collection_point:registration_form", "including registration forms"),
     ("collection_point:inquiry_form", "Information is also collected from online forms"),
     ("collection_point:transaction_form", "from online transaction forms"),
     ("collection_point:api", "generated through Plimus APIs"),
