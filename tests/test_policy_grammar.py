@@ -296,10 +296,3 @@ def test_a_relative_clause_ends_where_the_next_numbered_part_starts():
     rec = read("If you want to (1) update the personal information that you have provided to us, or (2) change "
                "your preferences, contact us.")
     assert fields(rec) == {"personal_information"}
-
-
-def test_public_pages_and_others_to_see_are_the_public():
-    rec = read("If you choose to display your itinerary on publicly-viewable web pages, others may collect it. "
-               "Information you provide to be displayed in your profile will be displayed for others to see.")
-    shared = {(f, t) for f, rel, t, p in flows(rec) if rel in ("SHARES_WITH", "DISCLOSES_TO") and p == "+"}
-    assert {("travel_itinerary", "public"), ("user_profile", "public")} <= shared
