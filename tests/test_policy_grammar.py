@@ -66,12 +66,6 @@ def test_a_back_reference_ending_in_a_colon_opens_a_list_for_the_statement_befor
     assert {"ssn", "account_balance", "credit_history"} <= fields(rec)
 
 
-def test_what_the_user_does_is_the_content_of_the_statement_about_it():
-    rec = read("Technical Usage Data tells us how you use the Sites, such as what you have searched for "
-               "and the websites you visited before coming to the Sites.")
-    assert {"search_query", "referring_url"} <= fields(rec)
-
-
 def test_a_sentence_saying_what_a_tracker_is_states_no_flow():
     rec = read("A cookie is a small amount of data, which often includes an anonymous unique identifier, that is "
                "sent to your browser and stored on your hard drive. Clear gifs are tiny graphics with a unique "
