@@ -46,7 +46,7 @@ def test_places_interests_and_business_sales_are_not_data():
 
 
 def test_eg_in_parentheses_opens_a_list():
-    rec = read("We collect government-issued credentials (e.g., driver's license number, passport).")
+    rec = read("We collect government-issued identification (e.g., driver's license number, passport).")
     stated = {(link.source, link.target) for link in rec.links.values() if link.basis == "stated"}
     assert stated == {("field:government_ids", "field:drivers_license"),
                       ("field:government_ids", "field:passport_number")}
@@ -154,7 +154,7 @@ def test_a_participle_with_its_agent_is_not_a_statement():
 
 def test_what_a_monitor_statement_is_about_belongs_to_it():
     rec = read("The information collected by web beacons allows us to monitor how many people are using our "
-               "website and how many people open our emails.")
+               "website and which emails have been opened.")
     assert "email_open_event" in fields(rec)
 
 
@@ -180,7 +180,7 @@ def test_aggregate_and_destinations_and_named_parts_are_not_personal_fields():
 
 
 def test_allowing_us_to_publish_is_publication():
-    rec = read("If you provide us a review of your trip, you authorize us to publish it on our Platforms under "
+    rec = read("If you send us your review, you authorize us to publish it on our Platforms under "
                "the screen name you provided.")
     shared = {(f, t) for f, rel, t, _ in flows(rec) if rel in ("SHARES_WITH", "DISCLOSES_TO")}
     assert shared == {("review", "public"), ("nickname", "public")}
