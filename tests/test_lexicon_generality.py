@@ -3,7 +3,8 @@
 The rule: every label, alias or lexicon phrase of three or more words (after
 :func:`flowaudit.inventory.text.phrase_key`, the normalisation the reader matches with) must occur in
 the policies of at least two publishers in ``tests/data/policies/``, or be listed with a reason as general English in
-``inventory/vocab/general_english.yaml``. Regular expressions in the lexicon are skipped.
+``inventory/vocab/general_english.yaml``. The lexicon is ``loaders/lexicon/patterns.yaml`` and
+``loaders/lexicon/polarity.yaml``; regular expressions in it are skipped.
 
 - A phrase found in **exactly one** publisher's policy and not listed fails: it was probably copied
   from that policy and flatters the development figures. Versions of one publisher's policy count
@@ -26,11 +27,14 @@ from pathlib import Path
 import yaml
 from flowaudit.inventory.text import phrase_key
 from flowaudit.inventory.vocabulary import VOCAB_DIR, VOCABULARIES
+from flowaudit.loaders.polarity import RULES
 from flowaudit.loaders.policy import PATTERNS
 
 from tests.conftest import POLICY_FILES
 
 GENERAL_ENGLISH = VOCAB_DIR / "general_english.yaml"
+# The policy reader's lexicon: cue phrases and word lists, and the polarity rules on the parse.
+LEXICON = (PATTERNS, RULES)
 MIN_WORDS = 3
 # Lines the dataset adds to every policy: the source comment and the Wayback snapshot note.
 _HEADER_PREFIXES = ("<!--", "> *The following text is extracted")
@@ -57,7 +61,7 @@ def _strings(node: object) -> Iterator[str]:
 def _file_phrases(path: Path) -> Iterator[str]:
     """The label and alias phrases of a vocabulary file, or the phrase lists of the lexicon."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    if path == PATTERNS:
+    if path in LEXICON:
         yield from (s for s in _strings(data) if not _is_regex(s))
         return
     for entry in data:
@@ -70,7 +74,7 @@ def phrases() -> dict[tuple[str, ...], list[tuple[str, str]]]:
     """Normalised phrase of three or more words → every (file, phrase as written) it comes from."""
     out: dict[tuple[str, ...], list[tuple[str, str]]] = {}
     root = VOCAB_DIR.parent.parent
-    for path in [*(VOCAB_DIR / f"{name}.yaml" for name in VOCABULARIES), PATTERNS]:
+    for path in [*(VOCAB_DIR / f"{name}.yaml" for name in VOCABULARIES), *LEXICON]:
         for phrase in _file_phrases(path):
             key = phrase_key(phrase)
             if len(key) >= MIN_WORDS:
