@@ -17,7 +17,7 @@ EXPECTED = {
     "kayak.com-2015.md": {
         "first_party": "kayak",
         "recipients": {"supplier:travel_supplier", "affiliate:group_company", "recipient:authority"},
-        "fields": {"email_address", "password", "home_airport", "travel_itinerary", "device_identifier"},
+        "fields": {"email_address", "password", "home_airport", "travel_itinerary", "ip_address"},
     },
     "kongregate.com-2012.md": {
         "first_party": "kongregate",
@@ -31,8 +31,7 @@ EXPECTED = {
     },
     "paypal.com-2018.md": {
         "first_party": "paypal",
-        "recipients": {"affiliate:group_company", "recipient:authority", "recipient:acquirer",
-                       "recipient:financial_institution"},
+        "recipients": {"affiliate:group_company", "recipient:authority", "recipient:financial_institution"},
         "fields": {"email_address", "ip_address", "phone_number", "postal_address", "credit_card_number"},
     },
     "plimus-2016.md": {
