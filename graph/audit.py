@@ -6,9 +6,21 @@ to an organisation through its party kind. A statement covers a flow when its fi
 field or a broader one and its recipient is the flow's recipient (or its party kind) or a broader
 kind; for first-party collection its data subject must also be the flow's or a broader one.
 
+A statement covers only what it says. Its action must relate to the flow's (``vocab/actions.yaml``):
+a positive of any sharing action discloses a flow, but a negative covers it only when its action is the
+flow's or a broader one ("we do not sell" says nothing about sharing). A negative with purposes ("for
+their own marketing") covers only flows declared for those purposes; a statement scoped to a data
+subject ("children") or a source ("survey responses") in ``Flow.properties`` covers only flows of that
+subject or source; and where the policy itself defines a field as non-personal ("non-personal
+information such as your IP address"), a denial about personal information does not cover it.
+
 - ``clear``: a positive statement names the field and the recipient's kind;
 - ``vague``: only broader statements cover it; ``vagueness`` counts the steps up both hierarchies;
-- ``omitted``: no statement covers it; ``incorrect``: only negative ones; ``ambiguous``: both.
+- ``omitted``: no statement covers it; ``incorrect``: only negative ones, or a negative more specific
+  than every positive (closer recipient, then closer field, then closer action);
+- ``ambiguous``: a positive and a negative equally specific about the flow (the same action, data and
+  recipient), both reported. A positive more specific than the negatives wins; so does a positive that
+  ties with a denial stating exceptions ("we do not share … except …"): the positive is the exception.
 
 The self-audit rules (``audit_rules.yaml``) read the statements, trackers and stated flows of the
 policy. Every finding quotes its statements and cites its evidence, never a personal value. The
@@ -104,8 +116,11 @@ class _Context:
         self.subjects = vocabulary.load("subjects")
         self.points = vocabulary.load("collection_points")
         self.purpose_vocab = vocabulary.load("purposes")
+        self.actions = vocabulary.load("actions")
         flows = sorted(records.flows.values(), key=lambda f: f.id)
         self.stated = [f for f in flows if f.basis == "stated"]
+        self.excepting = {ev.statement for f in self.stated if f.polarity == "+" and f.relation in SHARE_RELATIONS
+                          for ev in f.evidence if ev.statement}
         self.evidence = [f for f in flows if f.basis in ("observed", "declared")]
         self.parents: dict[str, set[str]] = {}
         for link in records.links.values():
@@ -142,13 +157,19 @@ class _Context:
     def recipient_levels(self, node_id: str) -> dict[str, int]:
         """Keys a statement's recipient may have to cover ``node_id``, with how far up each sits.
 
-        The first party and organisations are keyed by id (distance 0); party kinds by their vocabulary
-        id, the node's own kind at 0 and each broader kind one step further.
+        The first party and organisations are keyed by id (distance 0; an organisation's owners too, so
+        "Google" names DoubleClick); party kinds by their vocabulary id, the node's own kind at 0 and
+        each broader kind one step further.
         """
         node = self.nodes[node_id]
         if node.kind == "first_party":
             return {node_id: 0}
         levels = {node_id: 0}
+        owner = node.properties.get("parent")
+        while owner and f"organization:{owner}" not in levels:  # naming the owner names its subsidiaries
+            levels[f"organization:{owner}"] = 0
+            up = self.nodes.get(f"organization:{owner}")
+            owner = up.properties.get("parent") if up else None
         kind = self.party_kind(node_id)
         if kind in self.parties:
             levels[kind] = 0
@@ -163,13 +184,48 @@ class _Context:
             return node_id
         return node.properties.get("party_kind") or node_id
 
-    def subject_covers(self, stated_source: str, subjects: set[str]) -> bool:
-        """A statement about a data subject covers flows from that subject or a narrower one."""
-        node = self.nodes.get(stated_source)
-        if node is None or node.kind != "data_subject":
+    def subject_covers(self, stated: Flow, subjects: set[str]) -> bool:
+        """A statement about a data subject (its source node or its ``subject`` scope) covers flows from
+        that subject or a narrower one."""
+        node = self.nodes.get(stated.source)
+        scope = stated.properties.get("subject")
+        if scope is None and node is not None and node.kind == "data_subject":
+            scope = stated.source.split(":", 1)[1]
+        if scope is None:
             return True
-        term = stated_source.split(":", 1)[1]
-        return any(term == s or term in self.subjects.ancestors(s) for s in subjects if s in self.subjects)
+        return any(_within(self.subjects, s, scope) for s in subjects)
+
+    def source_covers(self, stated: Flow, sources: set[str]) -> bool:
+        """A statement scoped to a source ("survey responses") covers only flows from that source or a narrower one."""
+        scope = stated.properties.get("source")
+        return scope is None or any(_within(self.points, s, scope) for s in sources)
+
+    def action_distance(self, stated: str, flow: str) -> int | None:
+        """Steps between a stated action and a flow's when one is the other or broader, else None."""
+        if stated == flow:
+            return 0
+        if stated in self.actions and flow in self.actions:
+            if stated in (up := self.actions.ancestors(flow)):
+                return up.index(stated) + 1
+            if flow in (up := self.actions.ancestors(stated)):
+                return up.index(flow) + 1
+        return None
+
+    def denies_action(self, stated: str, flow: str) -> bool:
+        """A negative's action covers a flow's only when it is the same or broader ("sell" does not cover "share")."""
+        return stated == flow or (flow in self.actions and stated in self.actions.ancestors(flow))
+
+    def denies_purposes(self, stated: Flow, purposes: set[str]) -> bool:
+        """A negative bounded by purposes ("for their own marketing") covers only flows for one of them."""
+        if not stated.purposes:
+            return True
+        return any(p == q or _within(self.purpose_vocab, p.split(":", 1)[1], q.split(":", 1)[1])
+                   for p in purposes for q in stated.purposes)
+
+    def defined_non_personal(self, field_id: str) -> bool:
+        """True if the policy's own lists place the field (or a broader one) under non-personal information."""
+        return any(self.fields.root(f.split(":", 1)[1]) != "personal_information"
+                   for f in self.field_levels(field_id) if f.split(":", 1)[1] in self.fields and f != field_id)
 
     # ------------------------------------------------------------ node references
 
@@ -208,45 +264,78 @@ class _Context:
             groups.setdefault((f.target, f.field), []).append(f)
         return groups
 
-    def covering(self, target: str, field_id: str, subjects: set[str]) -> list[tuple[Flow, int, int]]:
-        """Stated flows covering (target, field): each with its field and recipient distance."""
+    def covering(self, target: str, field_id: str, flows: list[Flow]) -> list[tuple[Flow, int, int, int]]:
+        """Stated flows covering the evidence ``flows`` of (target, field): each with its field, recipient
+        and action distance."""
         flevels = self.field_levels(field_id)
         rlevels = self.recipient_levels(target)
         first_party = self.nodes[target].kind == "first_party"
+        subjects = {f.properties.get("subject") or f.source.split(":", 1)[1] for f in flows
+                    if f.properties.get("subject") or f.source.startswith("data_subject:")} or {"user"}
+        sources = {f.properties.get("source") or f.source.split(":", 1)[1] for f in flows
+                   if f.properties.get("source") or f.source.startswith("collection_point:")}
+        actions = {f.action for f in flows}
+        purposes = {p for f in flows for p in f.purposes}
+        non_personal = self.defined_non_personal(field_id)
         out = []
         for s in self.stated:
             if s.field not in flevels or s.source == s.target:
                 continue
-            if first_party and (s.relation not in INTO_FIRST_PARTY or not self.subject_covers(s.source, subjects)):
+            if first_party and s.relation not in INTO_FIRST_PARTY:
                 continue
             if not first_party and s.relation not in SHARE_RELATIONS:
                 continue
+            if not (self.subject_covers(s, subjects) and self.source_covers(s, sources)):
+                continue
             key = self.statement_key(s.target)
-            if key in rlevels:
-                out.append((s, flevels[s.field], rlevels[key]))
+            if key not in rlevels:
+                continue
+            dists = [d for a in actions if (d := self.action_distance(s.action, a)) is not None]
+            if s.polarity == "-":
+                if not (any(self.denies_action(s.action, a) for a in actions) and self.denies_purposes(s, purposes)):
+                    continue
+                if non_personal and s.field == "field:personal_information":
+                    continue
+            out.append((s, flevels[s.field], rlevels[key], min(dists) if dists else len(self.actions)))
         return out
+
+    def excepted(self, negative: Flow) -> bool:
+        """A denial that states exceptions ("we do not share … except …"): its ``exception`` scope, or a
+        positive flow read from the same sentence."""
+        return bool(negative.properties.get("exception")) or any(ev.statement in self.excepting
+                                                                 for ev in negative.evidence)
 
     def classify(self) -> list[Finding]:
         """One finding per (recipient, field) of the observed and declared flows."""
         out = []
         for (target, field_id), flows in sorted(self.flow_groups().items()):
-            subjects = {f.source.split(":", 1)[1] for f in flows if f.source.startswith("data_subject:")} or {"user"}
-            cover = self.covering(target, field_id, subjects)
-            pos = sorted((c for c in cover if c[0].polarity == "+"), key=lambda c: (c[1] + c[2], c[1], c[0].id))
-            neg = sorted((c for c in cover if c[0].polarity == "-"), key=lambda c: (c[1] + c[2], c[1], c[0].id))
+            cover = self.covering(target, field_id, flows)
+            pos = sorted((c for c in cover if c[0].polarity == "+"), key=_specificity)
+            neg = sorted((c for c in cover if c[0].polarity == "-"), key=_specificity)
             finding: dict[str, Any] = {"vagueness": None, "field_distance": None, "recipient_distance": None,
                                        "conditions": []}
             if pos and neg:
-                cls = "ambiguous"
+                p, n = _specificity(pos[0])[:3], _specificity(neg[0])[:3]
+                if n < p:
+                    cls = "incorrect"
+                elif p < n or all(self.excepted(c[0]) for c in neg if _specificity(c)[:3] == n):
+                    cls = "positive"
+                else:
+                    cls = "ambiguous"
+                    neg = [c for c in neg if _specificity(c)[:3] == n]
+                    pos = [c for c in pos if _specificity(c)[:3] == p]
             elif neg:
                 cls = "incorrect"
             elif not pos:
                 cls = "omitted"
             else:
-                best = pos[0][1] + pos[0][2]
+                cls = "positive"
+            if cls == "positive":
+                best = min(c[1] + c[2] for c in pos)
                 cls = "clear" if best == 0 else "vague"
                 at_best = [c for c in pos if c[1] + c[2] == best]
-                finding.update(vagueness=best, field_distance=pos[0][1], recipient_distance=pos[0][2])
+                top = min(at_best, key=_specificity)
+                finding.update(vagueness=best, field_distance=top[1], recipient_distance=top[2])
                 if all(c[0].conditions for c in at_best):
                     finding["conditions"] = sorted({x for c in at_best for x in c[0].conditions})
             finding["purposes"] = sorted({p for f in flows for p in f.purposes})
@@ -446,10 +535,20 @@ class _Context:
 # --------------------------------------------------------------------------- helpers
 
 
-def _refs(cover: list[tuple[Flow, int, int]]) -> list[dict[str, Any]]:
+def _specificity(c: tuple[Flow, int, int, int]) -> tuple[int, int, int, str]:
+    """How closely a covering statement speaks of a flow: recipient, field, then action distance."""
+    return (c[2], c[1], c[3], c[0].id)
+
+
+def _within(vocab: vocabulary.Vocabulary, term: str, scope: str) -> bool:
+    """True if ``term`` is ``scope`` or narrower in ``vocab``."""
+    return term == scope or (term in vocab and scope in vocab.ancestors(term))
+
+
+def _refs(cover: list[tuple]) -> list[dict[str, Any]]:
     """Statement references of covering flows, one per sentence (its closest flow)."""
     out: dict[tuple, dict[str, Any]] = {}
-    for flow, fd, rd in cover:
+    for flow, fd, rd, *_ in cover:
         for ev in flow.evidence:
             key = (ev.source, ev.sentence, ev.text)
             if key not in out:

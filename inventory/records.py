@@ -152,6 +152,10 @@ class Flow:
 
     Edges point the way the data moves (data subject → collection point → first party → recipient).
     A negative ``polarity`` records a stated restriction ("we do not share ... with ...").
+    ``action`` is an id of ``vocab/actions.yaml`` (sell ⊂ share ⊂ disclose). ``properties`` may bound a
+    statement's scope: ``subject`` (a ``vocab/subjects.yaml`` id: "children's information"), ``source``
+    (a ``vocab/collection_points.yaml`` id: "survey responses"), and on a denial with exceptions
+    ``exception`` (the exception as stated: "except with service providers").
     """
 
     field: str
@@ -179,7 +183,7 @@ class Flow:
     @property
     def id(self) -> str:
         """Stable id: what identifies the fact, not where it was read."""
-        key = (self.relation, self.source, self.target, self.field, self.polarity, self.basis)
+        key = (self.relation, self.action, self.source, self.target, self.field, self.polarity, self.basis)
         return "flow:" + digest(*key, *self.conditions)
 
     def merge(self, other: Flow) -> None:
