@@ -1,6 +1,7 @@
 """The audit's verdicts against an auditor's labels on real captures of real sites.
 
-``../shared/paired-dev/`` (relative to the repository root; ``--pairs`` points elsewhere) holds real
+``../shared/paired-dev/`` (relative to the repository root; ``--pairs`` or ``$FLOWAUDIT_PAIRED_DEV`` points
+elsewhere) holds real
 browser captures (HAR) of real sites, each with that site's privacy policy and, in ``labels.yaml``,
 an auditor's class for every third-party organisation the capture reaches. Every pair is audited as
 a user would run it (``flowaudit audit POLICY HAR``); an organisation's verdict is the worst class
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from collections import Counter
@@ -38,7 +40,7 @@ from flowaudit.loaders.policy_text import read_policy
 from flowaudit.loaders.sources import extract
 
 ROOT = Path(__file__).resolve().parent.parent
-PAIRS = ROOT.parent / "shared" / "paired-dev"
+PAIRS = Path(os.environ.get("FLOWAUDIT_PAIRED_DEV") or ROOT.parent / "shared" / "paired-dev")
 DISCLOSED = ("clear", "vague")
 NONE = "none"  # the audit made no finding for any of the organisation's hosts
 ROWS = ("clear", "vague", "omitted", "incorrect", "ambiguous")

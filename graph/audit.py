@@ -36,8 +36,8 @@ from pathlib import Path, PurePath
 from typing import Any
 
 import yaml
-from flowaudit.inventory import vocabulary
-from flowaudit.inventory.records import PARTY_KINDS, Evidence, Flow, Node, Records, digest
+from flowaudit.inventory import organizations, vocabulary
+from flowaudit.inventory.records import PARTY_KINDS, Evidence, Flow, Node, Records, digest, slug
 
 from .semantics import SHARE_RELATIONS
 from .store import Store
@@ -127,6 +127,7 @@ class _Context:
             if link.relation == "SUBSUMES" and link.target.startswith("field:"):
                 self.parents.setdefault(link.target, set()).add(link.source)
         self._up: dict[str, dict[str, int]] = {}
+        self.first_parties = first_party_identity(records)
 
     # ------------------------------------------------------------ hierarchies
 
@@ -150,9 +151,10 @@ class _Context:
         return self._up[field_id]
 
     def party_kind(self, node_id: str) -> str | None:
-        """The party kind (vocabulary id) of a party or organisation node."""
+        """The party kind (vocabulary id) of a party or organisation node: the kind a manifest declares for
+        a vendor wins over the registry's."""
         node = self.nodes.get(node_id)
-        return node.properties.get("party_kind") if node else None
+        return (node.properties.get("declared_kind") or node.properties.get("party_kind")) if node else None
 
     def recipient_levels(self, node_id: str) -> dict[str, int]:
         """Keys a statement's recipient may have to cover ``node_id``, with how far up each sits.
@@ -163,7 +165,7 @@ class _Context:
         """
         node = self.nodes[node_id]
         if node.kind == "first_party":
-            return {node_id: 0}
+            return dict.fromkeys(self.first_parties.get(node_id, {node_id}), 0)
         levels = {node_id: 0}
         owner = node.properties.get("parent")
         while owner and f"organization:{owner}" not in levels:  # naming the owner names its subsidiaries
@@ -172,8 +174,11 @@ class _Context:
             owner = up.properties.get("parent") if up else None
         kind = self.party_kind(node_id)
         if kind in self.parties:
-            levels[kind] = 0
-            for d, up in enumerate(self.parties.ancestors(kind), 1):
+            # an organisation known only as "a third party" (one the registry does not know) is never
+            # clearly disclosed by a statement about third parties in general
+            start = 1 if node.kind == "organization" and not self.parties[kind].parent else 0
+            levels[kind] = start
+            for d, up in enumerate(self.parties.ancestors(kind), start + 1):
                 levels[up] = d
         return levels
 
@@ -182,7 +187,7 @@ class _Context:
         node = self.nodes[node_id]
         if node.kind in ("first_party", "organization"):
             return node_id
-        return node.properties.get("party_kind") or node_id
+        return self.party_kind(node_id) or node_id
 
     def subject_covers(self, stated: Flow, subjects: set[str]) -> bool:
         """A statement about a data subject (its source node or its ``subject`` scope) covers flows from
@@ -237,10 +242,13 @@ class _Context:
     def recipient_ref(self, node_id: str) -> dict[str, Any]:
         """The public form of a recipient: label, party kind, and the organisation where one was resolved."""
         node = self.nodes[node_id]
-        kind = node.properties.get("party_kind") or node.kind
+        kind = self.party_kind(node_id) or node.kind
         ref: dict[str, Any] = {"id": node_id, "label": node.label, "kind": kind, "node_kind": node.kind}
         if kind in self.parties:
             ref["kind_label"] = self.parties[kind].label
+        if node.properties.get("unresolved"):
+            ref["unknown"] = True
+            ref["kind_label"] = "unknown third party"
         if node.kind == "organization":
             org = {"id": node_id, "label": node.label}
             parent = node.properties.get("parent")
@@ -530,6 +538,45 @@ class _Context:
     def _opt_out_not_offered(self) -> list[tuple]:
         return [(_node_refs(n), [], None, None, n.properties["text"]) for n in self._policy_nodes(("statement",))
                 if n.properties.get("opt_out") == "not offered"]
+
+
+# --------------------------------------------------------------------------- first-party identity
+
+
+def first_party_identity(records: Records) -> dict[str, set[str]]:
+    """Each first-party node → every first-party node that is the same organisation.
+
+    Two first parties are one when they share a name (the policy's named operator, "Example Media,
+    Inc."), a registry organisation or its owner (the site's domain resolved through the registry:
+    nytimes.com and nyt.com are one company), or a site label ("booking" for booking.com). A policy
+    that names no operator (its first party is the bare ``first_party:first_party``) speaks for the
+    site it is audited with.
+    """
+    registry = organizations.load()
+    keys: dict[str, set[str]] = {}
+    for node in records.nodes.values():
+        if node.kind != "first_party":
+            continue
+        mine = keys.setdefault(node.id, set())
+        names = [node.label, *node.aliases, node.id.split(":", 1)[1]]
+        for name in names:
+            mine.add("name:" + slug(name))
+            org = registry.by_name(name)
+            if org is not None:
+                mine.add("org:" + registry.owner(org.id).id)
+        for domain in node.properties.get("domains") or []:
+            mine.add("name:" + slug(organizations.site_label(domain)))
+            org = registry.resolve(domain)
+            if org is not None:
+                mine.add("org:" + registry.owner(org.id).id)
+        if node.properties.get("organization") in registry:
+            mine.add("org:" + registry.owner(node.properties["organization"]).id)
+    anonymous = {n for n in keys if n == "first_party:first_party"}
+    out = {}
+    for nid, mine in keys.items():
+        same = set(keys) if nid in anonymous else {other for other, theirs in keys.items() if mine & theirs}
+        out[nid] = same | anonymous | {nid}
+    return out
 
 
 # --------------------------------------------------------------------------- helpers

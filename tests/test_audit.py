@@ -296,3 +296,65 @@ def test_the_policys_own_definition_of_non_personal_data_bounds_its_denials(tmp_
     r.add_link(Link("field:non_personal_information", "field:ip_address", "SUBSUMES", "stated"))
     classes = {f["class"] for f in audit_records(r) if f["class"] in FLOW_CLASSES}
     assert classes == {"omitted"}
+
+
+def test_the_policys_named_operator_and_the_sites_domains_are_one_first_party():
+    from flowaudit.graph.audit import first_party_identity
+    from flowaudit.inventory.records import Evidence, Flow, Node, Records
+    r = Records()
+    r.add_node(Node("first_party:the_new_york_times_company", "first_party", "The New York Times Company", ["NYT"],
+                    {"party_kind": "first_party"}))
+    r.add_node(Node("first_party:nyt", "first_party", "nyt.com", [], {"party_kind": "first_party",
+                                                                      "domains": ["nyt.com"]}))
+    r.add_node(Node("first_party:example", "first_party", "example.com", [], {"party_kind": "first_party",
+                                                                              "domains": ["example.com"]}))
+    same = first_party_identity(r)
+    assert same["first_party:nyt"] == {"first_party:nyt", "first_party:the_new_york_times_company"}
+    assert same["first_party:example"] == {"first_party:example"}
+    r.add_node(Node("data_subject:user", "data_subject", "user"))
+    r.add_node(Node("field:ip_address", "field", "IP address"))
+    ev = Evidence("policy.md", "sentence 1", "We collect your IP address.", sentence=1, statement="statement:1")
+    r.add_flow(Flow("field:ip_address", "data_subject:user", "first_party:the_new_york_times_company", "collect",
+                    "COLLECTS", evidence=[ev]))
+    r.add_flow(Flow("field:ip_address", "data_subject:user", "first_party:nyt", "collect", "COLLECTS",
+                    basis="observed", evidence=[Evidence("capture.har", "entry 1", "request")]))
+    r.add_flow(Flow("field:ip_address", "data_subject:user", "first_party:example", "collect", "COLLECTS",
+                    basis="observed", evidence=[Evidence("capture.har", "entry 2", "request")]))
+    by = {f["recipient"]["id"]: f["class"] for f in audit_records(r) if f["class"] in FLOW_CLASSES}
+    assert by == {"first_party:nyt": "clear", "first_party:example": "omitted"}
+
+
+def test_a_kind_the_manifest_declares_wins_over_the_registrys(tmp_path):
+    policy = tmp_path / "policy.md"
+    policy.write_text("# Privacy policy\n\nShop (\"we\") runs this web site. Shop shares your e-mail address with "
+                      "its e-mail service providers.\n")
+    manifest = tmp_path / "declared.yaml"
+    manifest.write_text("flowaudit: 1\norganization:\n  id: shop\n  name: Shop\nvendors:\n  - id: mc\n"
+                        "    name: Mailchimp\n    kind: email service provider\n    domains: [mailchimp.com]\n"
+                        "systems:\n  - id: web\n    name: Web\n    shares:\n      - field: [e-mail address]\n"
+                        "        with: mc\n")
+    for sources in ([policy, manifest], [manifest, policy]):
+        found = [f for f in audit_records(extract(sources)) if f["class"] in FLOW_CLASSES]
+        assert [(f["class"], f["recipient"]["kind"]) for f in found] == [("clear", "email_service_provider")]
+
+
+def test_a_host_the_registry_does_not_know_is_an_unknown_third_party_counted_in_the_summary():
+    from flowaudit.graph.report_formats import to_markdown, to_table
+    from flowaudit.inventory.records import Evidence, Flow, Node, Records
+    r = Records()
+    r.add_node(Node("first_party:shop", "first_party", "Shop", [], {"party_kind": "first_party"}))
+    r.add_node(Node("organization:unheard_of_example", "organization", "unheard-of.example", [],
+                    {"party_kind": "third_party", "unresolved": True, "domains": ["unheard-of.example"]}))
+    r.add_node(Node("recipient:third_party", "recipient", "third party", [], {"party_kind": "third_party"}))
+    r.add_node(Node("field:ip_address", "field", "IP address"))
+    ev = Evidence("policy.md", "sentence 1", "We share your IP address with third parties.", sentence=1,
+                  statement="statement:1")
+    r.add_flow(Flow("field:ip_address", "first_party:shop", "recipient:third_party", "share", "SHARES_WITH",
+                    evidence=[ev]))
+    r.add_flow(Flow("field:ip_address", "first_party:shop", "organization:unheard_of_example", "share",
+                    "SHARES_WITH", basis="observed", evidence=[Evidence("capture.har", "entry 1", "request")]))
+    found = [f for f in audit_records(r) if f["class"] in FLOW_CLASSES]
+    assert [(f["class"], f["recipient"]["kind_label"], f["recipient"]["unknown"]) for f in found] == [
+        ("vague", "unknown third party", True)]
+    line = "1 recipient unknown to the organisation registry"
+    assert line in to_table(found) and line in to_markdown(found)
