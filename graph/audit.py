@@ -504,12 +504,26 @@ class _Context:
                 if shared:
                     out.append((_node_refs(a), _node_refs(b), None, None,
                                 f"without notice and with notice about the same {shared[0]}"))
-        stated = {(s.source, s.target, s.field, s.polarity): s for s in self.stated if not s.conditions}
-        for (src, dst, fid, pol), s in sorted(stated.items()):
-            other = stated.get((src, dst, fid, "-"))
-            if pol == "+" and other is not None:
-                out.append((_refs([(s, 0, 0)]), _refs([(other, 0, 0)]), dst, fid,
-                            f"{self.field_ref(fid)['label']} both shared and not shared with {self.nodes[dst].label}"))
+        # a self-contradiction: the same action on the same data of the same subject and source, for the
+        # same recipient, stated and denied without condition, in different sentences. A denial of
+        # collection is compared only when its data subject is stated ("from children" is not "from users").
+        sides: dict[tuple, tuple[list[Flow], list[Flow]]] = {}
+        for f in self.stated:
+            if f.conditions or f.source == f.target or (f.polarity == "-" and (f.purposes or self.excepted(f))):
+                continue
+            if f.relation not in SHARE_RELATIONS and not f.properties.get("subject"):
+                continue
+            key = (f.source, f.target, f.field, f.action, f.relation, f.properties.get("subject"),
+                   f.properties.get("source"))
+            sides.setdefault(key, ([], []))[f.polarity == "-"].append(f)
+        for (src, dst, fid, action, *_), (pos, neg) in sorted(sides.items()):
+            said = {ev.statement for f in pos for ev in f.evidence}
+            denied = {ev.statement for f in neg for ev in f.evidence}
+            for_ = [r for r in _refs([(f, 0, 0) for f in pos]) if r.get("statement") not in denied]
+            against = [r for r in _refs([(f, 0, 0) for f in neg]) if r.get("statement") not in said]
+            if for_ and against:
+                out.append((for_, against, dst, fid, f"{self.field_ref(fid)['label']} to {self.nodes[dst].label}: "
+                                                     f"both stated and denied ({action})"))
         return out
 
     def _seal_coverage(self) -> list[tuple]:
@@ -519,11 +533,12 @@ class _Context:
             if not excluded:
                 continue
             channels = {self._channel(p) for p in excluded} - {None}
-            for point in sorted({s.source for s in self.stated if s.polarity == "+"
-                                 and self.nodes[s.source].kind == "collection_point"}):
+            # only an unconditional positive collection through the channel is a practice the seal leaves out
+            collected = [s for s in self.stated if s.polarity == "+" and not s.conditions]
+            for point in sorted({s.source for s in collected if self.nodes[s.source].kind == "collection_point"}):
                 if point not in excluded and self._channel(point) not in channels:
                     continue
-                flows = [s for s in self.stated if s.source == point and s.polarity == "+"]
+                flows = [s for s in collected if s.source == point]
                 against = _dedup([statement_ref(ev) for s in flows for ev in s.evidence if ev.statement != st.id])
                 if not against:  # the exclusion itself is no collection through the channel
                     continue
