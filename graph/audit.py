@@ -516,7 +516,7 @@ class _Context:
             key = (f.source, f.target, f.field, f.action, f.relation, f.properties.get("subject"),
                    f.properties.get("source"))
             sides.setdefault(key, ([], []))[f.polarity == "-"].append(f)
-        for (src, dst, fid, action, *_), (pos, neg) in sorted(sides.items()):
+        for (_src, dst, fid, action, *_), (pos, neg) in sorted(sides.items(), key=lambda kv: str(kv[0])):
             said = {ev.statement for f in pos for ev in f.evidence}
             denied = {ev.statement for f in neg for ev in f.evidence}
             for_ = [r for r in _refs([(f, 0, 0) for f in pos]) if r.get("statement") not in denied]
