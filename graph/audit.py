@@ -323,15 +323,15 @@ class _Context:
             finding: dict[str, Any] = {"vagueness": None, "field_distance": None, "recipient_distance": None,
                                        "conditions": []}
             if pos and neg:
-                p, n = _specificity(pos[0])[:3], _specificity(neg[0])[:3]
+                p, n = _specificity(pos[0])[:4], _specificity(neg[0])[:4]
                 if n < p:
                     cls = "incorrect"
-                elif p < n or all(self.excepted(c[0]) for c in neg if _specificity(c)[:3] == n):
+                elif p < n or all(self.excepted(c[0]) for c in neg if _specificity(c)[:4] == n):
                     cls = "positive"
                 else:
                     cls = "ambiguous"
-                    neg = [c for c in neg if _specificity(c)[:3] == n]
-                    pos = [c for c in pos if _specificity(c)[:3] == p]
+                    neg = [c for c in neg if _specificity(c)[:4] == n]
+                    pos = [c for c in pos if _specificity(c)[:4] == p]
             elif neg:
                 cls = "incorrect"
             elif not pos:
@@ -597,9 +597,11 @@ def first_party_identity(records: Records) -> dict[str, set[str]]:
 # --------------------------------------------------------------------------- helpers
 
 
-def _specificity(c: tuple[Flow, int, int, int]) -> tuple[int, int, int, str]:
-    """How closely a covering statement speaks of a flow: recipient, field, then action distance."""
-    return (c[2], c[1], c[3], c[0].id)
+def _specificity(c: tuple[Flow, int, int, int]) -> tuple[int, int, int, int, str]:
+    """How closely a covering statement speaks of a flow: recipient distance (a named organisation before
+    its kind), field distance, then action distance; the flow id last, for a stable order."""
+    named = 0 if c[0].target.startswith(("organization:", "first_party:")) else 1
+    return (c[2], named, c[1], c[3], c[0].id)
 
 
 def _within(vocab: vocabulary.Vocabulary, term: str, scope: str) -> bool:

@@ -358,3 +358,24 @@ def test_a_host_the_registry_does_not_know_is_an_unknown_third_party_counted_in_
         ("vague", "unknown third party", True)]
     line = "1 recipient unknown to the organisation registry"
     assert line in to_table(found) and line in to_markdown(found)
+
+
+def test_a_statement_naming_the_organisation_is_closer_than_one_about_its_kind():
+    from flowaudit.inventory.records import Evidence, Flow, Node, Records
+    r = Records()
+    r.add_node(Node("first_party:shop", "first_party", "Shop", [], {"party_kind": "first_party"}))
+    r.add_node(Node("organization:google", "organization", "Google", [], {"party_kind": "advertising_provider"}))
+    r.add_node(Node("organization:doubleclick", "organization", "DoubleClick", [],
+                    {"party_kind": "advertising_provider", "parent": "google"}))
+    r.add_node(Node("recipient:advertising_provider", "recipient", "advertising network", [],
+                    {"party_kind": "advertising_provider"}))
+    r.add_node(Node("field:ip_address", "field", "IP address"))
+    for i, (target, polarity) in enumerate([("organization:google", "+"), ("recipient:advertising_provider", "-")]):
+        ev = Evidence("policy.md", f"sentence {i}", f"sentence {i}", sentence=i, statement=f"statement:{i}")
+        r.add_flow(Flow("field:ip_address", "first_party:shop", target, "share", "SHARES_WITH", polarity,
+                        evidence=[ev]))
+    r.add_flow(Flow("field:ip_address", "first_party:shop", "organization:doubleclick", "share", "SHARES_WITH",
+                    basis="observed", evidence=[Evidence("capture.har", "entry 1", "request")]))
+    found = [f for f in audit_records(r) if f["class"] in FLOW_CLASSES]
+    assert [(f["class"], f["statements"]["for"][0]["recipient"]) for f in found] == [
+        ("clear", "organization:google")]
