@@ -90,6 +90,17 @@ def test_statement_facts_the_rules_read(tmp_path):
 # the sentence it rests on. Most policies have none.
 POLICY_FINDINGS = {
     "dominos.com-2008.md": [],
+    "goodrx.com-2014.md": [],
+    "hyatt.com-2010.md": [],
+    "keybase.io-2019.md": [],
+    "mintmobile.com-2019.md": [("FA108", "Accordingly, you cannot opt out of receiving product or service-related"),
+                               ("FA108", "You cannot opt out of receiving product or service-related emails.")],
+    "netflix.com-2010.md": [("FA108", "you cannot unsubscribe from certain correspondence from us")],
+    "ox.ac.uk-2018.md": [],
+    "sephora.com-2015.md": [],
+    "starlingbank.com-2019.md": [],
+    "uber.com-2013.md": [("FA108", "Generally, you may not opt-out of these communications")],
+    "zotero.org-2019.md": [],
     "dropbox.com-2013.md": [("FA107", "does not cover information that may be collected through downloadable")],
     "edx.org-2015.md": [],
     "etsy.com-2009.md": [("FA108", "You may not opt-out of service-related communications")],
@@ -116,6 +127,10 @@ POLICY_FINDINGS = {
 }
 # Findings the rules raise that are false by reading, each with the reason (what the reader gets wrong).
 FALSE_FINDINGS = {
+    "netflix.com-2010.md": [("FA106", "This Privacy Policy explains our policy regarding the collection",
+                             "a sentence describing the policy itself is read as disclosure, and \"except as "
+                             "otherwise disclosed to you, we will not sell, rent or disclose\" is not marked as a "
+                             "denial with an exception")],
     "paypal.com-2018.md": [("FA106", "PayPal has developed this Privacy Policy to explain how we may",
                             "a sentence describing the policy itself is read as sharing, and the California "
                             "denial's exception (\"except to the extent permitted\") is not marked")],
