@@ -6,9 +6,21 @@ to an organisation through its party kind. A statement covers a flow when its fi
 field or a broader one and its recipient is the flow's recipient (or its party kind) or a broader
 kind; for first-party collection its data subject must also be the flow's or a broader one.
 
+A statement covers only what it says. Its action must relate to the flow's (``vocab/actions.yaml``):
+a positive of any sharing action discloses a flow, but a negative covers it only when its action is the
+flow's or a broader one ("we do not sell" says nothing about sharing). A negative with purposes ("for
+their own marketing") covers only flows declared for those purposes; a statement scoped to a data
+subject ("children") or a source ("survey responses") in ``Flow.properties`` covers only flows of that
+subject or source; and where the policy itself defines a field as non-personal ("non-personal
+information such as your IP address"), a denial about personal information does not cover it.
+
 - ``clear``: a positive statement names the field and the recipient's kind;
 - ``vague``: only broader statements cover it; ``vagueness`` counts the steps up both hierarchies;
-- ``omitted``: no statement covers it; ``incorrect``: only negative ones; ``ambiguous``: both.
+- ``omitted``: no statement covers it; ``incorrect``: only negative ones, or a negative more specific
+  than every positive (closer recipient, then closer field, then closer action);
+- ``ambiguous``: a positive and a negative equally specific about the flow (the same action, data and
+  recipient), both reported. A positive more specific than the negatives wins; so does a positive that
+  ties with a denial stating exceptions ("we do not share … except …"): the positive is the exception.
 
 Observed flows carry the consent state they were captured in; a finding lists the states of its flows
 (``consent_states``), and a flow to a third party captured before consent or after rejecting it is a
@@ -28,8 +40,8 @@ from pathlib import Path, PurePath
 from typing import Any
 
 import yaml
-from flowaudit.inventory import vocabulary
-from flowaudit.inventory.records import PARTY_KINDS, Evidence, Flow, Node, Records, digest
+from flowaudit.inventory import organizations, vocabulary
+from flowaudit.inventory.records import PARTY_KINDS, Evidence, Flow, Node, Records, digest, slug
 
 from .semantics import SHARE_RELATIONS
 from .store import Store
@@ -112,14 +124,18 @@ class _Context:
         self.subjects = vocabulary.load("subjects")
         self.points = vocabulary.load("collection_points")
         self.purpose_vocab = vocabulary.load("purposes")
+        self.actions = vocabulary.load("actions")
         flows = sorted(records.flows.values(), key=lambda f: f.id)
         self.stated = [f for f in flows if f.basis == "stated"]
+        self.excepting = {ev.statement for f in self.stated if f.polarity == "+" and f.relation in SHARE_RELATIONS
+                          for ev in f.evidence if ev.statement}
         self.evidence = [f for f in flows if f.basis in ("observed", "declared")]
         self.parents: dict[str, set[str]] = {}
         for link in records.links.values():
             if link.relation == "SUBSUMES" and link.target.startswith("field:"):
                 self.parents.setdefault(link.target, set()).add(link.source)
         self._up: dict[str, dict[str, int]] = {}
+        self.first_parties = first_party_identity(records)
 
     # ------------------------------------------------------------ hierarchies
 
@@ -143,24 +159,34 @@ class _Context:
         return self._up[field_id]
 
     def party_kind(self, node_id: str) -> str | None:
-        """The party kind (vocabulary id) of a party or organisation node."""
+        """The party kind (vocabulary id) of a party or organisation node: the kind a manifest declares for
+        a vendor wins over the registry's."""
         node = self.nodes.get(node_id)
-        return node.properties.get("party_kind") if node else None
+        return (node.properties.get("declared_kind") or node.properties.get("party_kind")) if node else None
 
     def recipient_levels(self, node_id: str) -> dict[str, int]:
         """Keys a statement's recipient may have to cover ``node_id``, with how far up each sits.
 
-        The first party and organisations are keyed by id (distance 0); party kinds by their vocabulary
-        id, the node's own kind at 0 and each broader kind one step further.
+        The first party and organisations are keyed by id (distance 0; an organisation's owners too, so
+        "Google" names DoubleClick); party kinds by their vocabulary id, the node's own kind at 0 and
+        each broader kind one step further.
         """
         node = self.nodes[node_id]
         if node.kind == "first_party":
-            return {node_id: 0}
+            return dict.fromkeys(self.first_parties.get(node_id, {node_id}), 0)
         levels = {node_id: 0}
+        owner = node.properties.get("parent")
+        while owner and f"organization:{owner}" not in levels:  # naming the owner names its subsidiaries
+            levels[f"organization:{owner}"] = 0
+            up = self.nodes.get(f"organization:{owner}")
+            owner = up.properties.get("parent") if up else None
         kind = self.party_kind(node_id)
         if kind in self.parties:
-            levels[kind] = 0
-            for d, up in enumerate(self.parties.ancestors(kind), 1):
+            # an organisation known only as "a third party" (one the registry does not know) is never
+            # clearly disclosed by a statement about third parties in general
+            start = 1 if node.kind == "organization" and not self.parties[kind].parent else 0
+            levels[kind] = start
+            for d, up in enumerate(self.parties.ancestors(kind), start + 1):
                 levels[up] = d
         return levels
 
@@ -169,15 +195,50 @@ class _Context:
         node = self.nodes[node_id]
         if node.kind in ("first_party", "organization"):
             return node_id
-        return node.properties.get("party_kind") or node_id
+        return self.party_kind(node_id) or node_id
 
-    def subject_covers(self, stated_source: str, subjects: set[str]) -> bool:
-        """A statement about a data subject covers flows from that subject or a narrower one."""
-        node = self.nodes.get(stated_source)
-        if node is None or node.kind != "data_subject":
+    def subject_covers(self, stated: Flow, subjects: set[str]) -> bool:
+        """A statement about a data subject (its source node or its ``subject`` scope) covers flows from
+        that subject or a narrower one."""
+        node = self.nodes.get(stated.source)
+        scope = stated.properties.get("subject")
+        if scope is None and node is not None and node.kind == "data_subject":
+            scope = stated.source.split(":", 1)[1]
+        if scope is None:
             return True
-        term = stated_source.split(":", 1)[1]
-        return any(term == s or term in self.subjects.ancestors(s) for s in subjects if s in self.subjects)
+        return any(_within(self.subjects, s, scope) for s in subjects)
+
+    def source_covers(self, stated: Flow, sources: set[str]) -> bool:
+        """A statement scoped to a source ("survey responses") covers only flows from that source or a narrower one."""
+        scope = stated.properties.get("source")
+        return scope is None or any(_within(self.points, s, scope) for s in sources)
+
+    def action_distance(self, stated: str, flow: str) -> int | None:
+        """Steps between a stated action and a flow's when one is the other or broader, else None."""
+        if stated == flow:
+            return 0
+        if stated in self.actions and flow in self.actions:
+            if stated in (up := self.actions.ancestors(flow)):
+                return up.index(stated) + 1
+            if flow in (up := self.actions.ancestors(stated)):
+                return up.index(flow) + 1
+        return None
+
+    def denies_action(self, stated: str, flow: str) -> bool:
+        """A negative's action covers a flow's only when it is the same or broader ("sell" does not cover "share")."""
+        return stated == flow or (flow in self.actions and stated in self.actions.ancestors(flow))
+
+    def denies_purposes(self, stated: Flow, purposes: set[str]) -> bool:
+        """A negative bounded by purposes ("for their own marketing") covers only flows for one of them."""
+        if not stated.purposes:
+            return True
+        return any(p == q or _within(self.purpose_vocab, p.split(":", 1)[1], q.split(":", 1)[1])
+                   for p in purposes for q in stated.purposes)
+
+    def defined_non_personal(self, field_id: str) -> bool:
+        """True if the policy's own lists place the field (or a broader one) under non-personal information."""
+        return any(self.fields.root(f.split(":", 1)[1]) != "personal_information"
+                   for f in self.field_levels(field_id) if f.split(":", 1)[1] in self.fields and f != field_id)
 
     # ------------------------------------------------------------ node references
 
@@ -189,10 +250,13 @@ class _Context:
     def recipient_ref(self, node_id: str) -> dict[str, Any]:
         """The public form of a recipient: label, party kind, and the organisation where one was resolved."""
         node = self.nodes[node_id]
-        kind = node.properties.get("party_kind") or node.kind
+        kind = self.party_kind(node_id) or node.kind
         ref: dict[str, Any] = {"id": node_id, "label": node.label, "kind": kind, "node_kind": node.kind}
         if kind in self.parties:
             ref["kind_label"] = self.parties[kind].label
+        if node.properties.get("unresolved"):
+            ref["unknown"] = True
+            ref["kind_label"] = "unknown third party"
         if node.kind == "organization":
             org = {"id": node_id, "label": node.label}
             parent = node.properties.get("parent")
@@ -216,45 +280,78 @@ class _Context:
             groups.setdefault((f.target, f.field), []).append(f)
         return groups
 
-    def covering(self, target: str, field_id: str, subjects: set[str]) -> list[tuple[Flow, int, int]]:
-        """Stated flows covering (target, field): each with its field and recipient distance."""
+    def covering(self, target: str, field_id: str, flows: list[Flow]) -> list[tuple[Flow, int, int, int]]:
+        """Stated flows covering the evidence ``flows`` of (target, field): each with its field, recipient
+        and action distance."""
         flevels = self.field_levels(field_id)
         rlevels = self.recipient_levels(target)
         first_party = self.nodes[target].kind == "first_party"
+        subjects = {f.properties.get("subject") or f.source.split(":", 1)[1] for f in flows
+                    if f.properties.get("subject") or f.source.startswith("data_subject:")} or {"user"}
+        sources = {f.properties.get("source") or f.source.split(":", 1)[1] for f in flows
+                   if f.properties.get("source") or f.source.startswith("collection_point:")}
+        actions = {f.action for f in flows}
+        purposes = {p for f in flows for p in f.purposes}
+        non_personal = self.defined_non_personal(field_id)
         out = []
         for s in self.stated:
             if s.field not in flevels or s.source == s.target:
                 continue
-            if first_party and (s.relation not in INTO_FIRST_PARTY or not self.subject_covers(s.source, subjects)):
+            if first_party and s.relation not in INTO_FIRST_PARTY:
                 continue
             if not first_party and s.relation not in SHARE_RELATIONS:
                 continue
+            if not (self.subject_covers(s, subjects) and self.source_covers(s, sources)):
+                continue
             key = self.statement_key(s.target)
-            if key in rlevels:
-                out.append((s, flevels[s.field], rlevels[key]))
+            if key not in rlevels:
+                continue
+            dists = [d for a in actions if (d := self.action_distance(s.action, a)) is not None]
+            if s.polarity == "-":
+                if not (any(self.denies_action(s.action, a) for a in actions) and self.denies_purposes(s, purposes)):
+                    continue
+                if non_personal and s.field == "field:personal_information":
+                    continue
+            out.append((s, flevels[s.field], rlevels[key], min(dists) if dists else len(self.actions)))
         return out
+
+    def excepted(self, negative: Flow) -> bool:
+        """A denial that states exceptions ("we do not share … except …"): its ``exception`` scope, or a
+        positive flow read from the same sentence."""
+        return bool(negative.properties.get("exception")) or any(ev.statement in self.excepting
+                                                                 for ev in negative.evidence)
 
     def classify(self) -> list[Finding]:
         """One finding per (recipient, field) of the observed and declared flows."""
         out = []
         for (target, field_id), flows in sorted(self.flow_groups().items()):
-            subjects = {f.source.split(":", 1)[1] for f in flows if f.source.startswith("data_subject:")} or {"user"}
-            cover = self.covering(target, field_id, subjects)
-            pos = sorted((c for c in cover if c[0].polarity == "+"), key=lambda c: (c[1] + c[2], c[1], c[0].id))
-            neg = sorted((c for c in cover if c[0].polarity == "-"), key=lambda c: (c[1] + c[2], c[1], c[0].id))
+            cover = self.covering(target, field_id, flows)
+            pos = sorted((c for c in cover if c[0].polarity == "+"), key=_specificity)
+            neg = sorted((c for c in cover if c[0].polarity == "-"), key=_specificity)
             finding: dict[str, Any] = {"vagueness": None, "field_distance": None, "recipient_distance": None,
                                        "conditions": []}
             if pos and neg:
-                cls = "ambiguous"
+                p, n = _specificity(pos[0])[:4], _specificity(neg[0])[:4]
+                if n < p:
+                    cls = "incorrect"
+                elif p < n or all(self.excepted(c[0]) for c in neg if _specificity(c)[:4] == n):
+                    cls = "positive"
+                else:
+                    cls = "ambiguous"
+                    neg = [c for c in neg if _specificity(c)[:4] == n]
+                    pos = [c for c in pos if _specificity(c)[:4] == p]
             elif neg:
                 cls = "incorrect"
             elif not pos:
                 cls = "omitted"
             else:
-                best = pos[0][1] + pos[0][2]
+                cls = "positive"
+            if cls == "positive":
+                best = min(c[1] + c[2] for c in pos)
                 cls = "clear" if best == 0 else "vague"
                 at_best = [c for c in pos if c[1] + c[2] == best]
-                finding.update(vagueness=best, field_distance=pos[0][1], recipient_distance=pos[0][2])
+                top = min(at_best, key=_specificity)
+                finding.update(vagueness=best, field_distance=top[1], recipient_distance=top[2])
                 if all(c[0].conditions for c in at_best):
                     finding["conditions"] = sorted({x for c in at_best for x in c[0].conditions})
             finding["purposes"] = sorted({p for f in flows for p in f.purposes})
@@ -437,12 +534,26 @@ class _Context:
                 if shared:
                     out.append((_node_refs(a), _node_refs(b), None, None,
                                 f"without notice and with notice about the same {shared[0]}"))
-        stated = {(s.source, s.target, s.field, s.polarity): s for s in self.stated if not s.conditions}
-        for (src, dst, fid, pol), s in sorted(stated.items()):
-            other = stated.get((src, dst, fid, "-"))
-            if pol == "+" and other is not None:
-                out.append((_refs([(s, 0, 0)]), _refs([(other, 0, 0)]), dst, fid,
-                            f"{self.field_ref(fid)['label']} both shared and not shared with {self.nodes[dst].label}"))
+        # a self-contradiction: the same action on the same data of the same subject and source, for the
+        # same recipient, stated and denied without condition, in different sentences. A denial of
+        # collection is compared only when its data subject is stated ("from children" is not "from users").
+        sides: dict[tuple, tuple[list[Flow], list[Flow]]] = {}
+        for f in self.stated:
+            if f.conditions or f.source == f.target or (f.polarity == "-" and (f.purposes or self.excepted(f))):
+                continue
+            if f.relation not in SHARE_RELATIONS and not f.properties.get("subject"):
+                continue
+            key = (f.source, f.target, f.field, f.action, f.relation, f.properties.get("subject"),
+                   f.properties.get("source"))
+            sides.setdefault(key, ([], []))[f.polarity == "-"].append(f)
+        for (_src, dst, fid, action, *_), (pos, neg) in sorted(sides.items(), key=lambda kv: str(kv[0])):
+            said = {ev.statement for f in pos for ev in f.evidence}
+            denied = {ev.statement for f in neg for ev in f.evidence}
+            for_ = [r for r in _refs([(f, 0, 0) for f in pos]) if r.get("statement") not in denied]
+            against = [r for r in _refs([(f, 0, 0) for f in neg]) if r.get("statement") not in said]
+            if for_ and against:
+                out.append((for_, against, dst, fid, f"{self.field_ref(fid)['label']} to {self.nodes[dst].label}: "
+                                                     f"both stated and denied ({action})"))
         return out
 
     def _seal_coverage(self) -> list[tuple]:
@@ -452,11 +563,12 @@ class _Context:
             if not excluded:
                 continue
             channels = {self._channel(p) for p in excluded} - {None}
-            for point in sorted({s.source for s in self.stated if s.polarity == "+"
-                                 and self.nodes[s.source].kind == "collection_point"}):
+            # only an unconditional positive collection through the channel is a practice the seal leaves out
+            collected = [s for s in self.stated if s.polarity == "+" and not s.conditions]
+            for point in sorted({s.source for s in collected if self.nodes[s.source].kind == "collection_point"}):
                 if point not in excluded and self._channel(point) not in channels:
                     continue
-                flows = [s for s in self.stated if s.source == point and s.polarity == "+"]
+                flows = [s for s in collected if s.source == point]
                 against = _dedup([statement_ref(ev) for s in flows for ev in s.evidence if ev.statement != st.id])
                 if not against:  # the exclusion itself is no collection through the channel
                     continue
@@ -473,13 +585,64 @@ class _Context:
                 if n.properties.get("opt_out") == "not offered"]
 
 
+# --------------------------------------------------------------------------- first-party identity
+
+
+def first_party_identity(records: Records) -> dict[str, set[str]]:
+    """Each first-party node → every first-party node that is the same organisation.
+
+    Two first parties are one when they share a name (the policy's named operator, "Example Media,
+    Inc."), a registry organisation or its owner (the site's domain resolved through the registry:
+    nytimes.com and nyt.com are one company), or a site label ("booking" for booking.com). A policy
+    that names no operator (its first party is the bare ``first_party:first_party``) speaks for the
+    site it is audited with.
+    """
+    registry = organizations.load()
+    keys: dict[str, set[str]] = {}
+    for node in records.nodes.values():
+        if node.kind != "first_party":
+            continue
+        mine = keys.setdefault(node.id, set())
+        names = [node.label, *node.aliases, node.id.split(":", 1)[1]]
+        for name in names:
+            mine.add("name:" + slug(name))
+            org = registry.by_name(name)
+            if org is not None:
+                mine.add("org:" + registry.owner(org.id).id)
+        for domain in node.properties.get("domains") or []:
+            mine.add("name:" + slug(organizations.site_label(domain)))
+            org = registry.resolve(domain)
+            if org is not None:
+                mine.add("org:" + registry.owner(org.id).id)
+        if node.properties.get("organization") in registry:
+            mine.add("org:" + registry.owner(node.properties["organization"]).id)
+    anonymous = {n for n in keys if n == "first_party:first_party"}
+    out = {}
+    for nid, mine in keys.items():
+        same = set(keys) if nid in anonymous else {other for other, theirs in keys.items() if mine & theirs}
+        out[nid] = same | anonymous | {nid}
+    return out
+
+
 # --------------------------------------------------------------------------- helpers
 
 
-def _refs(cover: list[tuple[Flow, int, int]]) -> list[dict[str, Any]]:
+def _specificity(c: tuple[Flow, int, int, int]) -> tuple[int, int, int, int, str]:
+    """How closely a covering statement speaks of a flow: recipient distance (a named organisation before
+    its kind), field distance, then action distance; the flow id last, for a stable order."""
+    named = 0 if c[0].target.startswith(("organization:", "first_party:")) else 1
+    return (c[2], named, c[1], c[3], c[0].id)
+
+
+def _within(vocab: vocabulary.Vocabulary, term: str, scope: str) -> bool:
+    """True if ``term`` is ``scope`` or narrower in ``vocab``."""
+    return term == scope or (term in vocab and scope in vocab.ancestors(term))
+
+
+def _refs(cover: list[tuple]) -> list[dict[str, Any]]:
     """Statement references of covering flows, one per sentence (its closest flow)."""
     out: dict[tuple, dict[str, Any]] = {}
-    for flow, fd, rd in cover:
+    for flow, fd, rd, *_ in cover:
         for ev in flow.evidence:
             key = (ev.source, ev.sentence, ev.text)
             if key not in out:

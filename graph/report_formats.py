@@ -58,8 +58,17 @@ def to_json(findings: list[Finding]) -> str:
     return json.dumps({"findings": findings}, indent=2, ensure_ascii=False)
 
 
+def unknown_recipients(findings: list[Finding]) -> str | None:
+    """The summary line for recipients the organisation registry does not know, or None."""
+    names = sorted({f["recipient"]["label"] for f in findings if (f.get("recipient") or {}).get("unknown")})
+    if not names:
+        return None
+    return (f"{len(names)} recipient{'s' if len(names) > 1 else ''} unknown to the organisation registry, judged by "
+            f"what the policy says of third parties in general: {', '.join(names)}")
+
+
 def to_table(findings: list[Finding]) -> str:
-    """A plain-text table, one line per finding."""
+    """A plain-text table, one line per finding, and the unknown recipients' summary line."""
     if not findings:
         return "(no findings)"
     frame = pd.DataFrame([{
@@ -73,7 +82,8 @@ def to_table(findings: list[Finding]) -> str:
         "consent": ", ".join(f.get("consent_states") or []),
         "where": _short(f),
     } for f in findings])
-    return frame.to_string(index=False, max_colwidth=60)
+    unknown = unknown_recipients(findings)
+    return frame.to_string(index=False, max_colwidth=60) + (f"\n\n{unknown}" if unknown else "")
 
 
 def _short(f: Finding) -> str:
@@ -214,6 +224,9 @@ def to_markdown(findings: list[Finding], comparison: list[dict[str, Any]] | None
             sev = spec["classes"][c]["severity"] if c in spec["classes"] else "by rule"
             out.append(f"| {c} | {sev} | {counts[c]} |")
     out.append("")
+    unknown = unknown_recipients(findings)
+    if unknown:
+        out += [_md(unknown) + ".", ""]
     if comparison:
         out += ["## Organisations", "", "| organisation | kind | flowaudit | name in policy |",
                 "| --- | --- | --- | --- |"]

@@ -9,6 +9,7 @@ organisations share the topmost parent; sister domains of one owner are never th
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -97,6 +98,7 @@ class Registry:
         self.source = source
         self.organizations: dict[str, Organization] = {}
         self._by_domain: dict[str, Organization] = {}
+        self._by_name: dict[str, Organization] = {}
         parties = vocab.load("parties")
         for org in organizations:
             if org.id in self.organizations:
@@ -112,6 +114,8 @@ class Registry:
                     raise RegistryError(f"{source}: {org.id}: {domain} is not a registrable domain "
                                         f"(that would be {registrable_domain(domain)})")
                 self._by_domain[domain] = org
+            for name in (org.name, *org.aliases):
+                self._by_name.setdefault(_name_key(name), org)
         for org in self.organizations.values():
             if org.parent is not None and org.parent not in self.organizations:
                 raise RegistryError(f"{source}: {org.id}: unknown parent {org.parent!r}")
@@ -145,6 +149,10 @@ class Registry:
         """The organisation that operates registrable ``domain``."""
         return self._by_domain.get(domain)
 
+    def by_name(self, name: str) -> Organization | None:
+        """The organisation called ``name`` (its name or an alias, ignoring case and punctuation)."""
+        return self._by_name.get(_name_key(name))
+
     def resolve(self, host: str) -> Organization | None:
         """The organisation behind ``host`` (any host name or URL authority), or None."""
         return self._by_domain.get(registrable_domain(host))
@@ -177,6 +185,10 @@ class Registry:
     def party_kind(self, org_id: str) -> str:
         """The party-kind id (``vocab/parties.yaml``) of ``org_id``."""
         return self.organizations[org_id].kind
+
+
+def _name_key(name: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", name.casefold()))
 
 
 def _entry(path: Path, i: int, entry: Any) -> Organization:

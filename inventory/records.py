@@ -157,6 +157,10 @@ class Flow:
     A negative ``polarity`` records a stated restriction ("we do not share ... with ...").
     An observed flow carries the ``consent_state`` it was captured in (``unknown`` unless the capture says);
     stated and declared flows have none.
+    ``action`` is an id of ``vocab/actions.yaml`` (sell ⊂ share ⊂ disclose). ``properties`` may bound a
+    statement's scope: ``subject`` (a ``vocab/subjects.yaml`` id: "children's information"), ``source``
+    (a ``vocab/collection_points.yaml`` id: "survey responses"), and on a denial with exceptions
+    ``exception`` (the exception as stated: "except with service providers").
     """
 
     field: str
@@ -194,7 +198,7 @@ class Flow:
         A known consent state is part of the fact (the same request before and after consent is two
         flows); ``unknown`` is not, so imported captures keep the ids they always had.
         """
-        key = (self.relation, self.source, self.target, self.field, self.polarity, self.basis)
+        key = (self.relation, self.action, self.source, self.target, self.field, self.polarity, self.basis)
         state = () if self.consent_state in (None, "unknown") else (f"consent={self.consent_state}",)
         return "flow:" + digest(*key, *self.conditions, *state)
 

@@ -13,7 +13,7 @@ import yaml
 from .text import Token, phrase_key, tokenize
 
 VOCAB_DIR = Path(__file__).with_name("vocab")
-VOCABULARIES = ("fields", "parties", "subjects", "collection_points", "purposes", "trackers")
+VOCABULARIES = ("fields", "parties", "subjects", "collection_points", "purposes", "trackers", "actions")
 
 
 @dataclass(frozen=True)

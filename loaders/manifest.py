@@ -121,7 +121,7 @@ class ManifestReader:
         self.vendors[vendor["id"]] = self.build.organization(
             known.id if known else vendor["id"], vendor["name"], kind, ev, aliases=[vendor["id"]],
             domains=domains, country=vendor.get("country"), safeguards=vendor.get("safeguards"),
-            vendor_id=vendor["id"])
+            vendor_id=vendor["id"], declared_kind=kind)
 
     def recipient(self, name: str, path: KeyPath) -> Node:
         """A declared vendor by id, else the node of a party kind."""

@@ -121,7 +121,8 @@ def test_first_party_flows_are_judged_only_by_first_party_statements(findings):
 def test_ambiguous_omitted_and_undisclosed_collection(tmp_path):
     policy = tmp_path / "policy.md"
     policy.write_text("# Privacy policy\n\nShop (\"we\") runs this web site. Shop shares your e-mail address with "
-                      "advertising networks. Shop does not share personal information with advertising networks.\n")
+                      "advertising networks. Shop does not share your e-mail address with advertising networks. "
+                      "Shop does not share personal information with advertising networks.\n")
     manifest = tmp_path / "declared.yaml"
     manifest.write_text("flowaudit: 1\norganization:\n  id: shop\n  name: Shop\nvendors:\n  - id: adnet\n"
                         "    name: AdNet\n    kind: advertising network\n  - id: helpdesk\n    name: HelpDesk\n"
@@ -136,6 +137,44 @@ def test_ambiguous_omitted_and_undisclosed_collection(tmp_path):
     assert ("undisclosed_collection", "Shop", "e-mail address") in by
     amb = next(f for f in found if f["class"] == "ambiguous")
     assert amb["statements"]["for"] and amb["statements"]["against"] and amb["severity"] == "warning"
+    # both sides of an ambiguity are the equally specific statements: not the broader denial
+    assert not any("personal information" in s["text"] for s in amb["statements"]["against"])
+
+
+def _audit_text(tmp_path, text: str, shares: str = "[e-mail address]", kind: str = "advertising network"):
+    policy = tmp_path / "policy.md"
+    policy.write_text(f"# Privacy policy\n\nShop (\"we\") runs this web site. {text}\n")
+    manifest = tmp_path / "declared.yaml"
+    manifest.write_text("flowaudit: 1\norganization:\n  id: shop\n  name: Shop\nvendors:\n  - id: adnet\n"
+                        f"    name: AdNet\n    kind: {kind}\nsystems:\n  - id: web\n    name: Web\n    shares:\n"
+                        f"      - field: {shares}\n        with: adnet\n")
+    return {f["field"]["label"]: f["class"] for f in audit_records(extract([policy, manifest]))
+            if f["class"] in FLOW_CLASSES}
+
+
+def test_a_specific_positive_wins_over_a_broader_denial(tmp_path):
+    found = _audit_text(tmp_path, "Shop shares your e-mail address with advertising networks. Shop does not "
+                                  "share personal information with third parties.")
+    assert found == {"e-mail address": "clear"}
+
+
+def test_a_specific_denial_wins_over_a_broader_positive(tmp_path):
+    found = _audit_text(tmp_path, "Shop shares personal information with third parties. Shop does not share "
+                                  "your e-mail address with advertising networks.")
+    assert found == {"e-mail address": "incorrect"}
+
+
+def test_a_denial_of_selling_does_not_forbid_sharing(tmp_path):
+    found = _audit_text(tmp_path, "Shop shares personal information with advertising networks. Shop does not "
+                                  "sell or rent your personal information.")
+    assert found == {"e-mail address": "vague"}
+    # and alone, it covers nothing: sharing is then simply undisclosed
+    assert _audit_text(tmp_path, "Shop does not sell your personal information.") == {"e-mail address": "omitted"}
+
+
+def test_a_denial_of_sharing_covers_selling_and_disclosing_covers_sharing(tmp_path):
+    assert _audit_text(tmp_path, "Shop does not disclose your e-mail address to advertising networks.") == {
+        "e-mail address": "incorrect"}
 
 
 def test_purpose_findings(findings):
@@ -193,3 +232,150 @@ def test_name_in_policy_comparison(example, findings):
 def test_name_in_text_matches_whole_words():
     assert name_in_text("We use Google Analytics.", ["google"])
     assert not name_in_text("See googleplex.", ["Google"])
+
+
+def _records(stated: list[tuple[str, str, str, str, dict, list[str]]], observed_purposes: list[str] | None = None):
+    """A first party, an advertising network and one observed e-mail flow to it, with ``stated`` flows
+    (field, recipient kind, action, polarity, properties, purposes) written as a reader would."""
+    from flowaudit.inventory.records import Evidence, Flow, Node, Records
+    r = Records()
+    r.add_node(Node("first_party:shop", "first_party", "Shop", [], {"party_kind": "first_party"}))
+    r.add_node(Node("organization:adnet", "organization", "AdNet", [], {"party_kind": "advertising_provider"}))
+    for i, (field, kind, action, polarity, props, purposes) in enumerate(stated):
+        r.add_node(Node(f"field:{field}", "field", field))
+        r.add_node(Node(f"recipient:{kind}", "recipient", kind, [], {"party_kind": kind}))
+        ev = Evidence("policy.md", f"sentence {i}", f"sentence {i}", sentence=i, statement=f"statement:{i}")
+        r.add_flow(Flow(f"field:{field}", "first_party:shop", f"recipient:{kind}", action, "SHARES_WITH", polarity,
+                        purposes, [], "stated", [ev], props))
+    r.add_node(Node("field:email_address", "field", "e-mail address"))
+    r.add_flow(Flow("field:email_address", "first_party:shop", "organization:adnet", "share", "SHARES_WITH", "+",
+                    observed_purposes or [], [], "declared", [Evidence("declared.yaml", "line 1", "shares")]))
+    return {f["class"] for f in audit_records(r) if f["class"] in FLOW_CLASSES}
+
+
+SHARE_ADS = ("personal_information", "advertising_provider", "share", "+", {}, [])
+
+
+def test_a_denial_for_a_purpose_covers_only_flows_for_that_purpose():
+    deny = ("personal_information", "advertising_provider", "share", "-", {}, ["purpose:marketing"])
+    assert _records([SHARE_ADS, deny]) == {"vague"}
+    assert _records([SHARE_ADS, deny], ["purpose:email_marketing"]) == {"ambiguous"}
+
+
+def test_a_denial_scoped_to_children_or_surveys_covers_only_that():
+    for scope in ({"subject": "child"}, {"source": "survey"}):
+        deny = ("personal_information", "advertising_provider", "share", "-", scope, [])
+        assert _records([SHARE_ADS, deny]) == {"vague"}, scope
+        assert _records([deny]) == {"omitted"}, scope
+    assert _records([("personal_information", "advertising_provider", "share", "-", {"subject": "user"}, [])]) == {
+        "incorrect"}
+
+
+def test_a_denial_with_exceptions_yields_to_the_positive_it_excepts():
+    deny = ("personal_information", "advertising_provider", "share", "-", {"exception": "as described below"}, [])
+    assert _records([SHARE_ADS, deny]) == {"vague"}
+    assert _records([deny]) == {"incorrect"}
+
+
+def test_the_policys_own_definition_of_non_personal_data_bounds_its_denials(tmp_path):
+    from flowaudit.inventory.records import Evidence, Flow, Link, Node, Records
+    r = Records()
+    r.add_node(Node("first_party:shop", "first_party", "Shop", [], {"party_kind": "first_party"}))
+    r.add_node(Node("organization:adnet", "organization", "AdNet", [], {"party_kind": "advertising_provider"}))
+    r.add_node(Node("recipient:third_party", "recipient", "third party", [], {"party_kind": "third_party"}))
+    for f in ("ip_address", "personal_information", "non_personal_information"):
+        r.add_node(Node(f"field:{f}", "field", f))
+    ev = Evidence("policy.md", "sentence 1", "We do not share personal information with third parties.",
+                  sentence=1, statement="statement:1")
+    r.add_flow(Flow("field:personal_information", "first_party:shop", "recipient:third_party", "share",
+                    "SHARES_WITH", "-", evidence=[ev]))
+    r.add_flow(Flow("field:ip_address", "first_party:shop", "organization:adnet", "share", "SHARES_WITH", "+",
+                    basis="observed", evidence=[Evidence("capture.har", "entry 1", "request")]))
+    classes = {f["class"] for f in audit_records(r) if f["class"] in FLOW_CLASSES}
+    assert classes == {"incorrect"}
+    r.add_link(Link("field:non_personal_information", "field:ip_address", "SUBSUMES", "stated"))
+    classes = {f["class"] for f in audit_records(r) if f["class"] in FLOW_CLASSES}
+    assert classes == {"omitted"}
+
+
+def test_the_policys_named_operator_and_the_sites_domains_are_one_first_party():
+    from flowaudit.graph.audit import first_party_identity
+    from flowaudit.inventory.records import Evidence, Flow, Node, Records
+    r = Records()
+    r.add_node(Node("first_party:the_new_york_times_company", "first_party", "The New York Times Company", ["NYT"],
+                    {"party_kind": "first_party"}))
+    r.add_node(Node("first_party:nyt", "first_party", "nyt.com", [], {"party_kind": "first_party",
+                                                                      "domains": ["nyt.com"]}))
+    r.add_node(Node("first_party:example", "first_party", "example.com", [], {"party_kind": "first_party",
+                                                                              "domains": ["example.com"]}))
+    same = first_party_identity(r)
+    assert same["first_party:nyt"] == {"first_party:nyt", "first_party:the_new_york_times_company"}
+    assert same["first_party:example"] == {"first_party:example"}
+    r.add_node(Node("data_subject:user", "data_subject", "user"))
+    r.add_node(Node("field:ip_address", "field", "IP address"))
+    ev = Evidence("policy.md", "sentence 1", "We collect your IP address.", sentence=1, statement="statement:1")
+    r.add_flow(Flow("field:ip_address", "data_subject:user", "first_party:the_new_york_times_company", "collect",
+                    "COLLECTS", evidence=[ev]))
+    r.add_flow(Flow("field:ip_address", "data_subject:user", "first_party:nyt", "collect", "COLLECTS",
+                    basis="observed", evidence=[Evidence("capture.har", "entry 1", "request")]))
+    r.add_flow(Flow("field:ip_address", "data_subject:user", "first_party:example", "collect", "COLLECTS",
+                    basis="observed", evidence=[Evidence("capture.har", "entry 2", "request")]))
+    by = {f["recipient"]["id"]: f["class"] for f in audit_records(r) if f["class"] in FLOW_CLASSES}
+    assert by == {"first_party:nyt": "clear", "first_party:example": "omitted"}
+
+
+def test_a_kind_the_manifest_declares_wins_over_the_registrys(tmp_path):
+    policy = tmp_path / "policy.md"
+    policy.write_text("# Privacy policy\n\nShop (\"we\") runs this web site. Shop shares your e-mail address with "
+                      "its e-mail service providers.\n")
+    manifest = tmp_path / "declared.yaml"
+    manifest.write_text("flowaudit: 1\norganization:\n  id: shop\n  name: Shop\nvendors:\n  - id: mc\n"
+                        "    name: Mailchimp\n    kind: email service provider\n    domains: [mailchimp.com]\n"
+                        "systems:\n  - id: web\n    name: Web\n    shares:\n      - field: [e-mail address]\n"
+                        "        with: mc\n")
+    for sources in ([policy, manifest], [manifest, policy]):
+        found = [f for f in audit_records(extract(sources)) if f["class"] in FLOW_CLASSES]
+        assert [(f["class"], f["recipient"]["kind"]) for f in found] == [("clear", "email_service_provider")]
+
+
+def test_a_host_the_registry_does_not_know_is_an_unknown_third_party_counted_in_the_summary():
+    from flowaudit.graph.report_formats import to_markdown, to_table
+    from flowaudit.inventory.records import Evidence, Flow, Node, Records
+    r = Records()
+    r.add_node(Node("first_party:shop", "first_party", "Shop", [], {"party_kind": "first_party"}))
+    r.add_node(Node("organization:unheard_of_example", "organization", "unheard-of.example", [],
+                    {"party_kind": "third_party", "unresolved": True, "domains": ["unheard-of.example"]}))
+    r.add_node(Node("recipient:third_party", "recipient", "third party", [], {"party_kind": "third_party"}))
+    r.add_node(Node("field:ip_address", "field", "IP address"))
+    ev = Evidence("policy.md", "sentence 1", "We share your IP address with third parties.", sentence=1,
+                  statement="statement:1")
+    r.add_flow(Flow("field:ip_address", "first_party:shop", "recipient:third_party", "share", "SHARES_WITH",
+                    evidence=[ev]))
+    r.add_flow(Flow("field:ip_address", "first_party:shop", "organization:unheard_of_example", "share",
+                    "SHARES_WITH", basis="observed", evidence=[Evidence("capture.har", "entry 1", "request")]))
+    found = [f for f in audit_records(r) if f["class"] in FLOW_CLASSES]
+    assert [(f["class"], f["recipient"]["kind_label"], f["recipient"]["unknown"]) for f in found] == [
+        ("vague", "unknown third party", True)]
+    line = "1 recipient unknown to the organisation registry"
+    assert line in to_table(found) and line in to_markdown(found)
+
+
+def test_a_statement_naming_the_organisation_is_closer_than_one_about_its_kind():
+    from flowaudit.inventory.records import Evidence, Flow, Node, Records
+    r = Records()
+    r.add_node(Node("first_party:shop", "first_party", "Shop", [], {"party_kind": "first_party"}))
+    r.add_node(Node("organization:google", "organization", "Google", [], {"party_kind": "advertising_provider"}))
+    r.add_node(Node("organization:doubleclick", "organization", "DoubleClick", [],
+                    {"party_kind": "advertising_provider", "parent": "google"}))
+    r.add_node(Node("recipient:advertising_provider", "recipient", "advertising network", [],
+                    {"party_kind": "advertising_provider"}))
+    r.add_node(Node("field:ip_address", "field", "IP address"))
+    for i, (target, polarity) in enumerate([("organization:google", "+"), ("recipient:advertising_provider", "-")]):
+        ev = Evidence("policy.md", f"sentence {i}", f"sentence {i}", sentence=i, statement=f"statement:{i}")
+        r.add_flow(Flow("field:ip_address", "first_party:shop", target, "share", "SHARES_WITH", polarity,
+                        evidence=[ev]))
+    r.add_flow(Flow("field:ip_address", "first_party:shop", "organization:doubleclick", "share", "SHARES_WITH",
+                    basis="observed", evidence=[Evidence("capture.har", "entry 1", "request")]))
+    found = [f for f in audit_records(r) if f["class"] in FLOW_CLASSES]
+    assert [(f["class"], f["statements"]["for"][0]["recipient"]) for f in found] == [
+        ("clear", "organization:google")]

@@ -1,5 +1,6 @@
 """The organisation registry: registrable domains, owners, party kinds and the records it adds."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -142,3 +143,68 @@ def test_unknown_keys_are_refused(tmp_path):
     path.write_text("- {id: a, name: A, domains: [a.com], kind: processor, ceo: Someone}\n")
     with pytest.raises(orgs.RegistryError, match="entry 0: unknown keys ceo"):
         orgs.Registry.from_file(path)
+
+
+# the paired development captures: ../shared/paired-dev beside the repository, or $FLOWAUDIT_PAIRED_DEV
+PAIRS = Path(os.environ.get("FLOWAUDIT_PAIRED_DEV") or Path(__file__).resolve().parents[2] / "shared" / "paired-dev")
+
+
+def test_the_registry_covers_hundreds_of_organisations_with_every_kind_it_needs(registry):
+    assert len(registry) >= 600
+    kinds = {org.kind for org in registry}
+    assert {"data_broker", "credit_bureau", "content_delivery"} <= kinds
+    assert registry.party_kind("equifax") == registry.party_kind("transunion") == "credit_bureau"
+
+
+@pytest.mark.parametrize("host", ["fonts.googleapis.com", "fonts.gstatic.com", "ajax.googleapis.com"])
+def test_google_fonts_and_hosted_libraries_are_content_delivery_not_advertising(registry, host):
+    org = registry.resolve(host)
+    assert org.kind == "content_delivery" and registry.owner(org.id).id == "google"
+    assert registry.resolve("stats.g.doubleclick.net").kind == "advertising_provider"
+
+
+@pytest.mark.parametrize(("host", "site", "vendor"), [
+    ("ebayinc.demdex.net", "ebay.com", "adobe_audience_manager"),
+    ("bskyb.demdex.net", "sky.com", "adobe_audience_manager"),
+    ("nytimes.activate.ensighten.com", "nytimes.com", "ensighten"),
+    ("pnytimes.chartbeat.net", "nytimes.com", "chartbeat"),
+])
+def test_a_vendor_subdomain_named_after_the_site_belongs_to_the_vendor(registry, host, site, vendor):
+    assert registry.resolve(host).id == vendor
+    assert not registry.same_owner(host, site)
+
+
+@pytest.mark.parametrize(("a", "b"), [("www.nyt.com", "nytimes.com"), ("static01.nyt.net", "www.nytimes.com"),
+                                      ("cdn.bstatic.com", "booking.com"), ("ir.ebaystatic.com", "ebay.com"),
+                                      ("codecanyon.net", "themeforest.net"), ("www.skyassets.com", "sky.com")])
+def test_an_owners_sister_domains_are_first_party(registry, a, b):
+    assert registry.same_owner(a, b)
+
+
+def test_names_find_their_organisation(registry):
+    assert registry.by_name("The New York Times Company").id == "nyt"
+    assert registry.by_name("google analytics").id == "google_analytics"
+    assert registry.by_name("P.O. Box") is None
+
+
+def _har_hosts(path: Path) -> set[str]:
+    import json
+    from urllib.parse import urlsplit
+    entries = json.loads(path.read_text(encoding="utf-8"))["log"]["entries"]
+    return {orgs.normal_host(urlsplit(e["request"]["url"]).hostname or "") for e in entries
+            if e["request"]["url"].startswith("http")}
+
+
+def test_every_third_party_host_of_the_paired_captures_is_known_or_reported_unknown(registry):
+    """Hosts the registry does not know become unknown third parties; in the development captures
+    that is one host whose operator nobody could identify (smct.co, see the labels)."""
+    if not PAIRS.is_dir():
+        pytest.skip(f"the paired captures are not here ({PAIRS})")
+    import yaml
+    labels = yaml.safe_load((PAIRS / "labels.yaml").read_text(encoding="utf-8"))
+    unknown = set()
+    for spec in labels.values():
+        for h in _har_hosts(PAIRS / spec["har"]):
+            if not registry.same_owner(h, spec["policy"].removesuffix(".md")) and registry.resolve(h) is None:
+                unknown.add(orgs.registrable_domain(h))
+    assert unknown <= {"smct.co"}, sorted(unknown)
