@@ -136,7 +136,11 @@ def _location(ref: dict[str, Any], role: str) -> dict[str, Any] | None:
         return None
     physical: dict[str, Any] = {"artifactLocation": {"uri": _uri(ref["source"])}}
     if ref.get("line"):
-        physical["region"] = {"startLine": int(ref["line"])}
+        region = physical["region"] = {"startLine": int(ref["line"])}
+        if ref.get("column"):
+            region["startColumn"] = int(ref["column"])
+        if ref.get("end_line") and ref.get("end_column"):  # SARIF's end column is the one after the region
+            region.update(endLine=int(ref["end_line"]), endColumn=int(ref["end_column"]) + 1)
     text = f"{role}: {ref.get('locator', '')}"
     if ref.get("parameter"):
         text += f", parameter {ref['parameter']}"
@@ -256,7 +260,7 @@ def _where(ref: dict[str, Any]) -> str:
     """Where a statement or a piece of evidence stands: file, locator, line, URL, parameter."""
     parts = [ref.get("source", ""), ref.get("locator", "")]
     if ref.get("line") and "line" not in ref.get("locator", ""):
-        parts.append(f"line {ref['line']}")
+        parts.append(f"line {ref['line']}" + (f":{ref['column']}" if ref.get("column") else ""))
     if ref.get("url"):
         parts.append(ref["url"])
     if ref.get("parameter"):
