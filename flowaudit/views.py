@@ -53,7 +53,7 @@ def audit(findings: list[Finding], summary: bool = False) -> str:
     why_w = max(w - name_w - kind_w - fields_w - len("incorrect") - 2 * (4 if wide else 3), 20)
     rows = [{"recipient": v["recipient"], **({"kind": v["kind"]} if wide else {}), "verdict": v["class"],
              "fields": _fields(v["fields"], 2), "why": report_formats.reason(v["first"], 2 * why_w - 4)}
-            for v in report_formats.verdicts(findings) if v["class"] != "unsupported"]
+            for v in report_formats.verdicts(findings)]
     if rows:
         out.append(render(rows, title="Recipients, the worst first", narrow=("verdict",),
                           widths={"recipient": name_w, "kind": kind_w, "fields": fields_w, "why": why_w}))

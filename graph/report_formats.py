@@ -54,8 +54,8 @@ def to_json(findings: list[Finding]) -> str:
 
 SEVERITIES = ("error", "warning", "note")
 # the order in which a recipient's classes decide its verdict, the worst first
-VERDICT_ORDER = ("incorrect", "omitted", "ambiguous", "undisclosed_collection", "purpose", "vague", "clear",
-                 "unsupported")
+# ("unsupported", a stated flow nothing observed, says nothing of a recipient: it has no verdict)
+VERDICT_ORDER = ("incorrect", "omitted", "ambiguous", "undisclosed_collection", "purpose", "vague", "clear")
 
 
 def severity_counts(findings: list[Finding]) -> dict[str, int]:
@@ -108,7 +108,8 @@ def reason(f: Finding, limit: int = 110) -> str:
     if f["class"] == "omitted":
         return "no statement of the policy covers this recipient"
     if f["class"] == "purpose" and f.get("purposes"):
-        return f"declared purposes the policy never states: {', '.join(p.split(':', 1)[-1] for p in f['purposes'])}"
+        named = ", ".join(p.split(":", 1)[-1].replace("_", " ") for p in f["purposes"])
+        return f"declared purposes the policy never states: {named}"
     if not quotes:
         return f.get("title", "")
     q = quotes[0]
