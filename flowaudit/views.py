@@ -100,26 +100,31 @@ def trace_summary(field: str, paths: list[dict[str, Any]]) -> str:
     by_recipient: dict[str, list[dict[str, Any]]] = {}
     for p in paths:
         by_recipient.setdefault(p["recipient"]["id"], []).append(p)
+    w = width()
+    wide = w >= 110
+    name_w, kind_w, how_w = (22, 18, 30) if wide else (16, 0, 16)
+    why_w = max(w - name_w - kind_w - how_w - 4 - 2 * (5 if wide else 4), 20)
     rows = []
     for group in by_recipient.values():
         best = min(group, key=lambda p: (p["polarity"] == "-", len(p["edges"]), bool(p["conditions"])))
         bases = sorted({e["basis"] for p in group for e in p["edges"] if e.get("basis")})
-        how = "/".join(bases)
-        if all(p["polarity"] == "-" for p in group):
-            how += ", NOT shared"
-        elif best["conditions"]:
-            how += f", only {'; '.join(best['conditions'])}"
+        negative = all(p["polarity"] == "-" for p in group)
+        how = "/".join(bases) + (", NOT" if negative else "")
+        if best["conditions"] and not negative:
+            how += f", only {shorten('; '.join(best['conditions']), 2 * how_w - 14)}"
         if best["match"] != "exact":
-            how += f", as {best['edges'][-1]['field']}"
+            how += f", as {best['edges'][-1]['field']}" if wide else f" ({best['match']})"
         last = best["edges"][-1]
-        rows.append({"recipient": best["recipient"]["label"], "kind": best["recipient"]["kind"],
-                     "hops": len(best["edges"]), "how": how, "why": _quote(last["evidence"], _why_limit())})
-    rows.sort(key=lambda r: (r["how"].endswith("NOT shared"), r["hops"], r["recipient"].lower()))
-    head = (f"{field} reaches {sum(1 for r in rows if not r['how'].endswith('NOT shared'))} recipients "
+        rows.append({"recipient": best["recipient"]["label"],
+                     **({"kind": best["recipient"]["kind"].replace("_", " ")} if wide else {}),
+                     "hops": len(best["edges"]), "how": how, "why": _quote(last["evidence"], 2 * why_w - 4),
+                     "negative": negative})
+    rows.sort(key=lambda r: (r["negative"], r["hops"], r["recipient"].lower()))
+    head = (f"{field} reaches {sum(1 for r in rows if not r['negative'])} recipients "
             f"({len(paths)} paths; --paths lists each with its sentences)")
-    w = width()
-    return paragraph(head, w) + "\n\n" + render(rows, numeric=("hops",), widths={
-        "recipient": 22 if w >= 110 else 16, "kind": 14 if w >= 110 else 11, "how": 30 if w >= 110 else 18})
+    columns = ["recipient", *(["kind"] if wide else []), "hops", "how", "why"]
+    return paragraph(head, w) + "\n\n" + render(rows, columns, numeric=("hops",), widths={
+        "recipient": name_w, "kind": kind_w, "how": how_w, "why": why_w})
 
 
 def trace_paths(paths: list[dict[str, Any]]) -> str:
