@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.table import Table
 
 DEFAULT_WIDTH = 100  # when neither COLUMNS nor a terminal says
+_GAP = 3  # characters between two columns (padding, rule, padding)
 
 
 def width() -> int:
@@ -35,8 +36,9 @@ def width() -> int:
 
 def render(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None, title: str | None = None,
            width: int | None = None, numeric: Sequence[str] = (), narrow: Sequence[str] = (),
-           widths: dict[str, int] | None = None) -> str:
-    """``rows`` as a table whose lines are at most ``width`` characters; long cells wrap.
+           widths: dict[str, int] | None = None, one_line: bool = False) -> str:
+    """``rows`` as a table whose lines are at most ``width`` characters; long cells wrap, or, with
+    ``one_line``, are cut with an ellipsis so that each row is one line.
 
     ``numeric`` columns are right-aligned; ``narrow`` columns are never wrapped (short names, counts);
     ``widths`` caps some columns' widths.
@@ -44,11 +46,22 @@ def render(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None,
     cols = list(columns or (rows[0].keys() if rows else []))
     table = Table(box=box.SIMPLE_HEAD, title=title, title_justify="left", show_edge=False, pad_edge=False,
                   header_style="bold", expand=False)
-    for c in cols:
-        table.add_column(c, justify="right" if c in numeric else "left", overflow="fold",
-                         no_wrap=c in narrow, max_width=(widths or {}).get(c))
-    for r in rows:
-        table.add_row(*("" if r.get(c) is None else str(r.get(c)) for c in cols))
+    caps = widths or {}
+    cells = [["" if r.get(c) is None else str(r.get(c)) for c in cols] for r in rows]
+    floors: list[int | None] = [None] * len(cols)
+    if one_line and cols:
+        # every column but the last as wide as its longest cell (up to its cap); the last one takes
+        # what is left and its cells are cut to it
+        for i, c in enumerate(cols[:-1]):
+            longest = max([len(c), *(len(row[i]) for row in cells)])
+            floors[i] = min(longest, caps.get(c) or longest)
+        left = (width or globals()["width"]()) - sum(f or 0 for f in floors) - _GAP * (len(cols) - 1)
+        cells = [[*row[:-1], shorten(row[-1], max(left, 8))] for row in cells]
+    for c, floor in zip(cols, floors, strict=True):
+        table.add_column(c, justify="right" if c in numeric else "left", overflow="ellipsis" if one_line else "fold",
+                         no_wrap=one_line or c in narrow, max_width=caps.get(c) or None, min_width=floor)
+    for row in cells:
+        table.add_row(*row)
     return _draw(table, width)
 
 

@@ -49,14 +49,14 @@ def audit(findings: list[Finding], summary: bool = False) -> str:
     # the recipient's name, its kind where there is room, the verdict, the first fields, and the
     # deciding statement in what is left, shortened to two lines
     wide = w >= 110
-    name_w, kind_w, fields_w = (22, 20, 26) if wide else (16, 0, 18)
+    name_w, kind_w, fields_w = (22, 20, 26) if wide else (16, 0, 14)
     why_w = max(w - name_w - kind_w - fields_w - len("incorrect") - 2 * (4 if wide else 3), 20)
     rows = [{"recipient": v["recipient"], **({"kind": v["kind"]} if wide else {}), "verdict": v["class"],
-             "fields": _fields(v["fields"], 2), "why": report_formats.reason(v["first"], 2 * why_w - 4)}
+             "fields": f"{len(v['fields'])}: {', '.join(v['fields'])}", "why": report_formats.reason(v["first"], 200)}
             for v in report_formats.verdicts(findings)]
     if rows:
-        out.append(render(rows, title="Recipients, the worst first", narrow=("verdict",),
-                          widths={"recipient": name_w, "kind": kind_w, "fields": fields_w, "why": why_w}))
+        out.append(render(rows, title="Recipients, the worst first (one line each)", one_line=True,
+                          widths={"recipient": name_w, "kind": kind_w, "fields": fields_w}))
     if summary:
         out += ["", paragraph("Details: flowaudit audit without --summary; every sentence: --format markdown.", w)]
         return "\n".join(out)
@@ -102,8 +102,7 @@ def trace_summary(field: str, paths: list[dict[str, Any]]) -> str:
         by_recipient.setdefault(p["recipient"]["id"], []).append(p)
     w = width()
     wide = w >= 110
-    name_w, kind_w, how_w = (22, 18, 30) if wide else (16, 0, 16)
-    why_w = max(w - name_w - kind_w - how_w - 4 - 2 * (5 if wide else 4), 20)
+    name_w, kind_w, how_w = (22, 18, 34) if wide else (16, 0, 16)
     rows = []
     for group in by_recipient.values():
         best = min(group, key=lambda p: (p["polarity"] == "-", len(p["edges"]), bool(p["conditions"])))
@@ -111,20 +110,20 @@ def trace_summary(field: str, paths: list[dict[str, Any]]) -> str:
         negative = all(p["polarity"] == "-" for p in group)
         how = "/".join(bases) + (", NOT" if negative else "")
         if best["conditions"] and not negative:
-            how += f", only {shorten('; '.join(best['conditions']), 2 * how_w - 14)}"
+            how += f", only {'; '.join(best['conditions'])}"
         if best["match"] != "exact":
             how += f", as {best['edges'][-1]['field']}" if wide else f" ({best['match']})"
         last = best["edges"][-1]
         rows.append({"recipient": best["recipient"]["label"],
                      **({"kind": best["recipient"]["kind"].replace("_", " ")} if wide else {}),
-                     "hops": len(best["edges"]), "how": how, "why": _quote(last["evidence"], 2 * why_w - 4),
+                     "hops": len(best["edges"]), "how": how, "why": _quote(last["evidence"], 200),
                      "negative": negative})
     rows.sort(key=lambda r: (r["negative"], r["hops"], r["recipient"].lower()))
     head = (f"{field} reaches {sum(1 for r in rows if not r['negative'])} recipients "
             f"({len(paths)} paths; --paths lists each with its sentences)")
     columns = ["recipient", *(["kind"] if wide else []), "hops", "how", "why"]
-    return paragraph(head, w) + "\n\n" + render(rows, columns, numeric=("hops",), widths={
-        "recipient": name_w, "kind": kind_w, "how": how_w, "why": why_w})
+    return paragraph(head, w) + "\n\n" + render(rows, columns, numeric=("hops",), one_line=True, widths={
+        "recipient": name_w, "kind": kind_w, "how": how_w})
 
 
 def trace_paths(paths: list[dict[str, Any]]) -> str:
