@@ -54,7 +54,7 @@ def test_screenshot_is_kept(browser, report, artifacts):
 
 def test_the_first_screen_shows_the_verdict(browser, report, artifacts):
     """A 1280×900 screenshot (kept as tests/artifacts/report-first-screen.png): the verdict's class
-    badges are drawn in it, the incorrect and omitted recipients first, and no figure yet."""
+    badges are drawn in it, the undisclosed recipients before the vaguely disclosed ones."""
     from flowaudit.graph.figures import CLASS_COLOURS
     from PIL import Image
 
@@ -69,8 +69,8 @@ def test_the_first_screen_shows_the_verdict(browser, report, artifacts):
         px = image.load()
         return sorted({y for y in range(image.size[1]) for x in range(0, 640, 2) if px[x, y] == rgb})
 
-    incorrect, vague = rows_of(CLASS_COLOURS["incorrect"]), rows_of(CLASS_COLOURS["vague"])
-    assert len(incorrect) > 8 and len(vague) > 8  # badges of the verdict table
-    assert incorrect[0] < vague[0]  # the worst first
+    omitted, vague = rows_of(CLASS_COLOURS["omitted"]), rows_of(CLASS_COLOURS["vague"])
+    assert len(omitted) > 8 and len(vague) > 8  # badges of the verdict table (omitted: also the errors count)
+    assert omitted[0] < vague[0]  # the worst first
     dom = chromium(browser, "--dump-dom", report.as_uri())
     assert dom.index("<h2>Verdict</h2>") < dom.index('class="verdict"') < dom.index("<h2>Flows of the organisation")
