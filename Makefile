@@ -15,7 +15,7 @@ install: $(BIN)/flowaudit
 
 demo: install
 	$(BIN)/flowaudit trace "credit card number" examples/plimus/policy.md
-	$(BIN)/flowaudit audit examples/plimus/policy.md examples/plimus/evidence/* --format table
+	$(BIN)/flowaudit audit examples/plimus/policy.md examples/plimus/evidence/* --summary
 
 lint: install
 	$(BIN)/ruff check .

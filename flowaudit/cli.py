@@ -1,181 +1,322 @@
-"""The ``flowaudit`` command line: extract, load, trace, recipients, fields, matrix, audit, export, scan."""
+"""The flowaudit command line.
+
+Each command is a :class:`Command` in :data:`COMMANDS`: its name, a one-line summary, a description,
+examples, the function that adds its arguments and the function that runs it. Adding a command is
+adding one more.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
-import textwrap
-from collections.abc import Sequence
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
-from flowaudit import __version__
-from flowaudit.api import open_store, policy_text
+from flowaudit import __version__, views
+from flowaudit.api import default_store_location, open_store, policy_text
 from flowaudit.graph import audit, export, queries, report_formats
 from flowaudit.graph.embedded import EmbeddedStore, StoreFileError
 from flowaudit.graph.policy_diff import diff_policies
 from flowaudit.graph.store import QueryError, Store
-from flowaudit.inventory.records import Records
 from flowaudit.loaders.errors import InputError
-from flowaudit.loaders.policy import extract_policy
+from flowaudit.loaders.policy_source import read_policy_source
 from flowaudit.loaders.sources import LOADERS, extract
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+from .paths import check_output, check_store_to_read, check_store_to_write, reason
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+DESCRIPTION = """\
+flowaudit maps where personal data goes and checks it against what a privacy policy says.
+Sources are policy texts (Markdown, HTML, plain text) and evidence: HAR captures, cookie exports,
+e-mails, the organisation's own manifest and Fides manifests. A query reads the given sources, or
+a store that `flowaudit load` filled."""
+
+EPILOG = """\
+examples:
+  flowaudit audit policy.md evidence/*.har --fail-on omitted,incorrect
+  flowaudit load policy.md evidence/* --store plimus.json
+  flowaudit trace "e-mail address" --store plimus.json
+  flowaudit fields --list --store plimus.json
+
+`flowaudit COMMAND --help` describes a command. Exit codes: 0 done, 1 findings in --fail-on classes
+(audit), 2 bad input or usage, 3 an internal error."""
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="flowaudit", description=__doc__)
-    p.add_argument("--version", action="version", version=f"flowaudit {__version__}")
-    sub = p.add_subparsers(dest="command", required=True)
+@dataclass(frozen=True)
+class Command:
+    """One sub-command: ``arguments`` adds its options to a parser, ``run`` does it and returns the exit code."""
 
-    def sources(sp: argparse.ArgumentParser, required: bool) -> None:
-        sp.add_argument("sources", nargs="+" if required else "*", metavar="SOURCE",
-                        help="policy texts and evidence files")
-        sp.add_argument("--kind", choices=sorted(LOADERS), help="read every source as this kind")
+    name: str
+    summary: str
+    description: str
+    examples: tuple[str, ...]
+    arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+    exit_codes: str = "exit codes: 0 done, 2 bad input or usage"
 
-    def store(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("--store",
-                        help="store file or bolt:// URI (default: $FLOWAUDIT_STORE or .flowaudit/store.json)")
 
-    def fmt(sp: argparse.ArgumentParser, choices: Sequence[str] = ("table", "json", "csv")) -> None:
-        sp.add_argument("--format", choices=choices, default="table")
+COMMANDS: dict[str, Command] = {}
 
-    sp = sub.add_parser("extract", help="print the nodes and flows read from sources")
-    sources(sp, True)
-    fmt(sp)
-    sp = sub.add_parser("load", help="load sources into a store, all or nothing")
-    sources(sp, True)
-    store(sp)
-    sp.add_argument("--replace", action="store_true", help="empty the store first")
-    for name, arg, help_ in (("trace", "FIELD", "every path a field takes"),
-                             ("recipients", "FIELD", "who receives a field"),
-                             ("fields", "RECIPIENT", "what reaches a recipient")):
-        sp = sub.add_parser(name, help=help_)
-        sp.add_argument("subject", metavar=arg)
-        sources(sp, False)
-        store(sp)
-        fmt(sp)
-    sp = sub.add_parser("diff", help="how the stated sharing of two policy versions differs")
-    sp.add_argument("old", metavar="OLD", help="the earlier policy text")
-    sp.add_argument("new", metavar="NEW", help="the later policy text")
-    fmt(sp)
-    sp = sub.add_parser("audit", help="classify every observed and declared flow against the policy")
-    sources(sp, False)
-    store(sp)
-    fmt(sp, ("table", "json", "sarif", "junit", "markdown"))
-    sp.add_argument("--fail-on", default="", metavar="CLASSES",
-                    help=f"comma-separated classes that exit 1 ({', '.join(audit.CLASSES)})")
-    sp = sub.add_parser("matrix", help="the fields × recipients sharing matrix")
-    sources(sp, False)
-    store(sp)
-    fmt(sp)
-    sp = sub.add_parser("export", help="write the HTML report, a diagram, the record of processing or DPV")
-    sources(sp, False)
-    store(sp)
-    sp.add_argument("--format", required=True, choices=export.FORMATS)
-    sp.add_argument("-o", "--output", required=True, metavar="FILE", help="the file to write")
-    sp.add_argument("--field", help="only this field (diagrams, graph files, DPV; its Sankey for svg/png/pdf)")
-    sp = sub.add_parser("scan", help="capture a site in Chromium before and after consent; optionally audit it")
-    sp.add_argument("urls", nargs="+", metavar="URL")
-    sp.add_argument("--pages", type=int, default=5, metavar="N", help="same-site links to follow (default 5)")
-    sp.add_argument("--depth", type=int, default=1, metavar="D", help="link levels to follow (default 1)")
-    sp.add_argument("--consent", default="none,accept,reject", metavar="STATES",
-                    help="consent states to capture, each in a fresh profile (default none,accept,reject)")
-    sp.add_argument("--gpc", action="store_true", help="send Sec-GPC: 1 and set navigator.globalPrivacyControl")
-    sp.add_argument("--resolve", action="append", default=[], metavar="HOST=ADDR",
-                    help="map a host name to an address inside the browser (repeatable)")
-    sp.add_argument("--out", default="flowaudit-scan", metavar="DIR", help="where the captures go")
-    sp.add_argument("--keep-values", action="store_true", help="write captures unredacted (they hold personal data)")
-    sp.add_argument("--insecure", action="store_true", help="accept invalid TLS certificates (staging hosts)")
-    sp.add_argument("--timeout", type=float, default=30, metavar="SECONDS", help="per page load (default 30)")
-    sp.add_argument("--policy", metavar="POLICY", help="audit the captures against this policy at once")
-    sp.add_argument("--fail-on", default="", metavar="CLASSES", help="with --policy: classes that exit 1")
-    fmt(sp, ("table", "json", "sarif"))
-    return p
+
+def command(cmd: Command) -> Command:
+    """Register ``cmd``."""
+    COMMANDS[cmd.name] = cmd
+    return cmd
+
+
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Descriptions and examples keep their lines; option help wraps."""
+
+
+# --------------------------------------------------------------------------- shared options
+
+
+def _sources(sp: argparse.ArgumentParser, required: bool) -> None:
+    sp.add_argument("sources", nargs="+" if required else "*", metavar="SOURCE",
+                    help="policy texts and evidence files" + ("" if required else " (instead of --store)"))
+    sp.add_argument("--kind", choices=sorted(LOADERS), help="read every source as this kind (default: by its "
+                                                            "extension and content)")
+    _force(sp)
+
+
+def _force(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument("--force", action="store_true",
+                    help="read a policy even if it is not in English (the reader reads English only)")
+
+
+def _store(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument("--store", metavar="STORE",
+                    help="store file or bolt:// / neo4j:// URI (default: $FLOWAUDIT_STORE, else "
+                         ".flowaudit/store.json)")
+
+
+def _format(sp: argparse.ArgumentParser, choices: Sequence[str] = ("table", "json", "csv"),
+            default: str = "table") -> None:
+    sp.add_argument("--format", choices=choices, default=default,
+                    help=f"output: {', '.join(choices)} (default: {default}); table fits the terminal")
 
 
 def _store_for(args: argparse.Namespace) -> Store:
-    """An in-memory store of the given sources, or the named/default store."""
+    """An in-memory store of the given sources, or the named/default store (which must exist)."""
     if getattr(args, "sources", None):
         if args.store:
             raise InputError(args.store, "give either SOURCES or --store, not both")
         mem = EmbeddedStore()
-        mem.load(extract(args.sources, args.kind))
+        mem.load(extract(args.sources, args.kind, args.force))
         return mem
-    return open_store(args.store)
+    location = args.store or default_store_location()
+    check_store_to_read(location)
+    return open_store(location)
 
 
-def _emit(data: Any, frame: pd.DataFrame, fmt: str, table: str | None = None) -> None:
-    if fmt == "json":
-        json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
-        sys.stdout.write("\n")
-    elif fmt == "csv":
-        frame.to_csv(sys.stdout, index=False)
+def _write(text: str) -> None:
+    sys.stdout.write(text.rstrip("\n") + "\n")
+
+
+def _json(data: Any) -> None:
+    _write(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def _extract_args(sp: argparse.ArgumentParser) -> None:
+    _sources(sp, True)
+    _format(sp)
+
+
+def _extract(args: argparse.Namespace) -> int:
+    records = extract(args.sources, args.kind, args.force)
+    if args.format == "json":
+        _json(records.to_dict())
+    elif args.format == "csv":
+        queries.flows_frame(records).to_csv(sys.stdout, index=False)
     else:
-        sys.stdout.write((table if table is not None else _table(frame)) + "\n")
+        _write(views.extract(records))
+    return EXIT_OK
 
 
-def _table(frame: pd.DataFrame) -> str:
-    if frame.empty:
-        return "(nothing)"
-    with pd.option_context("display.max_colwidth", 60, "display.width", 200):
-        return frame.to_string(index=False)
+command(Command(
+    "extract", "print the nodes and flows read from sources",
+    "Read the sources and print what they say: nodes by kind, and every flow with its place.",
+    ("flowaudit extract policy.md", "flowaudit extract policy.md --format json > graph.json"),
+    _extract_args, _extract))
 
 
-def _trace_table(paths: list[dict[str, Any]]) -> str:
-    """Each path on one line, then each hop with the sentence that states it."""
-    if not paths:
-        return "(no path)"
-    lines = []
-    for i, p in enumerate(paths, 1):
-        sign = "" if p["polarity"] == "+" else "  [NOT shared]"
-        cond = f"  [only: {'; '.join(p['conditions'])}]" if p["conditions"] else ""
-        lines.append(f"{i}. " + " → ".join(n["label"] for n in p["nodes"]) + f"  ({p['match']}){sign}{cond}")
-        for e, (a, b) in zip(p["edges"], zip(p["nodes"], p["nodes"][1:], strict=False), strict=True):
-            quote = e["evidence"][0] if e["evidence"] else {}
-            where = quote.get("locator", "")
-            lines.append(f"   {a['label']} -{e['relation']}{'' if e['polarity'] == '+' else ' (NOT)'}-> "
-                         f"{b['label']}: {e['field']} [{e['match']}]")
-            if quote:
-                lines.append(textwrap.fill(f"“{quote['text']}” ({where})", width=110,
-                                           initial_indent="      ", subsequent_indent="      "))
-    return "\n".join(lines)
+def _load_args(sp: argparse.ArgumentParser) -> None:
+    _sources(sp, True)
+    _store(sp)
+    sp.add_argument("--replace", action="store_true", help="empty the store first")
 
 
-def _flows_frame(records: Records) -> pd.DataFrame:
-    label = {n.id: n.label for n in records.nodes.values()}
-    return pd.DataFrame([{
-        "source": label.get(f.source, f.source),
-        "relation": f.relation,
-        "target": label.get(f.target, f.target),
-        "field": label.get(f.field, f.field),
-        "polarity": f.polarity,
-        "conditions": "; ".join(f.conditions),
-        "evidence": f.evidence[0].locator if f.evidence else "",
-    } for f in sorted(records.flows.values(), key=lambda f: f.id)])
+def _load(args: argparse.Namespace) -> int:
+    location = args.store or default_store_location()
+    check_store_to_write(location)
+    records = extract(args.sources, args.kind, args.force)
+    with open_store(location) as st:
+        st.load(records, replace=args.replace)
+        c = st.counts()
+    print(f"loaded {len(records.nodes)} nodes and {len(records.flows)} flows into {st.location} "
+          f"(now {c['nodes']} nodes, {c['flows']} flows)", file=sys.stderr)
+    for w in records.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    return EXIT_OK
 
 
-def _diff_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    def state(st: dict[str, Any] | None) -> str:
-        if st is None:
-            return ""
-        extra = "; ".join(st["conditions"])
-        return st["polarity"] + (f" [{extra}]" if extra else "")
+command(Command(
+    "load", "load sources into a store, all or nothing",
+    "Read the sources and add them to a store in one step: if any source is bad, nothing is loaded.\n"
+    "Only load creates a store; the other commands read it.",
+    ("flowaudit load policy.md evidence/* --store plimus.json",
+     "flowaudit load policy.md --store bolt://127.0.0.1:7687 --replace"),
+    _load_args, _load))
 
-    def quote(evs: list[dict[str, Any]]) -> str:
-        return f"“{evs[0]['text']}” ({evs[0]['locator']})" if evs else ""
 
-    return pd.DataFrame([{"change": r["change"], "field": r["field"], "recipient": r["recipient"],
-                          "old": state(r["old"]), "new": state(r["new"]),
-                          "old text": quote(r["old_evidence"]), "new text": quote(r["new_evidence"])} for r in rows],
-                        columns=["change", "field", "recipient", "old", "new", "old text", "new text"])
+def _trace_args(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument("subject", metavar="FIELD", help="a field's name or alias, any case (`fields --list`)")
+    _sources(sp, False)
+    _store(sp)
+    _format(sp)
+    sp.add_argument("--paths", action="store_true", help="with --format table: every path, each hop with its "
+                                                         "sentence (default: one line per recipient)")
+
+
+def _trace(args: argparse.Namespace) -> int:
+    with _store_for(args) as st:
+        paths = st.trace(args.subject)
+    if args.format == "json":
+        _json(paths)
+    elif args.format == "csv":
+        queries.trace_frame(paths).to_csv(sys.stdout, index=False)
+    else:
+        _write(views.trace_paths(paths) if args.paths else views.trace_summary(args.subject, paths))
+    return EXIT_OK
+
+
+command(Command(
+    "trace", "where a field goes: the recipients it reaches, how and in how many hops",
+    "Trace a field from where it is collected, through the first party, to every recipient, following\n"
+    "the field and party hierarchies. The table has one line per recipient; --paths lists every path.",
+    ('flowaudit trace "credit card number" policy.md', 'flowaudit trace "e-mail address" --store plimus.json --paths',
+     'flowaudit trace "e-mail address" --store plimus.json --format json'),
+    _trace_args, _trace))
+
+
+def _names_args(what: str) -> Callable[[argparse.ArgumentParser], None]:
+    other = "RECIPIENT" if what == "field" else "FIELD"
+
+    def arguments(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("subject", metavar=other, nargs="?", help=f"a {other.lower()}'s name or alias, any case")
+        sp.add_argument("--list", action="store_true", help=f"list every {what} the store knows, with its kind "
+                                                            "and number of flows")
+        _sources(sp, False)
+        _store(sp)
+        _format(sp)
+    return arguments
+
+
+def _names(what: str) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        if args.list == bool(args.subject):
+            raise InputError(args.command, f"give a {'recipient' if what == 'field' else 'field'} or --list")
+        with _store_for(args) as st:
+            if args.list:
+                rows = st.names(what)
+            else:
+                rows = st.fields(args.subject) if what == "field" else st.recipients(args.subject)
+        if args.format == "json":
+            _json(rows)
+        elif args.format == "csv":
+            frame = queries.names_frame(rows, what) if args.list else queries.status_frame(rows)
+            frame.to_csv(sys.stdout, index=False)
+        elif args.list:
+            _write(views.name_list(rows, what))
+        else:
+            _write(views.status(rows, "field" if what == "field" else "recipient"))
+        return EXIT_OK
+    return run
+
+
+command(Command(
+    "recipients", "who receives a field (or --list: every recipient)",
+    "Each recipient a field reaches or is stated not to reach, with how it is stated and the sentence.",
+    ('flowaudit recipients "e-mail address" --store plimus.json', "flowaudit recipients --list --store plimus.json"),
+    _names_args("recipient"), _names("recipient")))
+command(Command(
+    "fields", "what reaches a recipient (or --list: every field)",
+    "Each field that reaches a recipient or is stated not to, with how it is stated and the sentence.",
+    ('flowaudit fields "payment processor" --store plimus.json', "flowaudit fields --list --store plimus.json"),
+    _names_args("field"), _names("field")))
+
+
+def _matrix_args(sp: argparse.ArgumentParser) -> None:
+    _sources(sp, False)
+    _store(sp)
+    _format(sp)
+
+
+def _matrix(args: argparse.Namespace) -> int:
+    with _store_for(args) as st:
+        rows = st.sharing_matrix()
+        frame = queries.sharing_matrix(st)
+    if args.format == "json":
+        _json(rows)
+    elif args.format == "csv":
+        (frame.reset_index() if not frame.empty else frame).to_csv(sys.stdout, index=False)
+    else:
+        _write(views.matrix(rows))
+    return EXIT_OK
+
+
+command(Command(
+    "matrix", "the fields × recipients sharing matrix",
+    "How each field reaches each recipient. The table reads it by recipient; --format csv is the grid.",
+    ("flowaudit matrix --store plimus.json", "flowaudit matrix policy.md --format csv > matrix.csv"),
+    _matrix_args, _matrix))
+
+
+def _diff_args(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument("old", metavar="OLD", help="the earlier policy text")
+    sp.add_argument("new", metavar="NEW", help="the later policy text")
+    _force(sp)
+    _format(sp)
+
+
+def _diff(args: argparse.Namespace) -> int:
+    rows = diff_policies(read_policy_source(args.old, args.force), read_policy_source(args.new, args.force))
+    if args.format == "json":
+        _json(rows)
+    elif args.format == "csv":
+        queries.diff_frame(rows).to_csv(sys.stdout, index=False)
+    else:
+        _write(views.diff(rows))
+    return EXIT_OK
+
+
+command(Command(
+    "diff", "how the stated sharing of two policy versions differs",
+    "Compare what two versions of a policy state: flows added, removed, restricted or relaxed.",
+    ("flowaudit diff policy-2012.md policy-2016.md",),
+    _diff_args, _diff))
+
+
+def _audit_args(sp: argparse.ArgumentParser) -> None:
+    _sources(sp, False)
+    _store(sp)
+    _format(sp, ("table", "json", "sarif", "junit", "markdown"))
+    sp.add_argument("--fail-on", default="", metavar="CLASSES",
+                    help=f"comma-separated classes that make the exit code 1; one or more of "
+                         f"{', '.join(audit.CLASSES)} (default: none)")
+    sp.add_argument("--summary", action="store_true", help="with --format table: only the verdict per recipient")
 
 
 def _audit(args: argparse.Namespace) -> int:
-    """Audit the sources or the store; exit 1 when a finding's class is in --fail-on."""
     fail_on = {c.strip() for c in args.fail_on.split(",") if c.strip()}
     unknown = sorted(fail_on - set(audit.CLASSES))
     if unknown:
@@ -195,9 +336,68 @@ def _audit(args: argparse.Namespace) -> int:
     elif args.format == "markdown":
         out = report_formats.to_markdown(findings, audit.name_comparison(records, findings, policy_text(records)))
     else:
-        out = report_formats.to_table(findings)
-    sys.stdout.write(out.rstrip("\n") + "\n")
+        out = views.audit(findings, args.summary)
+    _write(out)
     return EXIT_FINDINGS if any(f["class"] in fail_on for f in findings) else EXIT_OK
+
+
+command(Command(
+    "audit", "classify every observed and declared flow against the policy",
+    "Judge each declared or observed flow by the policy's statements (clear, vague, omitted, incorrect,\n"
+    "ambiguous), and the policy by itself. The table leads with one verdict per recipient;\n"
+    "--format markdown is the long report, sarif is for code scanning, junit for CI.",
+    ("flowaudit audit policy.md evidence/*", "flowaudit audit --store plimus.json --format sarif > audit.sarif",
+     "flowaudit audit policy.md capture.har --fail-on omitted,incorrect"),
+    _audit_args, _audit,
+    "exit codes: 0 no finding in a --fail-on class, 1 findings in a --fail-on class, 2 bad input or usage"))
+
+
+def _export_args(sp: argparse.ArgumentParser) -> None:
+    _sources(sp, False)
+    _store(sp)
+    sp.add_argument("--format", required=True, choices=export.FORMATS,
+                    help=f"what to write: {', '.join(export.FORMATS)}")
+    sp.add_argument("-o", "--output", required=True, metavar="FILE", help="the file to write")
+    sp.add_argument("--field", help="only this field (diagrams, graph files, DPV; its Sankey for svg/png/pdf)")
+
+
+def _export(args: argparse.Namespace) -> int:
+    check_output(args.output, "-o")
+    with _store_for(args) as st:
+        try:
+            out = export.export(st, args.format, args.output, args.field)
+        except export.BrowserMissingError as exc:
+            raise InputError(args.format, str(exc)) from None
+    print(f"wrote {out} ({args.format})", file=sys.stderr)
+    return EXIT_OK
+
+
+command(Command(
+    "export", "write the HTML report, a diagram, the record of processing or DPV",
+    "Write the graph to a file: the HTML report, a Sankey as an image, GraphML, DOT, Mermaid,\n"
+    "the record of processing (GDPR Art. 30) or DPV JSON-LD.",
+    ("flowaudit export policy.md evidence/* --format html -o report.html",
+     "flowaudit export --store plimus.json --format ropa-xlsx -o record.xlsx",
+     'flowaudit export --store plimus.json --format svg --field "credit card number" -o card.svg'),
+    _export_args, _export))
+
+
+def _scan_args(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument("urls", nargs="+", metavar="URL")
+    sp.add_argument("--pages", type=int, default=5, metavar="N", help="same-site links to follow (default 5)")
+    sp.add_argument("--depth", type=int, default=1, metavar="D", help="link levels to follow (default 1)")
+    sp.add_argument("--consent", default="none,accept,reject", metavar="STATES",
+                    help="consent states to capture, each in a fresh profile (default none,accept,reject)")
+    sp.add_argument("--gpc", action="store_true", help="send Sec-GPC: 1 and set navigator.globalPrivacyControl")
+    sp.add_argument("--resolve", action="append", default=[], metavar="HOST=ADDR",
+                    help="map a host name to an address inside the browser (repeatable)")
+    sp.add_argument("--out", default="flowaudit-scan", metavar="DIR", help="where the captures go")
+    sp.add_argument("--keep-values", action="store_true", help="write captures unredacted (they hold personal data)")
+    sp.add_argument("--insecure", action="store_true", help="accept invalid TLS certificates (staging hosts)")
+    sp.add_argument("--timeout", type=float, default=30, metavar="SECONDS", help="per page load (default 30)")
+    sp.add_argument("--policy", metavar="POLICY", help="audit the captures against this policy at once")
+    sp.add_argument("--fail-on", default="", metavar="CLASSES", help="with --policy: classes that exit 1")
+    _format(sp, ("table", "json", "sarif"))
 
 
 def _scan(args: argparse.Namespace) -> int:
@@ -224,7 +424,7 @@ def _scan(args: argparse.Namespace) -> int:
         if not eq or not host.strip() or not addr.strip():
             raise InputError("--resolve", f"expected HOST=ADDR, not {item!r}")
         resolve[host.strip()] = addr.strip()
-    stated = extract_policy(args.policy) if args.policy else None  # a bad policy stops the scan before it starts
+    stated = read_policy_source(args.policy) if args.policy else None  # a bad policy stops the scan before it starts
     opts = scan.Options(urls=args.urls, out=Path(args.out), states=states, pages=max(args.pages, 0),
                         depth=max(args.depth, 0), gpc=args.gpc, resolve=resolve, keep_values=args.keep_values,
                         insecure=args.insecure, timeout_ms=int(args.timeout * 1000))
@@ -245,64 +445,48 @@ def _scan(args: argparse.Namespace) -> int:
     else:
         out = scan_report.summary_text(captures)
         if args.policy:
-            out += "\n\n== audit against " + args.policy + " ==\n" + report_formats.to_table(findings)
-    sys.stdout.write(out.rstrip("\n") + "\n")
+            out += "\n\n== audit against " + args.policy + " ==\n" + views.audit(findings, False)
+    _write(out)
     return EXIT_FINDINGS if any(f["class"] in fail_on for f in findings) else EXIT_OK
+
+
+command(Command(
+    "scan", "capture a site in Chromium before and after consent; optionally audit it",
+    "Visit the URLs and up to --pages same-site links in a fresh Chromium profile per consent state\n"
+    "(none, accept, reject), write redacted HAR, cookie, storage and beacon files per state, and print\n"
+    "a summary of what each state sent where. With --policy the captures are audited at once.",
+    ("flowaudit scan https://staging.example.com/ --out captures",
+     "flowaudit scan https://staging.example.com/ --policy policy.md --fail-on omitted,before_consent"),
+    _scan_args, _scan,
+    "exit codes: 0 done, 1 findings in a --fail-on class, 2 bad input, usage, no browser or no page loaded"))
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser of every registered command."""
+    p = argparse.ArgumentParser(prog="flowaudit", description=DESCRIPTION, epilog=EPILOG,
+                                formatter_class=_HelpFormatter)
+    p.add_argument("--version", action="version", version=f"flowaudit {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for cmd in COMMANDS.values():
+        epilog = "examples:\n" + "\n".join(f"  {e}" for e in cmd.examples) + "\n\n" + cmd.exit_codes
+        sp = sub.add_parser(cmd.name, help=cmd.summary, description=f"{cmd.summary}.\n\n{cmd.description}",
+                            epilog=epilog, formatter_class=_HelpFormatter)
+        cmd.arguments(sp)
+    return p
 
 
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code."""
-    args = _parser().parse_args(argv)
-    if args.command == "extract":
-        records = extract(args.sources, args.kind)
-        data = records.to_dict()
-        frame = _flows_frame(records)
-        counts = pd.Series([n.kind for n in records.nodes.values()]).value_counts().sort_index()
-        table = "nodes:\n" + counts.to_string() + "\n\nflows:\n" + _table(frame)
-        _emit(data, frame, args.format, table)
-    elif args.command == "load":
-        records = extract(args.sources, args.kind)
-        with open_store(args.store) as st:
-            st.load(records, replace=args.replace)
-            c = st.counts()
-        print(f"loaded {len(records.nodes)} nodes and {len(records.flows)} flows into {st.location} "
-              f"(now {c['nodes']} nodes, {c['flows']} flows)", file=sys.stderr)
-        for w in records.warnings:
-            print(f"warning: {w}", file=sys.stderr)
-    elif args.command == "trace":
-        with _store_for(args) as st:
-            paths = st.trace(args.subject)
-        _emit(paths, queries.trace_frame(paths), args.format, _trace_table(paths))
-    elif args.command in ("recipients", "fields"):
-        with _store_for(args) as st:
-            rows = st.recipients(args.subject) if args.command == "recipients" else st.fields(args.subject)
-        _emit(rows, queries.status_frame(rows), args.format)
-    elif args.command == "diff":
-        rows = diff_policies(extract_policy(args.old), extract_policy(args.new))
-        _emit(rows, _diff_frame(rows), args.format)
-    elif args.command == "audit":
-        return _audit(args)
-    elif args.command == "scan":
-        return _scan(args)
-    elif args.command == "matrix":
-        with _store_for(args) as st:
-            rows = st.sharing_matrix()
-            frame = queries.sharing_matrix(st)
-        frame = frame.reset_index() if not frame.empty else frame
-        _emit(rows, frame, args.format, _table(frame))
-    elif args.command == "export":
-        with _store_for(args) as st:
-            try:
-                out = export.export(st, args.format, args.output, args.field)
-            except export.BrowserMissingError as exc:
-                print(f"flowaudit: error: {args.format}: {exc}", file=sys.stderr)
-                return EXIT_USAGE
-        print(f"wrote {out} ({args.format})", file=sys.stderr)
-    return EXIT_OK
+    args = parser().parse_args(argv)
+    return COMMANDS[args.command].run(args)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point: errors in input or usage exit 2 with a message naming the file and place."""
+    """Entry point: bad input, usage and unwritable paths exit 2 with a message naming the file and
+    place; anything unexpected exits 3 with a one-line message (``FLOWAUDIT_DEBUG=1`` shows the traceback)."""
     try:
         return run(argv)
     except BrokenPipeError:
@@ -311,6 +495,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         # ConnectionError: the Neo4j store's StoreUnavailableError (unreachable server, refused login)
         print(f"flowaudit: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as exc:
+        where = exc.filename or "flowaudit"
+        print(f"flowaudit: error: {where}: {reason(exc)}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        if os.environ.get("FLOWAUDIT_DEBUG"):
+            traceback.print_exc()
+        print(f"flowaudit: internal error: {type(exc).__name__}: {exc} (a bug: please report it with the "
+              f"command; FLOWAUDIT_DEBUG=1 shows where)", file=sys.stderr)
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

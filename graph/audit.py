@@ -88,6 +88,7 @@ def has_policy(records: Records) -> bool:
 def statement_ref(ev: Evidence, flow: Flow | None = None, **extra: Any) -> dict[str, Any]:
     """A quoted policy sentence with where it stands, and the stated flow it carries."""
     ref = {"text": ev.text, "source": ev.source, "section": ev.section, "sentence": ev.sentence, "line": ev.line,
+           "column": ev.column, "end_line": ev.end_line, "end_column": ev.end_column,
            "locator": ev.locator, "statement": ev.statement}
     if flow is not None:
         ref.update(field=flow.field, recipient=flow.target, polarity=flow.polarity, conditions=list(flow.conditions))

@@ -146,7 +146,7 @@ def organisation_sankey(records: Records, classes: Classes | None = None) -> go.
         else:
             links.add(f.source, via, cls, labels[f.field])
             links.add(via, f.target, cls, labels[f.field])
-    return links.figure(labels, kinds, f"Personal-data flows of {_first_party(records)}")
+    return links.figure(labels, kinds, f"Personal-data flows of {first_party(records)}")
 
 
 def field_sankey(store: Store, field: str, classes: Classes | None = None) -> go.Figure:
@@ -173,9 +173,9 @@ def field_sankey(store: Store, field: str, classes: Classes | None = None) -> go
 
 def fields_sankey(store: Store, classes: Classes | None = None, fields: list[str] | None = None) -> go.Figure:
     """A Sankey per field in one figure, chosen from a drop-down: ``fields`` (labels), else every field
-    some flow carries to a recipient."""
+    some flow carries, the most shared first (the figure opens on it)."""
     if fields is None:
-        fields = [n["label"] for n in sorted(store.cited_fields(), key=lambda n: n["label"].lower())]
+        fields = [r["label"] for r in store.names("field")]
     figs = [(f, field_sankey(store, f, classes)) for f in fields]
     figs = [(f, fig) for f, fig in figs if fig.data[0].link.value]
     out = go.Figure()
@@ -232,7 +232,7 @@ def network_figure(records: Records, classes: Classes | None = None) -> go.Figur
             for n in (e["source"], e["target"]):
                 g.add_node(n, stage=STAGES.get(nodes[n].kind, 5))
             g.add_edge(e["source"], e["target"], cls=e["class"], fields=e["fields"])
-    pos = nx.multipartite_layout(g, subset_key="stage") if g else {}
+    pos = _columns(g, {n: nodes[n].label for n in g})
     fig = go.Figure()
     by_class: dict[str, list[tuple[str, str]]] = {}
     for s, t, d in sorted(g.edges(data=True)):
@@ -255,14 +255,31 @@ def network_figure(records: Records, classes: Classes | None = None) -> go.Figur
                  for n in ids]
         fig.add_trace(go.Scatter(x=[pos[n][0] for n in ids], y=[pos[n][1] for n in ids], mode="markers+text",
                                  name=kind.replace("_", " "), text=[text(nodes[n].label) for n in ids],
-                                 textposition="middle right", textfont={"size": 9}, hovertext=hover,
-                                 hoverinfo="text", marker={"size": 11, "color": KIND_COLOURS.get(kind, "#757575")}))
-    fig.update_layout(title={"text": f"Flow network of {text(_first_party(records))}"}, showlegend=True,
-                      xaxis={"visible": False}, yaxis={"visible": False}, plot_bgcolor="white",
-                      height=max(500, 16 * g.number_of_nodes()), margin={"l": 20, "r": 20, "t": 60})
+                                 textposition="middle right", textfont={"size": 11}, hovertext=hover,
+                                 hoverinfo="text", marker={"size": 11, "color": KIND_COLOURS.get(kind, "#757575")},
+                                 cliponaxis=False))
+    stages = max((x for x, _ in pos.values()), default=0)
+    rows = max((sum(1 for x2, _ in pos.values() if x2 == x) for x, _ in pos.values()), default=1)
+    fig.update_layout(title={"text": f"Flow network of {text(first_party(records))}"}, showlegend=True,
+                      xaxis={"visible": False, "range": [-0.15, stages + 0.95]},
+                      yaxis={"visible": False, "range": [-rows + 0.5, 0.8]}, plot_bgcolor="white",
+                      height=max(500, 24 * rows + 140), margin={"l": 20, "r": 20, "t": 60})
     return fig
 
 
-def _first_party(records: Records) -> str:
+def _columns(g: nx.DiGraph, labels: dict[str, str]) -> dict[str, tuple[float, float]]:
+    """Each node's place: one column per stage that has nodes, the nodes of a column one row apart in
+    the order of their labels, so that no two labels share a row and the last column has room for them."""
+    stages = sorted({d["stage"] for _, d in g.nodes(data=True)})
+    pos = {}
+    for x, stage in enumerate(stages):
+        column = sorted((n for n, d in g.nodes(data=True) if d["stage"] == stage), key=lambda n: labels[n].lower())
+        for row, n in enumerate(column):
+            pos[n] = (float(x), -float(row))
+    return pos
+
+
+def first_party(records: Records) -> str:
+    """The first party's name (or names), for titles."""
     names = sorted(n.label for n in records.nodes.values() if n.kind == "first_party")
     return ", ".join(names) or "the organisation"

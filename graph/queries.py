@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
+from flowaudit.inventory.records import Records
 
 from .store import Store
 
@@ -66,3 +67,42 @@ def sharing_matrix(store: Store) -> pd.DataFrame:
     if long.empty:
         return pd.DataFrame()
     return long.pivot(index="field", columns="recipient", values="status").fillna("").sort_index()
+
+
+def names_frame(rows: list[dict[str, Any]], what: str) -> pd.DataFrame:
+    """The fields or recipients a store knows (:meth:`Store.names`), one row each."""
+    return pd.DataFrame([{what: r["label"], "kind": r["kind"], "flows": r["flows"], "id": r["id"]} for r in rows],
+                        columns=[what, "kind", "flows", "id"])
+
+
+def flows_frame(records: Records) -> pd.DataFrame:
+    """Every flow of ``records``, one row each, with the place of its first evidence."""
+    label = {n.id: n.label for n in records.nodes.values()}
+    return pd.DataFrame([{
+        "source": label.get(f.source, f.source),
+        "relation": f.relation,
+        "target": label.get(f.target, f.target),
+        "field": label.get(f.field, f.field),
+        "polarity": f.polarity,
+        "conditions": "; ".join(f.conditions),
+        "evidence": f.evidence[0].locator if f.evidence else "",
+        "line": f.evidence[0].line if f.evidence else None,
+    } for f in sorted(records.flows.values(), key=lambda f: f.id)],
+        columns=["source", "relation", "target", "field", "polarity", "conditions", "evidence", "line"])
+
+
+def diff_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """A policy diff (:func:`graph.policy_diff.diff_policies`), one row per change."""
+    def state(st: dict[str, Any] | None) -> str:
+        if st is None:
+            return ""
+        extra = "; ".join(st["conditions"])
+        return st["polarity"] + (f" [{extra}]" if extra else "")
+
+    def quote(evs: list[dict[str, Any]]) -> str:
+        return f"“{evs[0]['text']}” ({evs[0]['locator']})" if evs else ""
+
+    return pd.DataFrame([{"change": r["change"], "field": r["field"], "recipient": r["recipient"],
+                          "old": state(r["old"]), "new": state(r["new"]),
+                          "old text": quote(r["old_evidence"]), "new text": quote(r["new_evidence"])} for r in rows],
+                        columns=["change", "field", "recipient", "old", "new", "old text", "new text"])

@@ -67,32 +67,76 @@ def unknown_recipients(findings: list[Finding]) -> str | None:
             f"what the policy says of third parties in general: {', '.join(names)}")
 
 
-def to_table(findings: list[Finding]) -> str:
-    """A plain-text table, one line per finding, and the unknown recipients' summary line."""
-    if not findings:
-        return "(no findings)"
-    frame = pd.DataFrame([{
-        "class": f["class"],
-        "severity": f["severity"],
-        "recipient": (f.get("recipient") or {}).get("label", ""),
-        "kind": (f.get("recipient") or {}).get("kind", ""),
-        "field": ((f.get("field") or {}).get("label", "") or field_labels(f)) if f["class"] != "policy" else f["rule"],
-        "vagueness": "" if f.get("vagueness") is None else str(f["vagueness"]),
-        "conditions": "; ".join(f.get("conditions") or []),
-        "consent": ", ".join(f.get("consent_states") or []),
-        "where": _short(f),
-    } for f in findings])
-    unknown = unknown_recipients(findings)
-    return frame.to_string(index=False, max_colwidth=60) + (f"\n\n{unknown}" if unknown else "")
+SEVERITIES = ("error", "warning", "note")
+# the order in which a recipient's classes decide its verdict, the worst first
+# ("unsupported", a stated flow nothing observed, says nothing of a recipient: it has no verdict)
+VERDICT_ORDER = ("incorrect", "omitted", "ambiguous", "undisclosed_collection", "purpose", "vague", "clear")
 
 
-def _short(f: Finding) -> str:
-    """The first place a finding rests on: evidence file and entry, else the policy sentence."""
-    if f["evidence"]:
-        e = f["evidence"][0]
-        return f"{Path(e['source']).name} {e['locator']}" + (f" ({e['parameter']})" if e.get("parameter") else "")
-    quotes = f["statements"]["for"] + f["statements"]["against"]
-    return f"{Path(quotes[0]['source']).name} line {quotes[0].get('line', '?')}: {quotes[0]['text']}" if quotes else ""
+def severity_counts(findings: list[Finding]) -> dict[str, int]:
+    """Findings per severity, the worst first."""
+    return {s: sum(1 for f in findings if f["severity"] == s) for s in SEVERITIES}
+
+
+def who(f: Finding) -> str:
+    """The name a finding's recipient goes by: its organisation's, else its own label."""
+    rec = f.get("recipient") or {}
+    return (rec.get("organization") or {}).get("label") or rec.get("label", "")
+
+
+def verdicts(findings: list[Finding]) -> list[dict[str, Any]]:
+    """One verdict per recipient (an organisation, or a kind of party the policy names), the worst
+    first: its worst class, the fields in that class, and the one statement (or its absence) that
+    decides it, shortened, with its line (``first`` is the finding that says so).
+
+    >>> verdicts([])
+    []
+    """
+    groups: dict[str, list[Finding]] = {}
+    for f in findings:
+        if f.get("recipient") and f["class"] in VERDICT_ORDER:
+            groups.setdefault(who(f), []).append(f)
+    rows = []
+    for name, group in groups.items():
+        worst = min(VERDICT_ORDER.index(f["class"]) for f in group)
+        decisive = [f for f in group if VERDICT_ORDER.index(f["class"]) == worst]
+        first = decisive[0]
+        fields = list(dict.fromkeys(f["field"]["label"] for f in decisive if f.get("field")))
+        rec = first["recipient"]
+        rows.append({
+            "recipient": name,
+            "kind": rec.get("kind_label") or rec.get("kind", ""),
+            "class": first["class"],
+            "severity": first["severity"],
+            "fields": fields,
+            "reason": reason(first),
+            "findings": len(group),
+            "first": first,
+        })
+    return sorted(rows, key=lambda r: (VERDICT_ORDER.index(r["class"]), r["recipient"].lower()))
+
+
+def reason(f: Finding, limit: int = 110) -> str:
+    """Why ``f`` is in its class, in one line: the deciding statement with its line, or what is missing."""
+    quotes = f["statements"]["against"] if f["class"] == "incorrect" else f["statements"]["for"]
+    quotes = quotes or f["statements"]["for"] + f["statements"]["against"]
+    if f["class"] == "omitted":
+        return "no statement of the policy covers this recipient"
+    if f["class"] == "purpose" and f.get("purposes"):
+        named = ", ".join(p.split(":", 1)[-1].replace("_", " ") for p in f["purposes"])
+        return f"declared purposes the policy never states: {named}"
+    if not quotes:
+        return f.get("title", "")
+    q = quotes[0]
+    line = f"line {q['line']}: " if q.get("line") else ""
+    return f"{line}“{_shorten(q['text'], limit - len(line) - 2)}”"
+
+
+def _shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    return text[: max(limit - 1, 10)].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
 # --------------------------------------------------------------------------- SARIF
@@ -154,7 +198,11 @@ def _location(ref: dict[str, Any], role: str) -> dict[str, Any] | None:
         return None
     physical: dict[str, Any] = {"artifactLocation": {"uri": _uri(ref["source"])}}
     if ref.get("line"):
-        physical["region"] = {"startLine": int(ref["line"])}
+        region = physical["region"] = {"startLine": int(ref["line"])}
+        if ref.get("column"):
+            region["startColumn"] = int(ref["column"])
+        if ref.get("end_line") and ref.get("end_column"):  # SARIF's end column is the one after the region
+            region.update(endLine=int(ref["end_line"]), endColumn=int(ref["end_column"]) + 1)
     text = f"{role}: {ref.get('locator', '')}"
     if ref.get("parameter"):
         text += f", parameter {ref['parameter']}"
@@ -279,7 +327,7 @@ def _where(ref: dict[str, Any]) -> str:
     """Where a statement or a piece of evidence stands: file, locator, line, URL, parameter."""
     parts = [ref.get("source", ""), ref.get("locator", "")]
     if ref.get("line") and "line" not in ref.get("locator", ""):
-        parts.append(f"line {ref['line']}")
+        parts.append(f"line {ref['line']}" + (f":{ref['column']}" if ref.get("column") else ""))
     if ref.get("url"):
         parts.append(ref["url"])
     if ref.get("parameter"):

@@ -8,9 +8,11 @@ same answer; :mod:`graph.queries` turns them into pandas DataFrames.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections import Counter
 from typing import Any
 
 from flowaudit.inventory.records import Records
+from rapidfuzz import fuzz, process
 
 from . import semantics
 from .semantics import Edge, NodeInfo
@@ -85,8 +87,29 @@ class Store(ABC):
         """The node ``text`` names (label or alias, case-insensitive); the shallowest if several."""
         found = self.match_nodes(semantics.query_key(text), kinds)
         if not found:
-            raise QueryError(f"no {'/'.join(kinds)} named {text!r} in {self.location}")
+            what = "field" if kinds == ("field",) else "recipient"
+            close = self.closest(text, what)
+            hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+            raise QueryError(f"no {what} named {text!r} in {self.location}{hint} "
+                             f"(`flowaudit {what}s --list` lists them)")
         return sorted(found, key=lambda n: n["id"])[0]
+
+    def names(self, what: str) -> list[dict[str, Any]]:
+        """The fields (``what`` = "field") or recipients ("recipient") that flows carry or reach, with
+        their kind and number of flows, the most used first."""
+        edges = self.flow_edges(None)
+        if what == "field":
+            counts, nodes = Counter(e["field"] for e in edges), self.cited_fields()
+        else:
+            counts, nodes = Counter(e["target"] for e in edges), self.recipient_nodes()
+        return sorted(({**n, "flows": counts[n["id"]]} for n in nodes), key=lambda r: (-r["flows"], r["label"]))
+
+    def closest(self, text: str, what: str, limit: int = 3) -> list[str]:
+        """The names of ``what`` (see :meth:`names`) closest to ``text``, the closest first."""
+        labels = sorted({r["label"] for r in self.names(what)})
+        hits = process.extract(text, labels, scorer=fuzz.WRatio, limit=limit, score_cutoff=60,
+                               processor=str.lower)
+        return [label for label, _, _ in hits]
 
     def related(self, field_id: str) -> dict[str, tuple[str, int]]:
         """The field and its broader and narrower fields."""

@@ -61,7 +61,8 @@ class Evidence:
     """Where a fact comes from: the source file, a locator inside it and the quoted text.
 
     ``text`` is a quoted policy sentence or a description of an observation; it never holds a raw
-    personal value taken from evidence.
+    personal value taken from evidence. A policy sentence is placed from ``line``:``column`` to
+    ``end_line``:``end_column`` (1-based, the end inclusive).
     """
 
     source: str
@@ -74,6 +75,9 @@ class Evidence:
     url: str | None = None
     parameter: str | None = None
     rule: str | None = None  # the reader's pattern ids that stated this fact ("frame.share/neg.adverb")
+    column: int | None = None
+    end_line: int | None = None
+    end_column: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict without empty keys."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from flowaudit.inventory.records import Records
@@ -14,7 +15,7 @@ from .errors import InputError
 from .fides import extract_fides
 from .har import extract_har, looks_like_har
 from .manifest import extract_manifest
-from .policy import extract_policy
+from .policy_source import read_policy_source
 from .scan_files import extract_scan_beacons, extract_scan_storage, scan_file_kind
 from .wec import extract_wec_beacons, extract_wec_storage, wec_kind
 from .yamlmap import top_level_keys
@@ -22,7 +23,7 @@ from .yamlmap import top_level_keys
 Loader = Callable[[str | Path], Records]
 
 LOADERS: dict[str, Loader] = {
-    "policy": extract_policy,
+    "policy": read_policy_source,
     "email": extract_email,
     "manifest": extract_manifest,
     "fides": extract_fides,
@@ -74,11 +75,14 @@ def detect_kind(path: str | Path) -> str:
     raise InputError(str(path), f"cannot tell what kind of source this is (known kinds: {', '.join(LOADERS)})")
 
 
-def extract(paths: list[str | Path], kind: str | None = None) -> Records:
-    """Read every source into one record set; the first bad file raises :class:`InputError`."""
+def extract(paths: list[str | Path], kind: str | None = None, force: bool = False) -> Records:
+    """Read every source into one record set; the first bad file raises :class:`InputError`. With
+    ``force``, a policy in a language flowaudit does not read is read all the same."""
     if kind is not None and kind not in LOADERS:
         raise InputError(str(paths[0]) if paths else "-", f"unknown kind {kind!r} (known: {', '.join(LOADERS)})")
     records = Records()
     for path in paths:
-        records.update(LOADERS[kind or detect_kind(path)](path))
+        which = kind or detect_kind(path)
+        loader = partial(read_policy_source, force=True) if which == "policy" and force else LOADERS[which]
+        records.update(loader(path))
     return records

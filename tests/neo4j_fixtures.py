@@ -15,6 +15,7 @@ from typing import NoReturn
 
 import pytest
 from flowaudit.graph.neo4j_store import Neo4jStore, StoreUnavailableError
+from neo4j.exceptions import AuthError
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVER_SCRIPT = ROOT / "scripts" / "neo4j-server"
@@ -45,6 +46,12 @@ def neo4j_auth() -> tuple[str, str]:
     return os.environ.get("NEO4J_USERNAME") or "neo4j", os.environ.get("NEO4J_PASSWORD") or "flowaudit-dev"
 
 
+def neo4j_home() -> Path:
+    """The Neo4j home of ``scripts/neo4j-server``: its jars, and one instance per port."""
+    version = os.environ.get("FLOWAUDIT_NEO4J_VERSION", "5.26.30")
+    return Path(os.environ.get("FLOWAUDIT_NEO4J_HOME") or Path.home() / ".cache" / "flowaudit" / f"neo4j-{version}")
+
+
 def local_uri(port: int | str | None = None) -> str:
     """bolt://127.0.0.1 on ``port``, else on NEO4J_PORT (default 7687)."""
     return f"bolt://127.0.0.1:{port or os.environ.get('NEO4J_PORT') or 7687}"
@@ -65,6 +72,9 @@ def neo4j_server() -> Iterator[Neo4jStore]:
     try:
         store = Neo4jStore(uri, auth=neo4j_auth())
     except StoreUnavailableError as exc:
+        if isinstance(exc.__cause__, AuthError):
+            unavailable(f"the Neo4j server at {uri} refused the login of {neo4j_auth()[0]!r}: NEO4J_PASSWORD is not "
+                        f"the password its data was created with ({exc})")
         why, reason = java_missing(), f"no Neo4j server: {exc} (start one with scripts/neo4j-server start)"
         unavailable(f"{why}; {reason}" if why else reason)
     yield store

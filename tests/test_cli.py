@@ -46,7 +46,7 @@ def test_trace_json_contract(capsys):
 
 
 def test_trace_table_and_csv(capsys):
-    code, out, _ = run(capsys, "trace", "credit card number", str(SEED))
+    code, out, _ = run(capsys, "trace", "credit card number", str(SEED), "--paths")
     assert code == 0 and "→ Plimus → payment processor" in out and "“Personal payment information" in out
     code, out, _ = run(capsys, "trace", "credit card number", str(SEED), "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(out)))

@@ -50,3 +50,27 @@ def test_screenshot_is_kept(browser, report, artifacts):
     shot.unlink(missing_ok=True)
     chromium(browser, "--window-size=1280,2400", f"--screenshot={shot}", report.as_uri())
     assert shot.read_bytes().startswith(b"\x89PNG") and shot.stat().st_size > 50_000
+
+
+def test_the_first_screen_shows_the_verdict(browser, report, artifacts):
+    """A 1280×900 screenshot (kept as tests/artifacts/report-first-screen.png): the verdict's class
+    badges are drawn in it, the undisclosed recipients before the vaguely disclosed ones."""
+    from flowaudit.graph.figures import CLASS_COLOURS
+    from PIL import Image
+
+    shot = artifacts / "report-first-screen.png"
+    shot.unlink(missing_ok=True)
+    chromium(browser, "--window-size=1280,900", f"--screenshot={shot}", report.as_uri())
+    image = Image.open(shot).convert("RGB")
+    assert image.size == (1280, 900)
+
+    def rows_of(colour: str) -> list[int]:
+        rgb = tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5))
+        px = image.load()
+        return sorted({y for y in range(image.size[1]) for x in range(0, 640, 2) if px[x, y] == rgb})
+
+    omitted, vague = rows_of(CLASS_COLOURS["omitted"]), rows_of(CLASS_COLOURS["vague"])
+    assert len(omitted) > 8 and len(vague) > 8  # badges of the verdict table (omitted: also the errors count)
+    assert omitted[0] < vague[0]  # the worst first
+    dom = chromium(browser, "--dump-dom", report.as_uri())
+    assert dom.index("<h2>Verdict</h2>") < dom.index('class="verdict"') < dom.index("<h2>Flows of the organisation")

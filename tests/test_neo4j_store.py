@@ -8,6 +8,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -23,7 +24,15 @@ from flowaudit.loaders.sources import extract
 
 from flowaudit.cli import main
 from tests.conftest import SEED
-from tests.neo4j_fixtures import SERVER_SCRIPT, java_missing, local_uri, neo4j_auth, unavailable, wipe
+from tests.neo4j_fixtures import (
+    SERVER_SCRIPT,
+    java_missing,
+    local_uri,
+    neo4j_auth,
+    neo4j_home,
+    unavailable,
+    wipe,
+)
 
 pytest_plugins = ("tests.neo4j_fixtures",)
 
@@ -159,18 +168,16 @@ def test_labels_types_and_bounds_come_from_whitelists_only():
 # ---------------------------------------------------------------- a server killed in the middle of a load
 
 class ScratchServer:
-    """A second Neo4j server of its own, in ``home`` on ``port``, that a test may kill."""
+    """A second Neo4j server of its own on ``port``, with its data in ``data``, that a test may kill. It
+    runs from the shared Neo4j home (``scripts/neo4j-server`` keeps one instance per port there), so the
+    jars are fetched once and kept for later runs."""
 
-    def __init__(self, home: Path, port: int):
-        self.home, self.port = home, port
+    def __init__(self, data: Path, port: int):
+        self.port, self.data = port, data
         self.uri = local_uri(port)
-        self.env = {**os.environ, "NEO4J_PORT": str(port), "FLOWAUDIT_NEO4J_HOME": str(home),
+        self.env = {**os.environ, "NEO4J_PORT": str(port), "NEO4J_DATA_DIR": str(data),
                     "NEO4J_PASSWORD": neo4j_auth()[1]}
-        version = os.environ.get("FLOWAUDIT_NEO4J_VERSION", "5.26.30")
-        shared = Path(os.environ.get("FLOWAUDIT_NEO4J_HOME") or Path.home() / ".cache/flowaudit" / f"neo4j-{version}")
-        if (shared / "lib" / ".complete").exists():  # reuse the jars of the main server instead of fetching them
-            home.mkdir(parents=True, exist_ok=True)
-            (home / "lib").symlink_to(shared / "lib")
+        self.home = neo4j_home()
 
     def _script(self, command: str) -> None:
         done = subprocess.run([str(SERVER_SCRIPT), command], env=self.env, capture_output=True, text=True,
@@ -187,11 +194,17 @@ class ScratchServer:
 
     def kill(self) -> None:
         """SIGKILL the server's JVM and wait until it is gone."""
-        pid = int((self.home / "run" / "neo4j-server.pid").read_text())
+        pid = int((self.home / "instances" / str(self.port) / "run" / "neo4j-server.pid").read_text())
         os.kill(pid, signal.SIGKILL)
         deadline = time.monotonic() + 30
         while Path(f"/proc/{pid}").exists() and " Z " not in _stat(pid) and time.monotonic() < deadline:
             time.sleep(0.05)
+        # the leader thread turns zombie before the JVM's other threads have closed the Bolt socket
+        while time.monotonic() < deadline:
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", self.port)) != 0:
+                    break
+            time.sleep(0.1)
 
 
 def _stat(pid: int) -> str:
@@ -202,14 +215,25 @@ def _stat(pid: int) -> str:
 
 
 @pytest.fixture(scope="module")
-def scratch_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScratchServer]:
+def scratch_server(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+                   ) -> Iterator[ScratchServer]:
     """A second server, so killing it leaves the shared one alone."""
     why = java_missing()
     if why:
         unavailable(f"{why}: cannot start a Neo4j server to kill")
     if shutil.which("flock") is None or shutil.which("setsid") is None:
         unavailable("scripts/neo4j-server needs flock and setsid")
-    server = ScratchServer(tmp_path_factory.mktemp("neo4j-scratch"), free_port())
+    # FLOWAUDIT_SCRATCH_NEO4J_PORT: on a machine where only some ports may be used
+    port = int(os.environ.get("FLOWAUDIT_SCRATCH_NEO4J_PORT") or free_port())
+    server = ScratchServer(tmp_path_factory.mktemp("neo4j-scratch") / "data", port)
+    if not (server.home / "lib" / ".complete").exists():
+        say = request.config.pluginmanager.get_plugin("terminalreporter")
+        message = (f"\nstarting a scratch Neo4j server: fetching Neo4j into {server.home} first (once, about "
+                   "125 MB from Maven Central; later runs reuse it)")
+        if say:
+            say.write_line(message)
+        else:
+            print(message, file=sys.stderr)
     try:
         server.start()
         yield server

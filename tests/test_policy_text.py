@@ -67,3 +67,43 @@ def test_bold_lead_ins_and_glossary_entries():
     rows = [(s.lead, s.definition) for s in doc.sentences]
     assert rows == [("With service providers", False), ("browser", True), ("", True),
                     ("With your consent", False), ("", False)]
+
+
+WRAPPED = ("# Policy\n\nWe collect your name when you\nregister. We share your e-mail\n"
+           "address with **payment** processors. We do\nnot sell data.\n\n"
+           "- We use [cookies](http://x.example/c).\n  They expire.\n\n"
+           "| Data | With |\n|---|---|\n| name | processors |\n| email | partners |\n")
+
+
+def _places(raw: str, source: str = "p.md") -> list[tuple[int, int, int, int, str]]:
+    lines = raw.splitlines()
+    out = []
+    for s in parse_policy(source, raw).sentences:
+        start = lines[s.line - 1][s.column - 1:]
+        end = lines[s.end_line - 1][: s.end_column]
+        out.append((s.line, s.column, s.end_line, s.end_column, start[:6] + "…" + end[-4:]))
+    return out
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_sentences_of_wrapped_paragraphs_cite_the_line_and_columns_where_they_stand(newline):
+    raw = WRAPPED.replace("\n", newline)
+    assert _places(raw) == [
+        (3, 1, 4, 9, "We col…ter."),
+        (4, 11, 5, 36, "We sha…ors."),
+        (5, 38, 6, 14, "We do…ata."),
+        (8, 3, 8, 39, "We use…/c)."),  # a link's target is inside the span, never its end
+        (9, 3, 9, 14, "They e…ire."),
+        (13, 1, 13, 21, "| name…rs |"),  # a table row is placed on its own line
+        (14, 1, 14, 20, "| emai…rs |"),
+    ]
+
+
+def test_html_sentences_cite_their_place_in_the_markup():
+    raw = ("<html><body>\n<h2>Sharing</h2>\n<p>We share your name\n   with merchants. We &amp; they use\n"
+           " cookies.</p>\n<ul><li>We sell nothing.</li></ul></body></html>")
+    assert _places(raw, "p.html") == [
+        (3, 4, 4, 18, "We sha…nts."),
+        (4, 20, 5, 9, "We &am…ies."),
+        (6, 9, 6, 24, "We sel…ing."),
+    ]
