@@ -340,9 +340,9 @@ def test_a_kind_the_manifest_declares_wins_over_the_registrys(tmp_path):
 
 def test_a_host_the_registry_does_not_know_is_an_unknown_third_party_counted_in_the_summary():
     from flowaudit.graph.report_formats import to_markdown
+    from flowaudit.inventory.records import Evidence, Flow, Node, Records
 
     from flowaudit.views import audit as audit_table
-    from flowaudit.inventory.records import Evidence, Flow, Node, Records
     r = Records()
     r.add_node(Node("first_party:shop", "first_party", "Shop", [], {"party_kind": "first_party"}))
     r.add_node(Node("organization:unheard_of_example", "organization", "unheard-of.example", [],
