@@ -71,5 +71,5 @@ def test_development_figures_do_not_regress():
 
 
 # precision and recall floors, a little under the development figures the README reports
-FLOORS = {"fields": (0.90, 0.55), "recipients": (0.95, 0.60), "trackers": (0.95, 0.85),
-          "sharing": (0.75, 0.50), "negatives": (0.55, 0.50)}
+FLOORS = {"fields": (0.88, 0.50), "recipients": (0.95, 0.60), "trackers": (0.95, 0.85),
+          "sharing": (0.72, 0.48), "negatives": (0.55, 0.50)}
