@@ -5,8 +5,8 @@ elsewhere) holds real
 browser captures (HAR) of real sites, each with that site's privacy policy and, in ``labels.yaml``,
 an auditor's class for every third-party organisation the capture reaches. Every pair is audited as
 a user would run it (``flowaudit audit POLICY HAR``); an organisation's verdict is the worst class
-of the findings whose recipient received a request to one of the organisation's hosts (the label's
-``re`` over the request host names). "Disclosed" is ``clear`` or ``vague``.
+of the findings whose recipient received a request to one of the organisation's registrable domains
+(the label's ``re`` over the request host names). "Disclosed" is ``clear`` or ``vague``.
 
 The baseline is the name-in-policy rule (webXray's): an organisation is disclosed when the name of
 the registry organisation behind one of its hosts, an alias, or an owner's name appears in the
@@ -107,23 +107,21 @@ def evaluate_site(pairs: Path, site: str, spec: dict[str, Any]) -> list[Verdict]
     text = read_policy(policy).text
     registry = orgs.load()
     hosts = har_hosts(har)
+    # a finding's recipient is matched to an organisation by registrable domain: evidence URLs keep it
+    # (value-like host labels are redacted), and the registry resolves hosts by it
     by_recipient: dict[str, set[str]] = {}
     for f in findings:
         rec = f.get("recipient") or {}
         seen = by_recipient.setdefault(rec.get("id", ""), set())
-        seen.update(_host(e["url"]) for e in f["evidence"] if e.get("url"))
-    domains_of = {nid: set(n.properties.get("domains") or []) for nid, n in records.nodes.items()
-                  if n.kind == "organization"}
+        seen.update(orgs.registrable_domain(_host(e["url"])) for e in f["evidence"] if e.get("url"))
+        seen.update((records.nodes[rec["id"]].properties.get("domains") or []) if rec.get("id") in records.nodes
+                    else [])
     out = []
     for org in spec["orgs"]:
         pattern = re.compile(org["re"], re.I)
         mine = [h for h in hosts if pattern.search(h) or pattern.search(h + ".")]
-        mine_set = set(mine)
         mine_domains = {orgs.registrable_domain(h) for h in mine}
-        used = [f for f in findings
-                if by_recipient.get(f["recipient"]["id"], set()) & mine_set
-                or (f["recipient"]["id"] in domains_of and domains_of[f["recipient"]["id"]] & mine_domains
-                    and not by_recipient.get(f["recipient"]["id"]))]
+        used = [f for f in findings if by_recipient.get(f["recipient"]["id"], set()) & mine_domains]
         verdict = min((f["class"] for f in used), key=audit.FLOW_CLASSES.index) if used else NONE
         names = _registry_names(registry, mine)
         found = [n for n in names if audit.name_in_text(text, [n])]
