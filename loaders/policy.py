@@ -505,7 +505,7 @@ class PolicyReader:
             # "when we share demographic information with third parties, we will give them aggregate
             # information only": the clause's data reaches them only in the form the main clause allows
             denial, fr.negated = "restriction.main_clause", True
-        not_practice = practice.disclaimed(verb) or practice.describes_law(verb)
+        not_practice = practice.disclaimed(verb) or practice.describes_law(verb) or practice.names_no_act(verb)
         fr.rule = "/".join(r for r in (f"frame.{fr.action}", denial, "only" if fr.restricted else None,
                                        not_practice) if r)
 

@@ -57,3 +57,13 @@ def describes_law(verb: Token) -> str | None:
                                                     for g in c.children)):
                 return "practice.law"
     return None
+
+
+def names_no_act(verb: Token) -> str | None:
+    """"practice.modifier" for an action word that only describes a noun ("a public or shared
+    computer"), "practice.nominal" for one that names documents ("additional regional disclosures")."""
+    if verb.dep_ == "amod" or (verb.dep_ == "conj" and verb.head.dep_ == "amod"):
+        return "practice.modifier"
+    if verb.pos_ == "NOUN" and "Plur" in verb.morph.get("Number") and any(c.dep_ == "amod" for c in verb.children):
+        return "practice.nominal"
+    return None

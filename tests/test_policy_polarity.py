@@ -137,3 +137,11 @@ def test_the_items_of_an_exception_list_are_conditional():
                "- we may disclose your personal information to service providers.")
     positive = [f for f in rec.flows.values() if f.polarity == "+" and "SHARES" in f.relation]
     assert positive and all(f.conditions for f in positive)
+
+
+@pytest.mark.parametrize("text", [
+    "If you are using a public or shared computer, you should sign out to protect your personal data.",
+    "For additional regional disclosures for residents of certain states, please review our state page.",
+])
+def test_action_words_that_name_no_act_state_no_practice(text):
+    assert not shares(text)
