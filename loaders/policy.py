@@ -505,7 +505,8 @@ class PolicyReader:
             # "when we share demographic information with third parties, we will give them aggregate
             # information only": the clause's data reaches them only in the form the main clause allows
             denial, fr.negated = "restriction.main_clause", True
-        not_practice = practice.disclaimed(verb) or practice.describes_law(verb) or practice.names_no_act(verb)
+        not_practice = (practice.disclaimed(verb) or practice.describes_law(verb) or practice.names_no_act(verb)
+                        or practice.describes_the_policy(verb))
         fr.rule = "/".join(r for r in (f"frame.{fr.action}", denial, "only" if fr.restricted else None,
                                        not_practice) if r)
 
@@ -796,6 +797,10 @@ class PolicyReader:
         allowed_ids: list[str] = []
         cut = next((m.start for m in clause.mentions if m.has("except") and fr.verb.end <= m.start < end), None)
         groups: list[tuple[list[str], str, list[str]]] = []
+        if fr.negated and cut is None and any(m.has("except") and m.start < fr.verb.start for m in clause.mentions):
+            # "Except as described in this policy, we will not disclose ...": a denial whose exceptions
+            # stand before it names no party of its own and is conditional, like one that ends in them
+            return []
         if fr.negated and cut is not None:
             denied = self._recipients(fr, clause, fr.verb.end, cut) or ["third_party"]
             named = any(m.has("party") and FIRST_PARTY not in m.ids("party")

@@ -67,3 +67,11 @@ def names_no_act(verb: Token) -> str | None:
     if verb.pos_ == "NOUN" and "Plur" in verb.morph.get("Number") and any(c.dep_ == "amod" for c in verb.children):
         return "practice.nominal"
     return None
+
+
+def describes_the_policy(verb: Token) -> str | None:
+    """"practice.about_policy" for an action the policy only says it explains ("This Privacy Policy
+    explains our policy regarding the collection, use and disclosure of ...", "we have developed this
+    policy to explain how we may collect, share ...")."""
+    heads = set(rules()["describing_verbs"])
+    return "practice.about_policy" if any(a.lemma_.lower() in heads for a in _ancestors(verb)) else None
