@@ -61,7 +61,7 @@ def test_load_then_query_the_store(capsys, tmp_path):
     assert code == 0 and {r["recipient"]["label"] for r in json.loads(out)} >= {"payment processor", "supplier"}
     code, out, _ = run(capsys, "fields", "payment processor", "--store", store, "--format", "json")
     assert "credit card number" in {r["field"]["label"] for r in json.loads(out)}
-    code, out, _ = run(capsys, "matrix", "--store", store)
+    code, out, _ = run(capsys, "matrix", "--store", store, "--format", "csv")
     assert code == 0 and "credit card number" in out
     code, _, _ = run(capsys, "load", str(SEED), "--store", store, "--replace")
     assert code == 0

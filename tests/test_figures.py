@@ -56,7 +56,7 @@ def test_field_sankeys_switch_with_a_drop_down(example_graph):
 def test_network_has_a_trace_per_class_and_per_kind(example_graph):
     fig = example_graph.network()
     names = {t.name for t in fig.data}
-    assert {"omitted", "vague", "clear", "first party", "organization", "collection point"} <= names
+    assert {"omitted", "vague", "first party", "organization", "collection point"} <= names
 
 
 def test_figures_escape_text_from_the_inputs():
