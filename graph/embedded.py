@@ -173,27 +173,6 @@ class EmbeddedStore(Store):
             out.sort(key=lambda e: e["id"])
         return out
 
-    def raw_paths(self, field_ids: list[str], starts: list[str], max_hops: int) -> list[list[Edge]]:
-        """Depth-first enumeration of simple compatible paths, prefixes included."""
-        out_edges: dict[str, list[Edge]] = {}
-        for e in self.flow_edges(field_ids):
-            out_edges.setdefault(e["source"], []).append(e)
-        paths: list[list[Edge]] = []
-
-        def walk(path: list[Edge], seen: set[str]) -> None:
-            paths.append(list(path))
-            if len(path) >= max_hops or path[-1]["polarity"] == "-":
-                return
-            for e in out_edges.get(path[-1]["target"], []):
-                if e["target"] not in seen:
-                    walk([*path, e], seen | {e["target"]})
-
-        for s in starts:
-            for e in out_edges.get(s, []):
-                if e["target"] != s:
-                    walk([e], {s, e["target"]})
-        return paths
-
     def recipient_nodes(self) -> list[NodeInfo]:
         """Recipient-kind nodes that a flow reaches."""
         ids = {e["target"] for e in self._flows()}

@@ -85,6 +85,29 @@ def start_nodes(edges: list[Edge], kinds: dict[str, str]) -> set[str]:
     return {e["source"] for e in edges if kinds.get(e["source"]) == "data_subject" or e["source"] not in reached}
 
 
+def walk_paths(edges: list[Edge], starts: list[str], max_hops: int) -> list[list[Edge]]:
+    """Simple paths of ``edges`` (one field's flows) from ``starts``, at most ``max_hops`` long, where a
+    negative edge may only come last; prefixes included. Depth-first, in the order of ``edges``."""
+    out_edges: dict[str, list[Edge]] = {}
+    for e in edges:
+        out_edges.setdefault(e["source"], []).append(e)
+    paths: list[list[Edge]] = []
+
+    def walk(path: list[Edge], seen: set[str]) -> None:
+        paths.append(list(path))
+        if len(path) >= max_hops or path[-1]["polarity"] == "-":
+            return
+        for e in out_edges.get(path[-1]["target"], []):
+            if e["target"] not in seen:
+                walk([*path, e], seen | {e["target"]})
+
+    for s in starts:
+        for e in out_edges.get(s, []):
+            if e["target"] != s:
+                walk([e], {s, e["target"]})
+    return paths
+
+
 def finish_paths(raw_paths: Iterable[list[Edge]], related: dict[str, tuple[str, int]], nodes: dict[str, NodeInfo],
                  field_label: str) -> list[dict[str, Any]]:
     """Trace paths from raw edge sequences.
