@@ -130,19 +130,32 @@ def finish_paths(raw_paths: Iterable[list[Edge]], related: dict[str, tuple[str, 
             best[key] = [min((a, b), key=lambda e: edge_rank(e, related)) for a, b in zip(mine, path, strict=True)]
     prefixes = {seq[:i] for seq, _ in best for i in range(2, len(seq))}
     labels = {nid: n["label"] for nid, n in nodes.items()}
+    edge_refs: dict[str, Edge] = {}   # an edge or node on many paths is described once, the dict shared
+    node_refs: dict[str, NodeInfo] = {}
     out = []
     for (seq, _pol), path in best.items():
         if seq in prefixes and path[-1]["polarity"] == "+":
             continue
-        edges = [edge_ref(e, related, labels) for e in path]
+        edges = []
+        for e in path:
+            ref = edge_refs.get(e["id"])
+            if ref is None:
+                ref = edge_refs[e["id"]] = edge_ref(e, related, labels)
+            edges.append(ref)
+        refs = []
+        for n in seq:
+            ref = node_refs.get(n)
+            if ref is None:
+                ref = node_refs[n] = node_ref(nodes[n])
+            refs.append(ref)
         last = edges[-1]
         out.append({
             "field": field_label,
             "match": last["match"],
             "polarity": last["polarity"],
             "conditions": sorted({c for e in edges for c in e["conditions"]}),
-            "recipient": node_ref(nodes[seq[-1]]),
-            "nodes": [node_ref(nodes[n]) for n in seq],
+            "recipient": refs[-1],
+            "nodes": refs,
             "edges": edges,
         })
     out.sort(key=lambda p: (p["polarity"] == "-", _MATCH_RANK[p["match"]],
