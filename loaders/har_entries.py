@@ -33,7 +33,9 @@ CHUNK_BYTES = 1 << 20
 MAX_ENTRY_BYTES = 32 << 20
 BOM = b"\xef\xbb\xbf"
 _WS = b" \t\r\n"
-_TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[{}\[\]]')
+# A string (possessive, so a string the buffer cuts off is one match to its end, group q unset, instead of
+# a retry from every quote inside it) or a bracket.
+_TOKEN = re.compile(rb'"[^"\\]*+(?:\\.[^"\\]*+)*+(?P<q>")?|[{}\[\]]')
 _ENTRIES = re.compile(rb'"entries"\s*:\s*\[')
 _AFTER = re.compile(rb'\s*,\s*\{\s*"[^"\\]*(?:\\.[^"\\]*)*"')
 _OPEN = frozenset(b"{[")
@@ -114,7 +116,9 @@ def value_end(buf: bytes | bytearray, pos: int) -> int | None:
     depth = 0
     for m in _TOKEN.finditer(buf, pos):
         c = buf[m.start()]
-        if c == 0x22:   # a string: skipped whole
+        if c == 0x22:   # a string: skipped whole, unless the buffer ends inside it
+            if m.group("q") is None:
+                return None
             continue
         depth += 1 if c in _OPEN else -1
         if depth == 0:
