@@ -496,3 +496,8 @@ def test_fast_reader_keeps_only_what_the_loader_reads(tmp_path):
     assert "queryString" not in first["request"] and "timings" not in first
     gif = [e for e in har_entries.iter_entries(path, ()) if e["response"].get("content", {}).get("text")]
     assert gif and all(e["response"]["content"]["text"].startswith("R0lGOD") for e in gif)
+
+
+def test_entry_end_is_found_past_escaped_quotes_and_not_inside_a_cut_off_string():
+    assert har_entries.value_end(b'{"a": "x\\"}"}, {', 0) == 13
+    assert har_entries.value_end(b'{"a": "x\\"}{[' + b'\\"' * 5000, 0) is None
