@@ -1,7 +1,11 @@
 """Neo4j load and trace speed on a synthetic inventory, against baselines measured in the same run.
 
     NEO4J_PASSWORD=... python benchmarks/neo4j_load.py [--uri bolt://127.0.0.1:7687] [--flows 100000]
-        [--per-flow-sample 5000] [--traces 50]
+        [--per-flow-sample 5000] [--traces 50] [--batches 1000 2000 5000 10000 20000] [--curve-flows 20000]
+
+Batch size: the same ``--curve-flows`` flows are loaded (one transaction each time, into an emptied
+store) with each of ``--batches`` rows per UNWIND statement, and the rows/s curve is printed; the batch
+size of the store (``graph.neo4j_store.BATCH``) is the one this curve picked.
 
 Loads: the batched load (UNWIND … MERGE, one transaction for the whole load) against one transaction
 per flow running the same MERGE statement, on the same server. One transaction per flow is measured
@@ -18,6 +22,7 @@ import statistics
 import sys
 import time
 
+from flowaudit.graph import neo4j_store
 from flowaudit.graph.embedded import EmbeddedStore
 from flowaudit.graph.neo4j_store import Neo4jStore, flow_row, merge_flows_statement
 from flowaudit.graph.store import Store
@@ -96,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--flows", type=int, default=100_000)
     ap.add_argument("--per-flow-sample", type=int, default=5_000)
     ap.add_argument("--traces", type=int, default=50)
+    ap.add_argument("--batches", type=int, nargs="+", default=[1_000, 2_000, 5_000, 10_000, 20_000])
+    ap.add_argument("--curve-flows", type=int, default=20_000)
     args = ap.parse_args(argv)
 
     t = time.perf_counter()
@@ -107,7 +114,18 @@ def main(argv: list[str] | None = None) -> int:
     rng = random.Random(11)
     labels = [records.nodes[f"field:synthetic_f{rng.randrange(1000)}"].label for _ in range(args.traces)]
 
+    curve = []
     with Neo4jStore(args.uri) as neo:
+        part = Records(nodes=records.nodes, links=records.links,
+                       flows=dict(list(records.flows.items())[:args.curve_flows]))
+        chosen = neo4j_store.BATCH
+        for batch in args.batches:
+            neo.load(skeleton, replace=True)
+            neo4j_store.BATCH = batch
+            t = time.perf_counter()
+            neo.load(Records(flows=part.flows))
+            curve.append((batch, len(part.flows) / (time.perf_counter() - t)))
+        neo4j_store.BATCH = chosen
         neo.load(Records(), replace=True)
         neo.load(skeleton)
         per_flow_s = per_flow(neo, sample)
@@ -135,6 +153,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'embedded store load (in memory)':<44}{len(records.flows):>9}{embedded_load_s:>10.2f}"
           f"{len(records.flows) / embedded_load_s:>10.0f}")
     print(f"speed-up of batching: {batched_rate / per_flow_rate:.1f}×")
+    print(f"\nbatch size curve ({args.curve_flows} flows, one transaction each; the store uses {chosen})")
+    print(f"{'rows per statement':<20}{'rows/s':>10}")
+    for batch, rate in curve:
+        print(f"{batch:<20}{rate:>10.0f}")
     print(f"\ntrace latency over {len(labels)} fields ({neo_paths} paths in all)")
     print(f"{'store':<12}{'p50 ms':>10}{'p95 ms':>10}{'mean ms':>10}")
     for name, times in (("embedded", emb_times), ("neo4j", neo_times)):

@@ -1,10 +1,16 @@
-"""The embedded store: a networkx MultiDiGraph, optionally kept in a JSON file."""
+"""The embedded store: a networkx MultiDiGraph, optionally kept in a JSON file.
+
+Queries do not scan the graph: once per load (on the first query after it) the store indexes flows by
+field and by target, node match keys, and the ``SUBSUMES`` hierarchy, so a trace touches only the flows
+of the field and its related fields.
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +28,36 @@ class StoreFileError(ValueError):
     """The store file cannot be read as a flowaudit graph."""
 
 
+@dataclass
+class _Index:
+    """What queries look up, built once per graph: flows (each list sorted by id), keys and the hierarchy."""
+
+    flows: list[Edge] = field(default_factory=list)
+    by_field: dict[str, list[Edge]] = field(default_factory=dict)
+    by_target: dict[str, list[Edge]] = field(default_factory=dict)
+    by_key: dict[str, list[str]] = field(default_factory=dict)
+    subsumes: nx.DiGraph = field(default_factory=nx.DiGraph)
+
+    @classmethod
+    def of(cls, graph: nx.MultiDiGraph) -> _Index:
+        """Index ``graph``."""
+        index = cls()
+        for u, v, d in graph.edges(data=True):
+            if d["edge"] == "flow":
+                e = d["public"]
+                index.flows.append(e)
+                index.by_field.setdefault(e["field"], []).append(e)
+                index.by_target.setdefault(e["target"], []).append(e)
+            elif d["relation"] == "SUBSUMES":
+                index.subsumes.add_edge(u, v)
+        for edges in (index.flows, *index.by_field.values(), *index.by_target.values()):
+            edges.sort(key=lambda e: e["id"])
+        for nid, d in graph.nodes(data=True):
+            for key in d["keys"]:
+                index.by_key.setdefault(key, []).append(nid)
+        return index
+
+
 class EmbeddedStore(Store):
     """A MultiDiGraph in memory; with a ``path``, loaded from and saved to that file atomically."""
 
@@ -31,6 +67,13 @@ class EmbeddedStore(Store):
         self.graph = nx.MultiDiGraph()
         if self.path and self.path.exists():
             self.graph = self._read(self.path)
+        self._indexed: tuple[nx.MultiDiGraph, _Index] | None = None
+
+    def _index(self) -> _Index:
+        """The index of the current graph (rebuilt when a load swapped the graph)."""
+        if self._indexed is None or self._indexed[0] is not self.graph:
+            self._indexed = (self.graph, _Index.of(self.graph))
+        return self._indexed[1]
 
     # ---------------------------------------------------------------- persistence
 
@@ -90,12 +133,13 @@ class EmbeddedStore(Store):
 
     def counts(self) -> dict[str, int]:
         """Nodes, flows and links held."""
-        flows = sum(1 for *_, d in self.graph.edges(data=True) if d["edge"] == "flow")
+        flows = len(self._index().flows)
         return {"nodes": self.graph.number_of_nodes(), "flows": flows, "links": self.graph.number_of_edges() - flows}
 
     def match_nodes(self, key: str, kinds: tuple[str, ...]) -> list[NodeInfo]:
         """Nodes of ``kinds`` answering to ``key``."""
-        return [_info(d) for _, d in self.graph.nodes(data=True) if d["kind"] in kinds and key in d["keys"]]
+        found = (self.graph.nodes[i] for i in self._index().by_key.get(key, []))
+        return [_info(d) for d in found if d["kind"] in kinds]
 
     def nodes_by_id(self, ids: list[str]) -> dict[str, NodeInfo]:
         """Infos of the nodes in ``ids`` that exist."""
@@ -103,7 +147,7 @@ class EmbeddedStore(Store):
 
     def hierarchy(self, node_id: str) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
         """Ancestors and descendants through SUBSUMES, nearest distance each."""
-        sub = nx.DiGraph((u, v) for u, v, d in self.graph.edges(data=True) if d.get("relation") == "SUBSUMES")
+        sub = self._index().subsumes
         if node_id not in sub:
             return [], []
         up = nx.single_source_shortest_path_length(sub.reverse(copy=False), node_id)
@@ -111,38 +155,23 @@ class EmbeddedStore(Store):
         return ([(n, d) for n, d in up.items() if d > 0], [(n, d) for n, d in down.items() if d > 0])
 
     def _flows(self) -> list[Edge]:
-        return [d["public"] for *_, d in self.graph.edges(data=True) if d["edge"] == "flow"]
+        return self._index().flows
 
     def flow_edges(self, field_ids: list[str] | None, target_kinds: tuple[str, ...] | None = None,
                    target: str | None = None) -> list[Edge]:
-        """Flow edges filtered by field, target kind and target."""
-        wanted = None if field_ids is None else set(field_ids)
-        out = [e for e in self._flows()
-               if (wanted is None or e["field"] in wanted)
-               and (target is None or e["target"] == target)
-               and (target_kinds is None or self.graph.nodes[e["target"]]["kind"] in target_kinds)]
-        return sorted(out, key=lambda e: e["id"])
-
-    def raw_paths(self, field_ids: list[str], starts: list[str], max_hops: int) -> list[list[Edge]]:
-        """Depth-first enumeration of simple compatible paths, prefixes included."""
-        out_edges: dict[str, list[Edge]] = {}
-        for e in self.flow_edges(field_ids):
-            out_edges.setdefault(e["source"], []).append(e)
-        paths: list[list[Edge]] = []
-
-        def walk(path: list[Edge], seen: set[str]) -> None:
-            paths.append(list(path))
-            if len(path) >= max_hops or path[-1]["polarity"] == "-":
-                return
-            for e in out_edges.get(path[-1]["target"], []):
-                if e["target"] not in seen:
-                    walk([*path, e], seen | {e["target"]})
-
-        for s in starts:
-            for e in out_edges.get(s, []):
-                if e["target"] != s:
-                    walk([e], {s, e["target"]})
-        return paths
+        """Flow edges filtered by field, target kind and target, looked up in the index."""
+        index = self._index()
+        if field_ids is not None:
+            groups = [index.by_field.get(f, []) for f in dict.fromkeys(field_ids)]
+            if target is not None:
+                groups = [[e for g in groups for e in g if e["target"] == target]]
+        else:
+            groups = [index.by_target.get(target, []) if target is not None else index.flows]
+        nodes = self.graph.nodes
+        out = [e for g in groups for e in g if target_kinds is None or nodes[e["target"]]["kind"] in target_kinds]
+        if len(groups) > 1:
+            out.sort(key=lambda e: e["id"])
+        return out
 
     def recipient_nodes(self) -> list[NodeInfo]:
         """Recipient-kind nodes that a flow reaches."""
@@ -153,6 +182,11 @@ class EmbeddedStore(Store):
     def cited_fields(self) -> list[NodeInfo]:
         """Field nodes that a flow carries."""
         return [_info(self.graph.nodes[i]) for i in sorted({e["field"] for e in self._flows()}) if i in self.graph]
+
+
+#: The keys of a flow's record that queries answer with.
+_PUBLIC = ("id", "source", "target", "relation", "action", "field", "polarity", "purposes", "conditions", "basis",
+           "evidence")
 
 
 def _info(data: dict[str, Any]) -> NodeInfo:
@@ -170,12 +204,10 @@ def _graph_of(records: Records) -> nx.MultiDiGraph:
         for end in (flow.source, flow.target, flow.field):
             if end not in g:
                 raise ValueError(f"flow {flow.id} refers to missing node {end}")
-        public = {"id": flow.id, "source": flow.source, "target": flow.target, "relation": flow.relation,
-                  "action": flow.action, "field": flow.field, "polarity": flow.polarity,
-                  "purposes": list(flow.purposes), "conditions": list(flow.conditions), "basis": flow.basis,
-                  "evidence": [e.to_dict() for e in flow.evidence]}
-        g.add_edge(flow.source, flow.target, key=flow.id, edge="flow", relation=flow.relation,
-                   record=flow.to_dict(), public=public)
+        record = flow.to_dict()
+        public = {k: record[k] for k in _PUBLIC}
+        g.add_edge(flow.source, flow.target, key=record["id"], edge="flow", relation=flow.relation,
+                   record=record, public=public)
     for link in records.links.values():
         for end in (link.source, link.target):
             if end not in g:

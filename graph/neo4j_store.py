@@ -67,7 +67,8 @@ def _rel_type(relation: str, allowed: tuple[str, ...]) -> str:
     return relation
 
 
-def _chunks(rows: list[dict[str, Any]], size: int = BATCH) -> Iterator[list[dict[str, Any]]]:
+def _chunks(rows: list[dict[str, Any]], size: int | None = None) -> Iterator[list[dict[str, Any]]]:
+    size = size or BATCH
     for i in range(0, len(rows), size):
         yield rows[i:i + size]
 
@@ -135,29 +136,25 @@ def link_row(link: Link) -> dict[str, Any]:
 
 
 def _flow_edges_statement(by_field: bool, by_kind: bool, by_target: bool) -> str:
-    """Flow edges, one indexable branch per relationship type, filtered by the chosen parameters."""
+    """Flow edges, one indexable branch per relationship type, filtered by the chosen parameters.
+
+    With ``by_field``, ``PROFILE`` shows each branch starting from the relationship property index on the
+    flow's field (``<rel>_field`` in :data:`SCHEMA`), so a trace reads only the field's flows however busy
+    their nodes are::
+
+        ProduceResults <- Sort(id) <- Union of, per relationship type:
+          Projection <- CacheProperties <- Filter (s:Node AND t:Node)
+            <- DirectedRelationshipIndexSeek RANGE INDEX (s)-[r:SHARES_WITH(field)]->(t) WHERE field IN $fields
+
+    The path search that used to run on the server (a variable-length match from each start node with
+    the field tested on every expanded relationship) expanded every flow of the first party before
+    filtering; it is now walked over these edges by :func:`graph.semantics.walk_paths`."""
     target = "(t:Node {id: $target})" if by_target else "(t:Node)"
     where = [cond for cond, on in (("r.field IN $fields", by_field), ("t.kind IN $kinds", by_kind)) if on]
     filters = f" WHERE {' AND '.join(where)}" if where else ""
     branches = " UNION ALL ".join(f"MATCH (s:Node)-[r:{rel}]->{target}{filters} RETURN {_EDGE_FIELDS}"
                                   for rel in FLOW_RELATIONS)
     return f"CALL () {{ {branches} }} RETURN * ORDER BY id"
-
-
-def _paths_statement(max_hops: int) -> str:
-    """Node-simple flow paths of 1..``max_hops`` edges from ``$starts`` carrying ``$fields``, where only
-    the last edge may be negative. The bound is an int checked here, the only value put into the text.
-
-    Each start is sought through the id constraint and the field test is applied while expanding, so
-    the server only walks compatible edges (it still reads the field of every edge it considers)."""
-    if isinstance(max_hops, bool) or not isinstance(max_hops, int):
-        raise TypeError(f"max_hops must be an int, not {type(max_hops).__name__}")
-    return (f"UNWIND $starts AS sid MATCH (s:Node {{id: sid}}) "
-            f"MATCH p = (s)-[:{_FLOW_TYPES}*1..{max(max_hops, 1)}]->(:Node) "
-            "WHERE all(r IN relationships(p) WHERE r.field IN $fields) "
-            "AND all(r IN relationships(p)[..-1] WHERE r.polarity = '+') "
-            "AND all(i IN range(0, length(p) - 1) WHERE NOT nodes(p)[i] IN nodes(p)[i + 1..]) "
-            "RETURN [r IN relationships(p) | r.id] AS ids")
 
 
 _COUNTS = " UNION ALL ".join(
@@ -288,17 +285,6 @@ class Neo4jStore(Store):
         statement = _flow_edges_statement(field_ids is not None, target_kinds is not None, target is not None)
         rows = self._query(statement, fields=list(field_ids or []), kinds=list(target_kinds or []), target=target)
         return [_edge_of(row) for row in rows]
-
-    def raw_paths(self, field_ids: list[str], starts: list[str], max_hops: int) -> list[list[Edge]]:
-        """Simple compatible paths from ``starts``, prefixes included, found by the server."""
-        statement = _paths_statement(max_hops)
-        if not starts or not field_ids:
-            return []
-        rows = self._query(statement, fields=list(field_ids), starts=list(starts))
-        if not rows:
-            return []
-        edges = {e["id"]: e for e in self.flow_edges(field_ids)}
-        return [[edges[i] for i in row["ids"]] for row in rows]
 
     def recipient_nodes(self) -> list[NodeInfo]:
         """Recipient-kind nodes that a flow reaches."""

@@ -85,6 +85,29 @@ def start_nodes(edges: list[Edge], kinds: dict[str, str]) -> set[str]:
     return {e["source"] for e in edges if kinds.get(e["source"]) == "data_subject" or e["source"] not in reached}
 
 
+def walk_paths(edges: list[Edge], starts: list[str], max_hops: int) -> list[list[Edge]]:
+    """Simple paths of ``edges`` (one field's flows) from ``starts``, at most ``max_hops`` long, where a
+    negative edge may only come last; prefixes included. Depth-first, in the order of ``edges``."""
+    out_edges: dict[str, list[Edge]] = {}
+    for e in edges:
+        out_edges.setdefault(e["source"], []).append(e)
+    paths: list[list[Edge]] = []
+
+    def walk(path: list[Edge], seen: set[str]) -> None:
+        paths.append(list(path))
+        if len(path) >= max_hops or path[-1]["polarity"] == "-":
+            return
+        for e in out_edges.get(path[-1]["target"], []):
+            if e["target"] not in seen:
+                walk([*path, e], seen | {e["target"]})
+
+    for s in starts:
+        for e in out_edges.get(s, []):
+            if e["target"] != s:
+                walk([e], {s, e["target"]})
+    return paths
+
+
 def finish_paths(raw_paths: Iterable[list[Edge]], related: dict[str, tuple[str, int]], nodes: dict[str, NodeInfo],
                  field_label: str) -> list[dict[str, Any]]:
     """Trace paths from raw edge sequences.
@@ -107,19 +130,32 @@ def finish_paths(raw_paths: Iterable[list[Edge]], related: dict[str, tuple[str, 
             best[key] = [min((a, b), key=lambda e: edge_rank(e, related)) for a, b in zip(mine, path, strict=True)]
     prefixes = {seq[:i] for seq, _ in best for i in range(2, len(seq))}
     labels = {nid: n["label"] for nid, n in nodes.items()}
+    edge_refs: dict[str, Edge] = {}   # an edge or node on many paths is described once, the dict shared
+    node_refs: dict[str, NodeInfo] = {}
     out = []
     for (seq, _pol), path in best.items():
         if seq in prefixes and path[-1]["polarity"] == "+":
             continue
-        edges = [edge_ref(e, related, labels) for e in path]
+        edges = []
+        for e in path:
+            ref = edge_refs.get(e["id"])
+            if ref is None:
+                ref = edge_refs[e["id"]] = edge_ref(e, related, labels)
+            edges.append(ref)
+        refs = []
+        for n in seq:
+            ref = node_refs.get(n)
+            if ref is None:
+                ref = node_refs[n] = node_ref(nodes[n])
+            refs.append(ref)
         last = edges[-1]
         out.append({
             "field": field_label,
             "match": last["match"],
             "polarity": last["polarity"],
             "conditions": sorted({c for e in edges for c in e["conditions"]}),
-            "recipient": node_ref(nodes[seq[-1]]),
-            "nodes": [node_ref(nodes[n]) for n in seq],
+            "recipient": refs[-1],
+            "nodes": refs,
             "edges": edges,
         })
     out.sort(key=lambda p: (p["polarity"] == "-", _MATCH_RANK[p["match"]],

@@ -60,11 +60,6 @@ class Store(ABC):
         ``target_kinds`` or into ``target``, sorted by id."""
 
     @abstractmethod
-    def raw_paths(self, field_ids: list[str], starts: list[str], max_hops: int) -> list[list[Edge]]:
-        """Simple paths of flow edges carrying ``field_ids`` from ``starts``, at most ``max_hops`` long,
-        where a negative edge may only come last (prefixes included)."""
-
-    @abstractmethod
     def recipient_nodes(self) -> list[NodeInfo]:
         """Nodes of recipient kinds that some flow reaches."""
 
@@ -117,17 +112,21 @@ class Store(ABC):
         return semantics.related_fields(field_id, ancestors, descendants)
 
     def trace(self, field: str, max_hops: int = semantics.MAX_HOPS) -> list[dict[str, Any]]:
-        """Every path ``field`` takes from where it is collected to each recipient."""
+        """Every path ``field`` takes from where it is collected to each recipient.
+
+        The store hands over only the flows of the field and its related fields (each store looks them up
+        by field: an index in the embedded store, a relationship property index in Neo4j); the paths are
+        walked over those flows alone, never from the busy first-party node through all its flows."""
         fnode = self.resolve(field, ("field",))
         related = self.related(fnode["id"])
         edges = self.flow_edges(list(related))
         if not edges:
             return []
-        kinds = {n["id"]: n["kind"] for n in self.nodes_by_id(sorted({e["source"] for e in edges})).values()}
-        starts = sorted(semantics.start_nodes(edges, kinds))
-        paths = self.raw_paths(list(related), starts, max_hops)
-        ids = sorted({e["source"] for p in paths for e in p} | {e["target"] for p in paths for e in p} | set(related))
-        return semantics.finish_paths(paths, related, self.nodes_by_id(ids), fnode["label"])
+        ends = sorted({e["source"] for e in edges} | {e["target"] for e in edges} | set(related))
+        nodes = self.nodes_by_id(ends)
+        starts = sorted(semantics.start_nodes(edges, {i: n["kind"] for i, n in nodes.items()}))
+        paths = semantics.walk_paths(edges, starts, max_hops)
+        return semantics.finish_paths(paths, related, nodes, fnode["label"])
 
     def recipients(self, field: str) -> list[dict[str, Any]]:
         """Each recipient ``field`` reaches (or is stated not to), with how it is stated."""

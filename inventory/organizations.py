@@ -12,7 +12,7 @@ import ipaddress
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +72,7 @@ def _is_ip(host: str) -> bool:
     return True
 
 
+@lru_cache(maxsize=65536)
 def registrable_domain(host: str) -> str:
     """The registrable domain (eTLD+1) of ``host``; IP addresses and bare suffixes are returned as they are."""
     h = normal_host(host)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 NODE_KINDS = (
@@ -81,7 +81,7 @@ class Evidence:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict without empty keys."""
-        return {k: v for k, v in asdict(self).items() if v is not None}
+        return {k: v for k, v in self.__dict__.items() if v is not None}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Evidence:
@@ -89,8 +89,43 @@ class Evidence:
         return cls(**data)
 
 
+class Cited:
+    """An ``evidence`` list with a set of the same evidence beside it, so that citing one more piece of
+    evidence costs O(1) however much a record already has (a field's node gathers the evidence of every
+    flow that names it).
+
+    The set is rebuilt whenever the list was replaced or changed length behind its back (code that
+    appends to ``evidence`` directly), so it never disagrees with the list:
+
+    >>> node = Node("field:email", "field", "email")
+    >>> ev = Evidence("a.yaml", "line 3", "declares email")
+    >>> node.cite(ev), node.cite(ev), len(node.evidence)
+    (True, False, 1)
+    """
+
+    evidence: list[Evidence]
+    _cited: list[Any] | None
+
+    def cite(self, ev: Evidence) -> bool:
+        """Add ``ev`` to the evidence unless it is there already; True if it was added."""
+        state = self._cited   # [the evidence list indexed, its length then, the set of its evidence]
+        if state is None or state[0] is not self.evidence or state[1] != len(self.evidence):
+            state = self._cited = [self.evidence, len(self.evidence), set(self.evidence)]
+        if ev in state[2]:
+            return False
+        state[2].add(ev)
+        self.evidence.append(ev)
+        state[1] += 1
+        return True
+
+    def cite_all(self, evidence: list[Evidence]) -> None:
+        """:meth:`cite` each of ``evidence`` in order."""
+        for ev in evidence:
+            self.cite(ev)
+
+
 @dataclass
-class Node:
+class Node(Cited):
     """A graph node: a field, party, tracker, collection point, purpose, statement..."""
 
     id: str
@@ -99,6 +134,7 @@ class Node:
     aliases: list[str] = field(default_factory=list)
     properties: dict[str, Any] = field(default_factory=dict)
     evidence: list[Evidence] = field(default_factory=list)
+    _cited: list[Any] | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.kind not in NODE_KINDS:
@@ -125,9 +161,7 @@ class Node:
                 self.properties[key] = mine + [v for v in value if v not in mine]
             elif mine is None:
                 self.properties[key] = value
-        for ev in other.evidence:
-            if ev not in self.evidence:
-                self.evidence.append(ev)
+        self.cite_all(other.evidence)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form of the ``extract`` contract."""
@@ -154,7 +188,7 @@ class Node:
 
 
 @dataclass
-class Flow:
+class Flow(Cited):
     """A personal-data flow: ``field`` moves from ``source`` to ``target`` by ``action``.
 
     Edges point the way the data moves (data subject → collection point → first party → recipient).
@@ -179,6 +213,8 @@ class Flow:
     evidence: list[Evidence] = field(default_factory=list)
     properties: dict[str, Any] = field(default_factory=dict)
     consent_state: str | None = None
+    _cited: list[Any] | None = field(default=None, init=False, repr=False, compare=False)
+    _id: tuple[tuple[str, ...], str] | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.basis == "observed" and self.consent_state is None:
@@ -197,21 +233,23 @@ class Flow:
 
     @property
     def id(self) -> str:
-        """Stable id: what identifies the fact, not where it was read.
+        """Stable id: what identifies the fact, not where it was read (hashed once per identifying content).
 
         A known consent state is part of the fact (the same request before and after consent is two
         flows); ``unknown`` is not, so imported captures keep the ids they always had.
         """
-        key = (self.relation, self.action, self.source, self.target, self.field, self.polarity, self.basis)
         state = () if self.consent_state in (None, "unknown") else (f"consent={self.consent_state}",)
-        return "flow:" + digest(*key, *self.conditions, *state)
+        key = (self.relation, self.action, self.source, self.target, self.field, self.polarity, self.basis,
+               *self.conditions, *state)
+        if self._id is None or self._id[0] != key:
+            self._id = (key, "flow:" + digest(*key))
+        return self._id[1]
 
     def merge(self, other: Flow) -> None:
         """Fold ``other`` (same id) into this flow: purposes and evidence are united."""
-        self.purposes = sorted(set(self.purposes) | set(other.purposes))
-        for ev in other.evidence:
-            if ev not in self.evidence:
-                self.evidence.append(ev)
+        if not set(other.purposes) <= set(self.purposes):
+            self.purposes = sorted(set(self.purposes) | set(other.purposes))
+        self.cite_all(other.evidence)
         for key, value in other.properties.items():
             self.properties.setdefault(key, value)
 
@@ -253,7 +291,7 @@ class Flow:
 
 
 @dataclass
-class Link:
+class Link(Cited):
     """A structural edge: ``SUBSUMES`` (hierarchies), ``IS_A`` and ``OWNED_BY`` (organisations)."""
 
     source: str
@@ -261,6 +299,8 @@ class Link:
     relation: str
     basis: str = "vocabulary"
     evidence: list[Evidence] = field(default_factory=list)
+    _cited: list[Any] | None = field(default=None, init=False, repr=False, compare=False)
+    _id: tuple[tuple[str, ...], str] | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.relation not in LINK_RELATIONS:
@@ -268,14 +308,15 @@ class Link:
 
     @property
     def id(self) -> str:
-        """Stable id of the link."""
-        return "link:" + digest(self.relation, self.source, self.target)
+        """Stable id of the link (hashed once per identifying content)."""
+        key = (self.relation, self.source, self.target)
+        if self._id is None or self._id[0] != key:
+            self._id = (key, "link:" + digest(*key))
+        return self._id[1]
 
     def merge(self, other: Link) -> None:
         """Fold ``other`` (same id) into this link."""
-        for ev in other.evidence:
-            if ev not in self.evidence:
-                self.evidence.append(ev)
+        self.cite_all(other.evidence)
         if self.basis == "vocabulary":
             self.basis = other.basis
 
@@ -317,7 +358,8 @@ class Records:
         if mine is None:
             self.nodes[node.id] = node
             return node
-        mine.merge(node)
+        if mine is not node:   # adding the stored record again is a no-op
+            mine.merge(node)
         return mine
 
     def add_flow(self, flow: Flow) -> Flow:
@@ -326,7 +368,8 @@ class Records:
         if mine is None:
             self.flows[flow.id] = flow
             return flow
-        mine.merge(flow)
+        if mine is not flow:   # adding the stored record again is a no-op
+            mine.merge(flow)
         return mine
 
     def add_link(self, link: Link) -> Link:
@@ -335,7 +378,8 @@ class Records:
         if mine is None:
             self.links[link.id] = link
             return link
-        mine.merge(link)
+        if mine is not link:   # adding the stored record again is a no-op
+            mine.merge(link)
         return mine
 
     def update(self, other: Records) -> None:

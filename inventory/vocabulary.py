@@ -14,6 +14,8 @@ from .text import Token, phrase_key, tokenize
 
 VOCAB_DIR = Path(__file__).with_name("vocab")
 VOCABULARIES = ("fields", "parties", "subjects", "collection_points", "purposes", "trackers", "actions")
+#: libyaml's loader when PyYAML was built with it, else the pure-Python one.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,7 @@ class Vocabulary:
     def from_file(cls, path: Path, name: str | None = None) -> Vocabulary:
         """Read a vocabulary YAML list (see ``vocab/README.md``)."""
         try:
-            entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+            entries = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER) or []
         except yaml.YAMLError as exc:
             raise VocabularyError(f"{path}: {exc}") from exc
         terms = []

@@ -246,8 +246,8 @@ class CookieRecords:
             }
             node = self.records.add_node(Node(cookie.id, "cookie", f"{cookie.name} ({cookie.domain})", [],
                                               {k: v for k, v in props.items() if v is not None}))
-        if evidence is not None and self._counts[cookie.id] <= self.max_evidence and evidence not in node.evidence:
-            node.evidence.append(evidence)
+        if evidence is not None and self._counts[cookie.id] <= self.max_evidence:
+            node.cite(evidence)
         if setter not in node.properties["set_by"]:
             node.properties["set_by"].append(setter)
         held: list[tuple[str, str | None, str]] = [(f.field, f.hashed, f.parameter) for f in cookie.findings]

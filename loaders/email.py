@@ -569,8 +569,7 @@ class MessageReader:
 
 def _cite(node: Node, ev: Evidence) -> Evidence:
     """Add ``ev`` to the evidence of ``node``; return it."""
-    if ev not in node.evidence:
-        node.evidence.append(ev)
+    node.cite(ev)
     return ev
 
 

@@ -48,6 +48,7 @@ from flowaudit.inventory import organizations as orgs
 from flowaudit.inventory.records import CONSENT_STATES, Evidence, Node, Records, node_id, slug
 from tqdm import tqdm
 
+from . import har_entries
 from .cookies import Cookie, CookieRecords, iter_set_cookie, same_site
 from .errors import InputError
 from .observed import (
@@ -613,31 +614,47 @@ def extract_har(path: str | Path, site: str | None = None, registry: orgs.Regist
         raise InputError(source, f"unsupported HAR version {head.version!r} (expected 1.1 or 1.2)", "log.version")
     if not head.has_entries:
         raise InputError(source, "not a HAR file: log has no entries list", "log")
-    capture = Capture(source, registry or orgs.load(), site)
-    if head.consent_state is not None:
-        if head.consent_state not in CONSENT_STATES:
-            raise InputError(source, f"unknown consent state {head.consent_state!r} (one of "
-                                     f"{', '.join(CONSENT_STATES)})", "log._consent_state")
-        capture.obs.consent_state = head.consent_state
-    if site is None and head.first_title and head.first_title.startswith(("http://", "https://")):
-        try:
-            host = split_url(head.first_title).hostname
-        except ValueError:
-            host = None
-        if host:
-            capture.start(host, "log.pages[0].title", f"site {orgs.registrable_domain(host)} (URL of the first page)")
+    registry = registry or orgs.load()
+    if head.consent_state is not None and head.consent_state not in CONSENT_STATES:
+        raise InputError(source, f"unknown consent state {head.consent_state!r} (one of "
+                                 f"{', '.join(CONSENT_STATES)})", "log._consent_state")
+
+    def new_capture() -> Capture:
+        capture = Capture(source, registry, site)
+        if head.consent_state is not None:
+            capture.obs.consent_state = head.consent_state
+        if site is None and head.first_title and head.first_title.startswith(("http://", "https://")):
+            try:
+                host = split_url(head.first_title).hostname
+            except ValueError:
+                host = None
+            if host:
+                capture.start(host, "log.pages[0].title",
+                              f"site {orgs.registrable_domain(host)} (URL of the first page)")
+        return capture
+
     show = sys.stderr.isatty() and size >= PROGRESS_MIN_BYTES
+    capture = new_capture()
     count = 0
-    with p.open("rb") as fh, tqdm(total=size, unit="B", unit_scale=True, desc=p.name, disable=not show,
-                                  leave=False) as bar:
-        reader = _Reader(fh, bar if show else None)
+    with tqdm(total=size, unit="B", unit_scale=True, desc=p.name, disable=not show, leave=False) as bar:
         try:
-            for i, entry in enumerate(ijson.items(reader, "log.entries.item", use_float=True, buf_size=BUFFER_BYTES)):
+            keys = tuple(capture.beacon["resource_type_keys"])
+            for i, entry in enumerate(har_entries.iter_entries(p, keys, bar.update if show else None)):
                 capture.entry(i, entry)
                 count = i + 1
-        except ijson.JSONError as exc:
-            where = f" (after entry {count - 1})" if count else " (before the first entry)"
-            raise _json_error(p, exc, where) from exc
+        except har_entries.Unexpected:   # read it again with the general parser, which names the problem
+            capture, count = new_capture(), 0
+            bar.reset()
+            with p.open("rb") as fh:
+                reader = _Reader(fh, bar if show else None)
+                try:
+                    for i, entry in enumerate(ijson.items(reader, "log.entries.item", use_float=True,
+                                                          buf_size=BUFFER_BYTES)):
+                        capture.entry(i, entry)
+                        count = i + 1
+                except ijson.JSONError as exc:
+                    where = f" (after entry {count - 1})" if count else " (before the first entry)"
+                    raise _json_error(p, exc, where) from exc
     if head.version is None:
         with p.open("rb") as fh:
             version = next(ijson.items(_Reader(fh), "log.version"), None)

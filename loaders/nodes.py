@@ -36,21 +36,35 @@ class NodeBuilder:
         self.subjects = vocab.load("subjects")
         self.points = vocab.load("collection_points")
         self.purposes = vocab.load("purposes")
+        self._built: dict[tuple[str, str], Node] = {}   # vocabulary nodes already in records, with ancestors
+
+    def _vocab_node(self, kind: str, term_id: str) -> Node:
+        """The stored node of ``term_id``, built (with its ancestors and links) only the first time."""
+        node = self._built.get((kind, term_id))
+        if node is None:
+            if kind == "field":
+                node = field_node(self.records, term_id)
+            elif kind == "party_kind":
+                node = party_kind_node(self.records, term_id)
+            else:
+                node = term_node(self.records, kind, term_id)
+            self._built[(kind, term_id)] = node
+        return node
 
     # ----------------------------------------------------------------- vocabulary nodes
 
     def _add(self, node: Node, ev: Evidence | None) -> Node:
-        if ev is not None and ev not in node.evidence:
-            node.evidence.append(ev)
+        if ev is not None:
+            node.cite(ev)
         return self.records.add_node(node)
 
     def field(self, term_id: str, ev: Evidence | None = None) -> Node:
         """The node of field ``term_id``; its ancestors come with it, linked by ``SUBSUMES``."""
-        return self._add(field_node(self.records, term_id), ev)
+        return self._add(self._vocab_node("field", term_id), ev)
 
     def party_kind(self, term_id: str, ev: Evidence | None = None) -> Node:
         """The node of party kind ``term_id`` (``processor:email_service_provider``) and its ancestors."""
-        return self._add(party_kind_node(self.records, term_id), ev)
+        return self._add(self._vocab_node("party_kind", term_id), ev)
 
     def subject(self, term_id: str, ev: Evidence | None = None) -> Node:
         """The node of data subject ``term_id``."""
@@ -65,7 +79,7 @@ class NodeBuilder:
         return self._simple("purpose", term_id, ev)
 
     def _simple(self, kind: str, term_id: str, ev: Evidence | None) -> Node:
-        return self._add(term_node(self.records, kind, term_id), ev)
+        return self._add(self._vocab_node(kind, term_id), ev)
 
     # ----------------------------------------------------------------- parties
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from flowaudit.inventory.records import Records
+from flowaudit.loaders import har_entries
 from flowaudit.loaders.errors import InputError
 from flowaudit.loaders.har import extract_har
 from flowaudit.loaders.observed import detect
@@ -447,3 +448,56 @@ def test_detection(name, value, field, hashed):
 ])
 def test_no_detection(name, value, parent):
     assert detect(name, value, parent) == []
+
+
+# --------------------------------------------------------------------- the fast entry reader
+
+
+def _general_parser_only(monkeypatch) -> None:
+    """Make the fast reader bow out at once, so the general ijson parser reads the file."""
+    def refuse(*_args, **_kwargs):
+        raise har_entries.Unexpected("refused for the test")
+        yield  # pragma: no cover - makes this a generator
+
+    monkeypatch.setattr(har_entries, "iter_entries", refuse)
+
+
+@pytest.mark.parametrize("name", GOOD)
+def test_fast_reader_gives_what_the_general_parser_gives(monkeypatch, name):
+    fast = extract_har(HARS / name).to_dict()
+    _general_parser_only(monkeypatch)
+    assert extract_har(HARS / name).to_dict() == fast
+
+
+def test_fast_reader_decodes_runs_and_is_not_fooled_by_separators_inside_strings(monkeypatch, tmp_path):
+    """Compact and pretty-printed files with the entry separator, brackets and escapes inside values."""
+    doc = json.loads((HARS / "chrome-checkout.har").read_text())
+    entries = doc["log"]["entries"]
+    tricky = dict(entries[0], _note='}, {"_initiator": [{"x": "\\"}]"}] ,{')
+    doc["log"]["entries"] = [dict(e, _seq=k) for k in range(300) for e in ([tricky] if k % 7 == 0 else entries)]
+    for indent in (None, 2):
+        path = tmp_path / f"runs-{indent}.har"
+        path.write_text(json.dumps(doc, indent=indent, separators=(",", ":") if indent is None else None))
+        got = list(har_entries.iter_entries(path, ("_resourceType",)))
+        assert len(got) == len(doc["log"]["entries"])
+        assert [g["request"]["url"] for g in got] == [e["request"]["url"] for e in doc["log"]["entries"]]
+        fast = extract_har(path).to_dict()
+        with monkeypatch.context() as m:
+            _general_parser_only(m)
+            assert extract_har(path).to_dict() == fast
+
+
+def test_fast_reader_keeps_only_what_the_loader_reads(tmp_path):
+    path = tmp_path / "one.har"
+    doc = json.loads((HARS / "chrome-checkout.har").read_text())
+    path.write_text(json.dumps(doc))
+    first = next(har_entries.iter_entries(path, ("_resourceType",)))
+    assert set(first) <= {"request", "response", "startedDateTime", "_resourceType"}
+    assert "queryString" not in first["request"] and "timings" not in first
+    gif = [e for e in har_entries.iter_entries(path, ()) if e["response"].get("content", {}).get("text")]
+    assert gif and all(e["response"]["content"]["text"].startswith("R0lGOD") for e in gif)
+
+
+def test_entry_end_is_found_past_escaped_quotes_and_not_inside_a_cut_off_string():
+    assert har_entries.value_end(b'{"a": "x\\"}"}, {', 0) == 13
+    assert har_entries.value_end(b'{"a": "x\\"}{[' + b'\\"' * 5000, 0) is None

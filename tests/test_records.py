@@ -61,3 +61,30 @@ def test_merged_label_does_not_depend_on_order():
     assert one.to_dict() == two.to_dict()
     assert one.nodes["first_party:acme"].label == "Acme"
     assert one.nodes["first_party:acme"].aliases == ["acme.example"]
+
+
+def test_citing_evidence_keeps_one_of_each_even_after_direct_appends():
+    node = Node("field:email", "field", "e-mail address")
+    evs = [Evidence("a.yaml", f"line {i}", "declares e-mail") for i in range(5)]
+    assert [node.cite(ev) for ev in evs] == [True] * 5
+    assert not node.cite(evs[2])
+    node.evidence.append(Evidence("b.yaml", "line 1", "appended directly"))   # behind the index's back
+    assert not node.cite(Evidence("b.yaml", "line 1", "appended directly"))
+    node.evidence = list(reversed(node.evidence))                              # replaced outright
+    assert not node.cite(evs[0]) and node.cite(Evidence("c.yaml", "line 9", "new"))
+    assert len(node.evidence) == 7 and len(set(node.evidence)) == 7
+
+
+def test_adding_a_stored_record_again_changes_nothing():
+    records = Records()
+    ev = Evidence("a.yaml", "line 1", "declares e-mail")
+    node = records.add_node(Node("field:email", "field", "e-mail address", evidence=[ev]))
+    flow = records.add_flow(Flow("field:email", "data_subject:user", "first_party:x", "collect", "COLLECTS",
+                                 evidence=[ev]))
+    assert records.add_node(node) is node and records.add_flow(flow) is flow
+    assert node.evidence == [ev] and flow.evidence == [ev]
+    other = Flow("field:email", "data_subject:user", "first_party:x", "collect", "COLLECTS",
+                 evidence=[ev, Evidence("b.yaml", "line 2", "again")])
+    assert other.id == flow.id and records.add_flow(other) is flow and len(flow.evidence) == 2
+    flow.target = "first_party:y"                       # the id follows what identifies the flow
+    assert flow.id != other.id

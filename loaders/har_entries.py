@@ -1,0 +1,271 @@
+"""Fast streaming of the entries of a HAR file: only the parts the HAR loader reads are decoded.
+
+The file is read in chunks of :data:`CHUNK_BYTES`; the entries array is cut into runs of whole entries
+and each run is decoded at once by ``msgspec`` into small typed structs that name only what the loader
+looks at (the URL, method, headers, cookies and post data of the request; the status, headers, cookies
+and content type and size of the response; the resource-type keys of the beacon lexicon). Everything
+else (timings, query-string lists, initiator stacks, response bodies) is skipped by msgspec's C scanner
+without building a Python object, and a response body is only looked at when it may be a 1×1 GIF.
+
+Where a run ends is found without parsing it in Python: the bytes between the first two entries (the
+closing brace, comma, opening brace and first key, with their whitespace) are learnt once, and the last
+occurrence of that separator in the buffer is tried as the end of a run. A JSON value starting at an
+entry's first byte has exactly one end, so a run that decodes is a run of whole entries; a run that does
+not decode is cut entry by entry with a small scanner of strings and brackets. Memory holds at most a
+chunk and one run, whatever the size of the file.
+
+Anything this reader does not expect (the ``entries`` key not found where the header says, a run that
+does not decode even entry by entry, an entry of a shape the structs refuse) raises :class:`Unexpected`;
+the loader then reads the file again with its general streaming parser, which reports the exact problem.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import msgspec
+
+CHUNK_BYTES = 1 << 20
+#: An entry (or a header before the entries) larger than this is left to the general parser.
+MAX_ENTRY_BYTES = 32 << 20
+BOM = b"\xef\xbb\xbf"
+_WS = b" \t\r\n"
+# A string (possessive, so a string the buffer cuts off is one match to its end, group q unset, instead of
+# a retry from every quote inside it) or a bracket.
+_TOKEN = re.compile(rb'"[^"\\]*+(?:\\.[^"\\]*+)*+(?P<q>")?|[{}\[\]]')
+_ENTRIES = re.compile(rb'"entries"\s*:\s*\[')
+_AFTER = re.compile(rb'\s*,\s*\{\s*"[^"\\]*(?:\\.[^"\\]*)*"')
+_OPEN = frozenset(b"{[")
+
+
+class Unexpected(Exception):
+    """The file is not shaped the way the fast reader expects; read it with the general parser."""
+
+
+class Content(msgspec.Struct):
+    """``response.content``: the body itself stays raw JSON (looked at only for a 1×1 GIF)."""
+
+    size: Any = None
+    mimeType: Any = None
+    encoding: Any = None
+    text: msgspec.Raw = msgspec.Raw(b"")
+
+
+class Request(msgspec.Struct):
+    """What the loader reads of ``request``."""
+
+    url: Any = None
+    method: Any = None
+    headers: Any = None
+    cookies: Any = None
+    postData: Any = None
+
+
+class Response(msgspec.Struct):
+    """What the loader reads of ``response``."""
+
+    status: Any = None
+    headers: Any = None
+    cookies: Any = None
+    content: Content | None = None
+    bodySize: Any = None
+
+
+def entry_type(extra_keys: tuple[str, ...]) -> type[msgspec.Struct]:
+    """The struct of one entry: request, response, ``startedDateTime`` and the ``extra_keys`` (strings)."""
+    fields: list[tuple[str, Any, Any]] = [("request", Request | None, None), ("response", Response | None, None),
+                                          ("startedDateTime", Any, None)]
+    fields += [(f"x{k}", Any, msgspec.field(default=None, name=key)) for k, key in enumerate(extra_keys)]
+    return msgspec.defstruct("Entry", fields)
+
+
+def as_dict(entry: msgspec.Struct, extra_keys: tuple[str, ...]) -> dict[str, Any]:
+    """The entry as the nested dicts the loader reads (only the decoded parts, absent ones left out)."""
+    out: dict[str, Any] = {}
+    req = entry.request
+    if req is not None:
+        out["request"] = {k: v for k, v in (("url", req.url), ("method", req.method), ("headers", req.headers),
+                                            ("cookies", req.cookies), ("postData", req.postData)) if v is not None}
+    resp = entry.response
+    if resp is not None:
+        r: dict[str, Any] = {k: v for k, v in (("status", resp.status), ("headers", resp.headers),
+                                               ("cookies", resp.cookies), ("bodySize", resp.bodySize))
+                             if v is not None}
+        c = resp.content
+        if c is not None:
+            content = {k: v for k, v in (("size", c.size), ("mimeType", c.mimeType), ("encoding", c.encoding))
+                       if v is not None}
+            if memoryview(c.text)[:7].tobytes() == b'"R0lGOD':   # a GIF: decode its body
+                content["text"] = msgspec.json.decode(c.text)
+            r["content"] = content
+        out["response"] = r
+    if entry.startedDateTime is not None:
+        out["startedDateTime"] = entry.startedDateTime
+    for k, key in enumerate(extra_keys):
+        value = getattr(entry, f"x{k}")
+        if value is not None:
+            out[key] = value
+    return out
+
+
+def value_end(buf: bytes | bytearray, pos: int) -> int | None:
+    """The index just past the JSON object or array starting at ``buf[pos]``, or None if ``buf`` ends first."""
+    depth = 0
+    for m in _TOKEN.finditer(buf, pos):
+        c = buf[m.start()]
+        if c == 0x22:   # a string: skipped whole, unless the buffer ends inside it
+            if m.group("q") is None:
+                return None
+            continue
+        depth += 1 if c in _OPEN else -1
+        if depth == 0:
+            return m.end()
+    return None
+
+
+class _Buffer:
+    """A growing window on the file: ``data[pos:]`` is what is not consumed yet, and there is always one
+    byte before ``pos`` (a run is decoded in place by writing ``[`` there and ``]`` after its end)."""
+
+    def __init__(self, fh: BinaryIO, progress: Callable[[int], object] | None = None):
+        self.fh = fh
+        self.progress = progress
+        self.data = bytearray(b" ")
+        self.pos = 1
+        self.eof = False
+        self.shifted = 0   # how far positions moved left since the start (for marks kept across reads)
+
+    def more(self) -> bool:
+        """Read another chunk, dropping the consumed part; False at the end of the file."""
+        if self.eof:
+            return False
+        chunk = self.fh.read(CHUNK_BYTES)
+        if not chunk:
+            self.eof = True
+            return False
+        if self.progress is not None:
+            self.progress(len(chunk))
+        self.data = bytearray(b" ") + self.data[self.pos:] + chunk
+        shift, self.pos = self.pos - 1, 1
+        self.shifted += shift
+        return True
+
+    def skip_ws(self) -> int | None:
+        """Skip whitespace; the next byte, or None at the end of the file."""
+        while True:
+            data, pos = self.data, self.pos
+            while pos < len(data) and data[pos] in _WS:
+                pos += 1
+            self.pos = pos
+            if pos < len(data):
+                return data[pos]
+            if not self.more():
+                return None
+
+
+def iter_entries(path: Path, extra_keys: tuple[str, ...], progress: Callable[[int], object] | None = None
+                 ) -> Iterator[dict[str, Any]]:
+    """The entries of the HAR at ``path``, in order, as dicts of the parts the loader reads; ``progress`` is
+    called with the size of each chunk read."""
+    entry = entry_type(extra_keys)
+    one = msgspec.json.Decoder(entry)
+    run = msgspec.json.Decoder(list[entry])
+    with path.open("rb") as fh:
+        buf = _Buffer(fh, progress)
+        _seek_entries(buf)
+        if buf.skip_ws() == 0x5D:   # "]": no entries
+            return
+        sep: bytes | None = None
+        single_until = 0   # after a run failed to decode: entry by entry up to where it was cut
+        while True:
+            data, start = buf.data, buf.pos
+            if sep is not None and start + buf.shifted >= single_until:
+                cut = data.rfind(sep, start)
+                if cut > start:
+                    close = cut + sep.index(b"}") + 1
+                    before, after = data[start - 1], data[close]
+                    data[start - 1], data[close] = 0x5B, 0x5D   # "[" run "]", decoded in place
+                    try:
+                        decoded = run.decode(memoryview(data)[start - 1:close + 1])
+                    except (msgspec.DecodeError, msgspec.ValidationError):
+                        decoded = None
+                        single_until = close + buf.shifted
+                    finally:
+                        data[start - 1], data[close] = before, after
+                    if decoded is not None:
+                        for e in decoded:
+                            yield as_dict(e, extra_keys)
+                        del decoded
+                        buf.pos = cut + sep.index(b",")
+                        if _next(buf) is None:
+                            return
+                        continue
+            end = value_end(data, start)
+            decoded_one = None
+            if end is not None:
+                try:
+                    decoded_one = one.decode(memoryview(data)[start:end])
+                except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+                    if buf.eof or len(data) - start > MAX_ENTRY_BYTES:
+                        raise Unexpected(str(exc)) from exc
+            if decoded_one is None:   # the entry goes on past the buffer (or was cut inside a string)
+                if len(data) - start > MAX_ENTRY_BYTES or not buf.more():
+                    raise Unexpected("the entries array ends inside an entry")
+                continue
+            yield as_dict(decoded_one, extra_keys)
+            if sep is None:
+                sep = _separator(data, end)
+            buf.pos = end
+            if _next(buf) is None:
+                return
+
+
+def _separator(data: bytearray, end: int) -> bytes | None:
+    """The bytes from the whitespace before an entry's closing brace (at ``end - 1``) to the first key of
+    the next entry, if they are in ``data``."""
+    m = _AFTER.match(data, end)
+    if m is None:
+        return None
+    begin = end - 1
+    while begin > 0 and data[begin - 1] in _WS:
+        begin -= 1
+    return bytes(data[begin:m.end()])
+
+
+def _next(buf: _Buffer) -> int | None:
+    """After an entry: skip the comma to the next entry's start (its position), or None after the last."""
+    c = buf.skip_ws()
+    if c == 0x5D:
+        return None
+    if c != 0x2C:
+        raise Unexpected("expected , or ] after an entry")
+    buf.pos += 1
+    if buf.skip_ws() != 0x7B:
+        raise Unexpected("an entry is not an object")
+    return buf.pos
+
+
+def _seek_entries(buf: _Buffer) -> None:
+    """Move to the first byte inside ``log.entries``: the first ``"entries": [`` at object depth 2."""
+    while True:
+        before = len(buf.data)
+        if not buf.more():
+            raise Unexpected("no entries array")
+        if before == 1 and buf.data.startswith(BOM, 1):
+            del buf.data[1:1 + len(BOM)]
+        m = _ENTRIES.search(buf.data, max(0, before - 64))
+        if m is not None:
+            break
+        if len(buf.data) > MAX_ENTRY_BYTES:
+            raise Unexpected("no entries array near the start")
+    depth = 0
+    for t in _TOKEN.finditer(buf.data, 0, m.start()):
+        c = buf.data[t.start()]
+        if c != 0x22:
+            depth += 1 if c in _OPEN else -1
+    if depth != 2:
+        raise Unexpected("the entries array is not where a HAR keeps it")
+    buf.pos = m.end()
