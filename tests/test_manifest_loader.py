@@ -50,7 +50,7 @@ def declared():
 def test_declared_flows_cite_their_line(declared):
     assert declared.flows and all(f.basis == "declared" for f in declared.flows.values())
     card = flows(declared, field="field:credit_card_number", target="organization:authorize_net")
-    assert len(card) == 1 and card[0].relation == "SHARES_WITH" and card[0].source == "first_party:plimus"
+    assert len(card) == 1 and card[0].relation == "SHARES_WITH" and card[0].source == "system:checkout"
     ev = card[0].evidence[0]
     line = line_of(DECLARED, "- field: [card_pan, card_exp, card_cvv2, name, bill_to]")
     assert ev.locator == f"line {line}" and ev.line == line
@@ -63,10 +63,39 @@ def test_collections_go_through_the_collection_point(declared):
     hops = {(f.source, f.target) for f in flows(declared, field="field:credit_card_number", relation="COLLECTS")}
     assert hops == {("data_subject:customer", "collection_point:transaction_form"),
                     ("data_subject:customer", "collection_point:api"),
-                    ("collection_point:transaction_form", "first_party:plimus"),
-                    ("collection_point:api", "first_party:plimus")}
+                    ("collection_point:transaction_form", "system:checkout"),
+                    ("collection_point:api", "system:checkout")}
     retention = flows(declared, field="field:credit_card_number", relation="COLLECTS")[0].properties["retention"]
     assert retention.startswith("7 years")
+
+
+def test_systems_and_datastores_are_nodes_of_the_first_party(declared):
+    systems = {n.id: n for n in declared.nodes.values() if n.kind == "system"}
+    assert set(systems) == {"system:checkout", "system:shopper_accounts", "system:newsletter", "system:live_chat",
+                            "system:analytics"}
+    assert systems["system:checkout"].label == "Web shop checkout"
+    assert systems["system:checkout"].properties["owner"] == "e-commerce platform team"
+    stores = {n.id: n for n in declared.nodes.values() if n.kind == "datastore"}
+    assert set(stores) == {"datastore:orders_db", "datastore:data_warehouse"}
+    assert stores["datastore:orders_db"].properties["retention"] == "7 years after the last transaction"
+    assert stores["datastore:data_warehouse"].properties["country"] == "IL"
+    part_of = {(x.source, x.target) for x in declared.links.values() if x.relation == "PART_OF"}
+    assert part_of == {(n, "first_party:plimus") for n in [*systems, *stores]}
+    line = line_of(DECLARED, "- id: orders_db")
+    assert stores["datastore:orders_db"].evidence[0].locator == f"line {line}"
+
+
+def test_stores_and_sends_are_flows_between_systems(declared):
+    (kept,) = flows(declared, field="field:email_address", source="system:checkout", target="datastore:orders_db")
+    assert kept.relation == "STORES" and kept.properties["location"] == "orders, customers"
+    assert kept.properties["retention"] == "7 years after the last transaction"  # the datastore's
+    (sent,) = flows(declared, field="field:email_address", source="system:checkout", target="system:newsletter")
+    assert sent.relation == "SHARES_WITH" and sent.action == "send"
+    assert sent.conditions == ["the shopper opted in on the order page"]
+    assert sent.evidence[0].text == "system checkout sends e-mail address to system newsletter for newsletters and " \
+                                    "e-mail marketing"
+    (accounts,) = flows(declared, field="field:password", target="datastore:orders_db")
+    assert accounts.properties["retention"] == "while the account is active"  # the entry's own
 
 
 def test_local_names_and_vocabulary_labels_resolve(declared):
@@ -144,6 +173,8 @@ GOOD = """
             with: acme_pay
     """
 
+STORE = "    datastores:\n      - id: orders_db\n        name: Orders\n"
+
 BROKEN = [
     # (name, manifest, a text on the line the error names, message part)
     ("unknown key", GOOD.replace("via: checkout", "via: checkout\n            retension: 2 years"), "retension:",
@@ -170,6 +201,23 @@ BROKEN = [
      "duplicate key 'name'"),
     ("duplicate system", GOOD.rstrip(" ") + "      - id: shop  # again\n        name: Again\n", "# again",
      "duplicate system id 'shop'"),
+    ("unknown system in sends", GOOD.replace("    shares:", "    sends:\n          - field: name\n"
+                                              "            to: crm\n        shares:"), "to: crm",
+     "unknown system 'crm': not declared under systems: (shop)"),
+    ("a system sends to itself", GOOD.replace("    shares:", "    sends:\n          - field: name\n"
+                                               "            to: [shop]\n        shares:"), "to: [shop]",
+     "system 'shop' sends to itself"),
+    ("unknown datastore", GOOD.replace("    shares:", "    stores:\n          - field: name\n"
+                                        "            datastore: vault\n        shares:"), "datastore: vault",
+     "unknown datastore 'vault': not declared under datastores: (none declared)"),
+    ("a datastore without a name", GOOD.replace("    systems:", "    datastores:\n      - id: orders_db\n"
+                                                 "        country: US\n    systems:"), "- id: orders_db",
+     "datastores[0]: 'name' is a required property"),
+    ("unknown datastore key", GOOD.replace("    systems:", STORE + "        retain: forever\n    systems:"), "retain:",
+     "unknown key 'retain' in datastores[0]"),
+    ("bad datastore country", GOOD.replace("    systems:", STORE + "        country: Israel\n    systems:"),
+     "country: Israel",
+     "datastores[0].country"),
 ]
 
 
@@ -186,7 +234,7 @@ def test_bad_manifests_name_the_line(tmp_path, name, text, marker, message):
 
 def test_good_manifest_reads(tmp_path):
     records = extract_manifest(write(tmp_path, GOOD))
-    assert flows(records, field="field:credit_card_number", target="organization:acme_pay")
+    assert flows(records, field="field:credit_card_number", target="organization:acme_pay", source="system:shop")
     assert records.nodes["first_party:lumenware"].label == "Lumenware"
 
 
