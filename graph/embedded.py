@@ -154,6 +154,11 @@ class EmbeddedStore(Store):
         """Field nodes that a flow carries."""
         return [_info(self.graph.nodes[i]) for i in sorted({e["field"] for e in self._flows()}) if i in self.graph]
 
+    def nodes_of_kinds(self, kinds: tuple[str, ...]) -> list[dict[str, Any]]:
+        """Nodes of ``kinds`` with aliases and properties, by id."""
+        return [{k: d["record"][k] for k in ("id", "kind", "label", "aliases", "properties")}
+                for _, d in sorted(self.graph.nodes(data=True)) if d["kind"] in kinds]
+
 
 def _info(data: dict[str, Any]) -> NodeInfo:
     return {"id": data["id"], "kind": data["kind"], "label": data["label"]}
