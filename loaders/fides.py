@@ -156,10 +156,22 @@ class FidesReader:
         self.datasets = self._unique("dataset")
         self.custom = {r.key: r.data.get("parent_key") for r in self.resources.get("data_category", [])}
         self.custom_uses = {r.key: r.data.get("parent_key") for r in self.resources.get("data_use", [])}
+        # custom records named by a vocabulary term are that term (as flowaudit's own Fides export writes them)
+        self.named_fields = self._named("data_category", self.build.fields)
+        self.named_purposes = self._named("data_use", self.build.purposes)
         self.first_party = self._first_party()
         self.recipients: dict[str, Node] = {}
         self.own: dict[str, Node] = {}
         self.stores: dict[str, Node] = {}
+        self.sent: set[tuple[str, str, str]] = set()  # (system, target, field) already sent
+
+    def _named(self, section: str, v: vocab.Vocabulary) -> dict[str, str]:
+        out = {}
+        for r in self.resources.get(section, []):
+            term = resolve_term(v, r.data["name"]) if r.data.get("name") else None
+            if term:
+                out[r.key] = term
+        return out
 
     def _unique(self, section: str) -> dict[str, Resource]:
         out: dict[str, Resource] = {}
@@ -200,14 +212,15 @@ class FidesReader:
 
     def fields(self, categories: list[str] | None) -> list[tuple[str, str]]:
         """(field id, data category) for each category about the user; system and non-identifiable ones are skipped."""
-        out = [(self.cw.field(cat, self.custom), cat) for cat in categories or []]
+        out = [(self.named_fields.get(cat) or self.cw.field(cat, self.custom), cat) for cat in categories or []]
         return list(dict.fromkeys((fid, cat) for fid, cat in out if fid is not None))
 
     def purposes(self, use: str, res: Resource, path: KeyPath) -> list[str]:
         """The purpose ids of data use ``use``."""
-        pid = self.cw.purpose(use, self.custom_uses)
+        pid = self.named_purposes.get(use) or self.cw.purpose(use, self.custom_uses)
         if pid is None:
-            self.warn(res, path, f"data use {use!r} has no purpose in the vocabulary")
+            if use not in self.custom_uses:
+                self.warn(res, path, f"data use {use!r} has no purpose in the vocabulary")
             return []
         self.build.purpose(pid)
         return [pid]
@@ -285,7 +298,7 @@ class FidesReader:
                 held = [{"location": loc, "field": fid, "data_category": cat} for loc, fid, cat, _ in self.held(found)]
                 self.stores[key] = self.build.datastore(
                     slug(key), d.get("name") or key, self.first_party, ev, [key], fides_key=key,
-                    description=d.get("description"), datastore_type=meta.get("type"),
+                    description=d.get("description"), datastore_type=meta.get("type"), owner=meta.get("owner"),
                     retention=d.get("retention") or meta.get("retention"),
                     country=meta.get("country") or _first(d.get("third_country_transfers")),
                     location=meta.get("location"), security_measures=meta.get("security_measures"),
@@ -361,7 +374,9 @@ class FidesReader:
             purposes = self.purposes(decl["data_use"], res, (*dpath, "data_use"))
             subjects = self.subjects(decl.get("data_subjects"), res, (*dpath, "data_subjects"))
             label = f"system {key}" + (f" ({decl['name']})" if decl.get("name") else "")
-            for fid, cat in fields if from_user else []:
+            # a declaration that lists no data subjects (data_subjects: []) processes data it does not collect
+            collects = from_user and decl.get("data_subjects", None) != []
+            for fid, cat in fields if collects else []:
                 for sid in subjects:
                     text = (f"{label} collects {self.build.fields[fid].label} ({cat}) from "
                             f"{self.build.subjects[sid].label} for {decl['data_use']}")
@@ -374,17 +389,22 @@ class FidesReader:
                 cats = flow.get("data_categories")
                 chosen = [f for f in fields if f[1] in cats] if cats else fields
                 self.send(res, target, flow.get("type", "system"), chosen, purposes, [decl["data_use"]],
-                          (*dpath, "egress"), label)
+                          (*dpath, "egress"), label, restrict=bool(cats))
             for target in decl.get("dataset_references") or []:
                 referenced.add(target)
                 self.store(res, target, fields, purposes, (*dpath, "dataset_references"), label)
+            if decl.get("data_shared_with_third_parties"):
+                shared = self.fields(decl.get("shared_categories")) or fields
+                self.third_parties(res, decl, shared, purposes, dpath, label)
         uses = [d["data_use"] for d in data["privacy_declarations"]]
         for target, (j, flow) in egress.items():
-            if target in referenced:
-                continue
             cats = flow.get("data_categories")
+            if target in referenced and not cats:
+                continue
             fields = self.fields(cats) if cats else list(dict.fromkeys(declared))
-            self.send(res, target, flow["type"], fields, [], uses, ("egress", j), f"system {key}")
+            fields = [f for f in fields if (key, target, f[0]) not in self.sent]
+            self.send(res, target, flow["type"], fields, [], uses, ("egress", j), f"system {key}",
+                      restrict=bool(cats))
         for k, target in enumerate(data.get("dataset_references") or []):
             if target not in referenced:
                 self.store(res, target, list(dict.fromkeys(declared)), [], ("dataset_references", k), f"system {key}")
@@ -396,14 +416,33 @@ class FidesReader:
                 self.send(self.systems[source], key, "system", fields, [], uses, None, f"system {source}",
                           at=(res, ("ingress", j)))
 
+    def third_parties(self, res: Resource, decl: dict[str, Any], fields: list[tuple[str, str]], purposes: list[str],
+                      path: KeyPath, lead: str) -> None:
+        """``SHARES_WITH`` flows to the kinds of party a declaration's ``third_parties`` names (``;``-separated)."""
+        for name in (n.strip() for n in str(decl.get("third_parties") or "").split(";")):
+            kind = resolve_term(self.build.parties, name) if name else None
+            if kind is None:
+                if name:
+                    self.warn(res, (*path, "third_parties"), f"third party {name!r} is not a party kind of the "
+                                                             "vocabulary; read as third party")
+                kind = "third_party"
+            node = self.build.party_kind(kind)
+            for fid, cat in fields:
+                ev = self.evidence(res, (*path, "third_parties"),
+                                   f"{lead} shares {self.build.fields[fid].label} ({cat}) with {node.label}")
+                self.build.flow(fid, self.system_node(res.key).id, node.id, "share", "SHARES_WITH", ev, purposes,
+                                system=res.key, data_category=cat)
+
     def send(self, res: Resource, target: str, kind: str, fields: list[tuple[str, str]], purposes: list[str],
-             uses: list[str], path: KeyPath | None, lead: str, at: tuple[Resource, KeyPath] | None = None) -> None:
-        """Flows from system ``res`` along one egress: to our own system, a third party's, or a dataset."""
+             uses: list[str], path: KeyPath | None, lead: str, at: tuple[Resource, KeyPath] | None = None,
+             restrict: bool = False) -> None:
+        """Flows from system ``res`` along one egress: to our own system, a third party's, or a dataset (only
+        ``fields`` with ``restrict``, else all the dataset's)."""
         where = at or (res, path or ())
         if kind == "user":
             return
         if kind == "dataset":
-            self.store(res, target, fields, purposes, where[1], lead, at=where[0])
+            self.store(res, target, fields, purposes, where[1], lead, at=where[0], restrict=restrict)
             return
         source = self.system_node(res.key)
         if self.is_own(target):
@@ -412,18 +451,24 @@ class FidesReader:
             node, action, what = self.recipient(target, uses, *where), "share", f"to third-party system {target}"
         for fid, cat in fields:
             ev = self.evidence(where[0], where[1], f"{lead} sends {self.build.fields[fid].label} ({cat}) {what}")
+            self.sent.add((res.key, target, fid))
             self.build.flow(fid, source.id, node.id, action, "SHARES_WITH", ev, purposes, system=res.key,
                             data_category=cat)
 
     def store(self, res: Resource, target: str, fields: list[tuple[str, str]], purposes: list[str], path: KeyPath,
-              lead: str, at: Resource | None = None) -> None:
+              lead: str, at: Resource | None = None, restrict: bool = False) -> None:
         """``STORES`` flows system → datastore: the dataset's own fields where the project holds it (with
-        ``purposes`` for those among ``fields``), else ``fields``."""
+        ``purposes`` for those among ``fields``; with ``restrict`` only those), else ``fields``."""
         cite = at or res
         node = self.datastore_node(target, cite, path)
         dataset = self.datasets.get(target)
-        held = self.held(dataset) if dataset else [(None, fid, cat, None) for fid, cat in fields]
         wanted = {fid for fid, _ in fields}
+        held = self.held(dataset) if dataset else []
+        if restrict:
+            places = {fid: loc for loc, fid, _, _ in reversed(held)}
+            held = [(places.get(fid), fid, cat, None) for fid, cat in fields]
+        elif not dataset:
+            held = [(None, fid, cat, None) for fid, cat in fields]
         retention = node.properties.get("retention")
         for loc, fid, cat, _ in held:
             ev = self.evidence(cite, path, f"{lead} stores {self.build.fields[fid].label} ({cat}) in dataset {target}"
