@@ -6,6 +6,7 @@ rank field matches, assemble trace paths and state how a field reaches a recipie
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -176,7 +177,9 @@ def system_entries(nodes: list[dict[str, Any]], edges: list[Edge], infos: dict[s
 
     out = []
     for n in sorted(nodes, key=lambda n: (n["kind"] != "system", n["id"])):
-        entry: dict[str, Any] = {**node_ref(n), "properties": dict(n.get("properties") or {}),
+        # keys sorted all the way down, as the embedded store's file keeps them, so every store answers alike
+        props = json.loads(json.dumps(n.get("properties") or {}, sort_keys=True))
+        entry: dict[str, Any] = {**node_ref(n), "properties": props,
                                  "collects": [], "stores": [], "receives": [], "sends": [], "shares": []}
         for e in edges:
             if e["target"] == n["id"] and e["source"] not in own:
