@@ -122,6 +122,10 @@ class FlowGraph:
             return figures.organisation_sankey(self.records(), self.flow_classes())
         return figures.field_sankey(self.store, field, self.flow_classes())
 
+    def system_sankey(self) -> go.Figure:
+        """The system view: field → system → recipient or datastore, links coloured by audit class."""
+        return figures.system_sankey(self.records(), self.flow_classes())
+
     def field_sankeys(self, fields: list[str] | None = None) -> go.Figure:
         """A Sankey per field (all fields that flow, or ``fields``), chosen from a drop-down."""
         return figures.fields_sankey(self.store, self.flow_classes(), fields)

@@ -115,3 +115,15 @@ def test_a_bad_fides_project_exits_2_and_leaves_the_store(capsys, tmp_path):
     assert code == 2 and f"{loop}:line {line}: system 'lumenware_checkout' names itself in its egress" in err
     assert EmbeddedStore(store).records().to_dict() == before
     assert extract([FIDES]).to_dict() == before
+
+
+def test_system_sankey_reads_field_system_recipient(example_graph):
+    fig = example_graph.system_sankey()
+    sankey = fig.data[0]
+    labels = list(sankey.node.label)
+    pairs = {(labels[s], labels[t]) for s, t in zip(sankey.link.source, sankey.link.target, strict=True)}
+    assert ("credit card number", "Web shop checkout") in pairs
+    assert ("Web shop checkout", "Authorize.Net") in pairs and ("Web shop checkout", "Order database") in pairs
+    colours = dict(zip(zip(sankey.link.source, sankey.link.target, strict=True), sankey.link.color, strict=True))
+    cj = colours[(labels.index("Web shop checkout"), labels.index("CJ Affiliate"))]
+    assert cj == "rgba(106,27,154,0.55)"  # incorrect: the policy promises Affiliates non-personal data only
