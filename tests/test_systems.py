@@ -127,3 +127,9 @@ def test_system_sankey_reads_field_system_recipient(example_graph):
     colours = dict(zip(zip(sankey.link.source, sankey.link.target, strict=True), sankey.link.color, strict=True))
     cj = colours[(labels.index("Web shop checkout"), labels.index("CJ Affiliate"))]
     assert cj == "rgba(106,27,154,0.55)"  # incorrect: the policy promises Affiliates non-personal data only
+
+
+def test_dpv_names_systems_and_datastores(example_graph, tmp_path):
+    doc = json.loads(example_graph.export("dpv-jsonld", tmp_path / "flows.jsonld").read_text())
+    typed = {n["label"]: n["@type"] for n in doc["@graph"] if "label" in n}
+    assert typed["Web shop checkout"] == "fa:System" and typed["Order database"] == "fa:Datastore"
