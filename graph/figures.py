@@ -177,7 +177,7 @@ def system_sankey(records: Records, classes: Classes | None = None) -> go.Figure
             cls = flow_class(classes, f.field, f.target, f.basis)
             links.add(f.field, f.source, cls, labels[f.field])
             links.add(f.source, f.target, cls, f"{labels[f.field]} → {labels[f.target]}")
-    return links.figure(labels, kinds, f"Personal data through the systems of {_first_party(records)}")
+    return links.figure(labels, kinds, f"Personal data through the systems of {first_party(records)}")
 
 
 def field_sankey(store: Store, field: str, classes: Classes | None = None) -> go.Figure:
