@@ -76,9 +76,22 @@ class FlowGraph:
         """What reaches ``recipient``."""
         return queries.fields(self.store, recipient)
 
-    def sharing_matrix(self) -> pd.DataFrame:
-        """Fields × recipients, each cell how the sharing is stated."""
+    def sharing_matrix(self, by: str = "field") -> pd.DataFrame:
+        """Fields × recipients, each cell how the sharing is stated; ``by="system"``: systems × recipients, each
+        cell the fields that system shares with that recipient."""
+        if by == "system":
+            return queries.system_matrix(self.store)
+        if by != "field":
+            raise ValueError(f"by must be 'field' or 'system', not {by!r}")
         return queries.sharing_matrix(self.store)
+
+    def systems(self) -> pd.DataFrame:
+        """The organisation's systems and datastores: what each collects, stores, receives, sends and shares."""
+        return queries.systems(self.store)
+
+    def system_entries(self) -> list[dict[str, Any]]:
+        """The systems and datastores as JSON-ready entries, each hop with its evidence."""
+        return self.store.systems()
 
     def findings(self) -> list[dict[str, Any]]:
         """Every audit finding (flow classes, purposes, other findings, self-audit), JSON-ready, in a stable order."""
@@ -108,6 +121,10 @@ class FlowGraph:
         if field is None:
             return figures.organisation_sankey(self.records(), self.flow_classes())
         return figures.field_sankey(self.store, field, self.flow_classes())
+
+    def system_sankey(self) -> go.Figure:
+        """The system view: field → system → recipient or datastore, links coloured by audit class."""
+        return figures.system_sankey(self.records(), self.flow_classes())
 
     def field_sankeys(self, fields: list[str] | None = None) -> go.Figure:
         """A Sankey per field (all fields that flow, or ``fields``), chosen from a drop-down."""

@@ -259,9 +259,23 @@ def _matrix_args(sp: argparse.ArgumentParser) -> None:
     _sources(sp, False)
     _store(sp)
     _format(sp)
+    sp.add_argument("--by", choices=("field", "system"), default="field",
+                    help="fields × recipients (how each is stated), or systems × recipients (the fields each "
+                         "system shares)")
 
 
 def _matrix(args: argparse.Namespace) -> int:
+    if args.by == "system":
+        with _store_for(args) as st:
+            entries = [e for e in st.systems() if e["kind"] == "system"]
+            frame = queries.system_matrix(st)
+        if args.format == "json":
+            _json(entries)
+        elif args.format == "csv":
+            (frame.reset_index() if not frame.empty else frame).to_csv(sys.stdout, index=False)
+        else:
+            _write(views.system_matrix(entries))
+        return EXIT_OK
     with _store_for(args) as st:
         rows = st.sharing_matrix()
         frame = queries.sharing_matrix(st)
@@ -277,8 +291,35 @@ def _matrix(args: argparse.Namespace) -> int:
 command(Command(
     "matrix", "the fields × recipients sharing matrix",
     "How each field reaches each recipient. The table reads it by recipient; --format csv is the grid.",
-    ("flowaudit matrix --store plimus.json", "flowaudit matrix policy.md --format csv > matrix.csv"),
+    ("flowaudit matrix --store plimus.json", "flowaudit matrix policy.md --format csv > matrix.csv",
+     "flowaudit matrix --by system --store plimus.json"),
     _matrix_args, _matrix))
+
+
+def _systems_args(sp: argparse.ArgumentParser) -> None:
+    _sources(sp, False)
+    _store(sp)
+    _format(sp)
+
+
+def _systems(args: argparse.Namespace) -> int:
+    with _store_for(args) as st:
+        entries = st.systems()
+    if args.format == "json":
+        _json(entries)
+    elif args.format == "csv":
+        queries.systems_frame(entries).to_csv(sys.stdout, index=False)
+    else:
+        _write(views.systems(entries))
+    return EXIT_OK
+
+
+command(Command(
+    "systems", "the organisation's systems and datastores, and what each does with personal data",
+    "Each system (then each datastore) the inventory declares: what it collects, receives from another\n"
+    "system, stores, sends to another system and shares with recipients.",
+    ("flowaudit systems examples/plimus/evidence/declared.yaml", "flowaudit systems --store plimus.json --format json"),
+    _systems_args, _systems))
 
 
 def _diff_args(sp: argparse.ArgumentParser) -> None:

@@ -191,6 +191,37 @@ def matrix(rows: list[dict[str, Any]]) -> str:
     return render(out) + "\n\n(--format csv gives the fields × recipients grid)"
 
 
+def systems(entries: list[dict[str, Any]]) -> str:
+    """The organisation's systems and datastores: one line each, what it collects, stores, sends and shares."""
+    if not entries:
+        return "no systems (a policy or a capture names none; load the organisation's manifest)"
+    out = []
+    for e in entries:
+        ends = {key: "; ".join(f"{k}: {_fields(v, 3)}" for k, v in _by_end(e[key], "to").items())
+                for key in ("stores", "sends", "shares")}
+        out.append({"system": e["label"], "kind": e["kind"], "owner": e["properties"].get("owner", ""),
+                    "collects": _fields(list(dict.fromkeys(h["field"]["label"] for h in e["collects"]))),
+                    "stores in": ends["stores"], "sends to": ends["sends"], "shares with": ends["shares"]})
+    return render(out) + "\n\n(--format json gives every hop with its evidence)"
+
+
+def system_matrix(entries: list[dict[str, Any]]) -> str:
+    """Systems × recipients read by system: the fields each system shares with each recipient."""
+    out = [{"system": e["label"], "recipient": recipient, "fields": _fields(labels)}
+           for e in entries if e["kind"] == "system"
+           for recipient, labels in _by_end(e["shares"], "to").items()]
+    return render(out) if out else "nothing"
+
+
+def _by_end(hops: list[dict[str, Any]], end: str) -> dict[str, list[str]]:
+    """The fields of positive ``hops`` by the label of their other ``end``."""
+    by: dict[str, list[str]] = {}
+    for h in hops:
+        if h["polarity"] == "+" and h["field"]["label"] not in by.setdefault(h[end]["label"], []):
+            by[h[end]["label"]].append(h["field"]["label"])
+    return by
+
+
 # --------------------------------------------------------------------------- extract, diff
 
 

@@ -26,9 +26,13 @@ Observed flows carry the consent state they were captured in; a finding lists th
 (``consent_states``), and a flow to a third party captured before consent or after rejecting it is a
 ``before_consent`` finding of its own, whatever the policy says.
 
-The self-audit rules (``audit_rules.yaml``) read the statements, trackers and stated flows of the
-policy. Every finding quotes its statements and cites its evidence, never a personal value. The
-audit reads a store through :meth:`Store.records`, so every store gives the same findings.
+A flow into one of the organisation's systems or datastores is a flow into the first party they are
+``PART_OF``, and a flow from a system is the first party's, so flows between its own systems are not
+judged; a finding names the ``systems`` that collect or send the data. The self-audit rules
+(``audit_rules.yaml``) read the statements, trackers and stated flows of the policy; the inventory rules
+read the declared datastores (retention, third-country location without a safeguard). Every finding
+quotes its statements and cites its evidence, never a personal value. The audit reads a store through
+:meth:`Store.records`, so every store gives the same findings.
 """
 
 from __future__ import annotations
@@ -41,14 +45,14 @@ from typing import Any
 
 import yaml
 from flowaudit.inventory import organizations, vocabulary
-from flowaudit.inventory.records import PARTY_KINDS, Evidence, Flow, Node, Records, digest, slug
+from flowaudit.inventory.records import PARTY_KINDS, SYSTEM_KINDS, Evidence, Flow, Node, Records, digest, slug
 
 from .semantics import SHARE_RELATIONS
 from .store import Store
 
 RULES_FILE = Path(__file__).with_name("audit_rules.yaml")
 FLOW_CLASSES = ("incorrect", "omitted", "ambiguous", "vague", "clear")
-OTHER_CLASSES = ("before_consent", "purpose", "undisclosed_collection", "unsupported", "policy")
+OTHER_CLASSES = ("before_consent", "purpose", "undisclosed_collection", "inventory", "unsupported", "policy")
 #: Consent states in which a flow to a third party needs no consent to be a finding.
 WITHOUT_CONSENT = {"none": "before any consent choice", "rejected": "after the visitor rejected consent"}
 CLASSES = FLOW_CLASSES + OTHER_CLASSES
@@ -59,9 +63,11 @@ Finding = dict[str, Any]
 
 @cache
 def rules() -> dict[str, Any]:
-    """The classes and self-audit rules: ``{"classes": {class: spec}, "rules": {id: spec}}``."""
+    """The classes, self-audit and inventory rules: ``{"classes": {class: spec}, "rules": {id: spec},
+    "inventory": {id: spec}}``."""
     data = yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))
-    return {"classes": {c["class"]: c for c in data["classes"]}, "rules": {r["id"]: r for r in data["rules"]}}
+    return {"classes": {c["class"]: c for c in data["classes"]}, "rules": {r["id"]: r for r in data["rules"]},
+            "inventory": {r["id"]: r for r in data["inventory_rules"]}}
 
 
 def audit(store: Store) -> list[Finding]:
@@ -73,7 +79,7 @@ def audit_records(records: Records) -> list[Finding]:
     """Every finding for ``records``: flow classes, purposes, other findings and the self-audit."""
     ctx = _Context(records)
     findings = (ctx.classify() + ctx.before_consent() + ctx.purposes() + ctx.undisclosed_collection()
-                + ctx.unsupported() + ctx.self_audit())
+                + ctx.inventory() + ctx.unsupported() + ctx.self_audit())
     return sorted(findings, key=_order)
 
 
@@ -137,6 +143,12 @@ class _Context:
                 self.parents.setdefault(link.target, set()).add(link.source)
         self._up: dict[str, dict[str, int]] = {}
         self.first_parties = first_party_identity(records)
+        self.part_of = {link.source: link.target for link in sorted(records.links.values(), key=lambda x: x.id)
+                        if link.relation == "PART_OF" and link.target in records.nodes}
+
+    def party(self, node_id: str) -> str:
+        """The party a node acts for: a system's or datastore's first party, else the node itself."""
+        return self.part_of.get(node_id, node_id) if self.nodes[node_id].kind in SYSTEM_KINDS else node_id
 
     # ------------------------------------------------------------ hierarchies
 
@@ -270,16 +282,22 @@ class _Context:
     # ------------------------------------------------------------ classification
 
     def flow_groups(self) -> dict[tuple[str, str], list[Flow]]:
-        """Observed and declared flows into a party, grouped by (recipient, field)."""
+        """Observed and declared flows into a party (a system or datastore counts as its first party), grouped by
+        (recipient, field); flows between the first party's own systems and datastores are not among them."""
         groups: dict[tuple[str, str], list[Flow]] = {}
         for f in self.evidence:
-            target = self.nodes.get(f.target)
-            if target is None or target.kind not in PARTY_KINDS or f.source == f.target:
+            target = self.nodes.get(self.party(f.target)) if f.target in self.nodes else None
+            if target is None or target.kind not in PARTY_KINDS or self.party(f.source) == target.id:
                 continue
             if target.kind == "first_party" and f.relation not in INTO_FIRST_PARTY:
                 continue
-            groups.setdefault((f.target, f.field), []).append(f)
+            groups.setdefault((target.id, f.field), []).append(f)
         return groups
+
+    def systems_of(self, flows: Iterable[Flow]) -> list[dict[str, Any]]:
+        """The systems that collect or send ``flows`` (their source or target), as ``{id, label}``."""
+        ids = sorted({n for f in flows for n in (f.source, f.target) if self.nodes[n].kind == "system"})
+        return [{"id": i, "label": self.nodes[i].label} for i in ids]
 
     def covering(self, target: str, field_id: str, flows: list[Flow]) -> list[tuple[Flow, int, int, int]]:
         """Stated flows covering the evidence ``flows`` of (target, field): each with its field, recipient
@@ -356,13 +374,16 @@ class _Context:
                 if all(c[0].conditions for c in at_best):
                     finding["conditions"] = sorted({x for c in at_best for x in c[0].conditions})
             finding["purposes"] = sorted({p for f in flows for p in f.purposes})
+            systems = self.systems_of(flows)
+            if systems:
+                finding["systems"] = systems
             out.append(self.finding(cls, cls, target, field_id, _refs(pos), _refs(neg), flows, **finding))
         return out
 
     def finding(self, cls: str, key: str, target: str | None, field_id: str | None, for_: list[dict[str, Any]],
                 against: list[dict[str, Any]], flows: Iterable[Flow], **extra: Any) -> Finding:
         """A finding of class ``cls`` (``key`` names its rule: a class or a self-audit rule id)."""
-        spec = rules()["classes"][key] if key in rules()["classes"] else rules()["rules"][key]
+        spec = rules()["classes"].get(key) or rules()["rules"].get(key) or rules()["inventory"][key]
         flows = list(flows)
         evidence = sorted(_dedup([evidence_ref(ev, f.basis, f.consent_state) for f in flows for ev in f.evidence]),
                           key=_place)
@@ -371,7 +392,7 @@ class _Context:
             extra["consent_states"] = states
         recipient = self.recipient_ref(target) if target else None
         field = self.field_ref(field_id) if field_id else None
-        message = extra.pop("message", None) or _message(spec["title"], field, recipient)
+        message = extra.pop("message", None) or _message(spec["title"], field, recipient, extra.get("systems"))
         ident = digest(spec["id"], target, field_id, *(s.get("statement", "") for s in for_ + against),
                        *(PurePath(e["source"]).name + e["locator"] for e in evidence), extra.get("rule_key", ""))
         extra.pop("rule_key", None)
@@ -430,10 +451,11 @@ class _Context:
     def undisclosed_collection(self) -> list[Finding]:
         """Fields that leave the user's side (to a third party) without any first-party flow of theirs,
         and that no statement says the first party collects."""
-        collected = {f.field for f in self.evidence if self.nodes[f.target].kind == "first_party"}
+        collected = {f.field for f in self.evidence if self.nodes[self.party(f.target)].kind == "first_party"}
         said = {s.field for s in self.stated if s.polarity == "+" and s.relation in INTO_FIRST_PARTY}
         first = sorted({s.target for s in self.stated if self.nodes[s.target].kind == "first_party"}
-                       | {f.source for f in self.evidence if self.nodes[f.source].kind == "first_party"})
+                       | {self.party(f.source) for f in self.evidence
+                          if self.nodes[self.party(f.source)].kind == "first_party"})
         by_field: dict[str, list[Flow]] = {}
         for f in self.evidence:
             if f.field not in collected and self.nodes[f.target].kind in PARTY_KINDS:
@@ -445,6 +467,38 @@ class _Context:
             out.append(self.finding("undisclosed_collection", "undisclosed_collection", first[0], field_id, [], [],
                                     flows))
         return out
+
+    def inventory(self) -> list[Finding]:
+        """The declared datastores audited by themselves: no retention period (FA201), kept in a third country
+        without a declared safeguard (FA202)."""
+        specs = {spec["check"]: rule_id for rule_id, spec in rules()["inventory"].items()}
+        out = []
+        for store in sorted((n for n in self.nodes.values() if n.kind == "datastore"), key=lambda n: n.id):
+            into = [f for f in self.evidence if f.target == store.id and f.polarity == "+"]
+            ref = {"id": store.id, "label": store.label}
+            if not store.properties.get("retention") and (not into or any(
+                    not f.properties.get("retention") for f in into)):
+                out.append(self._inventory_finding(specs["datastore_without_retention"], store, into, ref,
+                                                   f"{store.label}: no retention period is declared for it"))
+            owner = self.nodes.get(self.part_of.get(store.id, ""))
+            home, country = owner.properties.get("country") if owner else None, store.properties.get("country")
+            if home and country and country != home and not store.properties.get("safeguards"):
+                out.append(self._inventory_finding(
+                    specs["third_country_without_safeguard"], store, into, ref,
+                    f"{store.label}: kept in {country}, outside {owner.label}'s {home}, with no transfer safeguard "
+                    "declared"))
+        return out
+
+    def _inventory_finding(self, rule_id: str, store: Node, into: list[Flow], ref: dict[str, Any],
+                           message: str) -> Finding:
+        found = self.finding("inventory", rule_id, None, None, [], [], into, message=message, rule_key=store.id,
+                             datastore=ref)
+        own = [evidence_ref(ev, "declared") for ev in store.evidence]
+        found["evidence"] = sorted(_dedup(own + found["evidence"]), key=_place)
+        systems = self.systems_of(into)
+        if systems:
+            found["systems"] = systems
+        return found
 
     def unsupported(self) -> list[Finding]:
         """Stated sharing that no observed or declared flow supports."""
@@ -685,13 +739,19 @@ def _merge_same(findings: list[Finding]) -> list[Finding]:
     return list({f["id"]: f for f in findings}.values())
 
 
-def _message(title: str, field: dict[str, Any] | None, recipient: dict[str, Any] | None) -> str:
+def _message(title: str, field: dict[str, Any] | None, recipient: dict[str, Any] | None,
+             systems: list[dict[str, Any]] | None = None) -> str:
     if field and recipient:
         who = recipient["label"]
         if recipient.get("organization") and recipient.get("kind_label"):
             who += f" ({recipient['kind_label']})"
-        return f"{field['label']} to {who}: {title}"
+        via = f" from {_words([s['label'] for s in systems])}" if systems else ""
+        return f"{field['label']} to {who}{via}: {title}"
     return title
+
+
+def _words(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 # --------------------------------------------------------------------------- name-in-policy comparison

@@ -1,8 +1,9 @@
 """Flow diagrams as graph files: GraphML (Gephi, yEd), Graphviz DOT and Mermaid flowcharts.
 
-Diagrams draw the parties, collection points and trackers as nodes and the flows between them as
-edges, grouped by (source, target, polarity) with the fields they carry, coloured by audit class.
-Every label is quoted for its format; evidence is cited by locator and never holds a raw value.
+Diagrams draw the parties, collection points, trackers, and the organisation's systems and datastores
+(each in a column of their own) as nodes and the flows between them as edges, grouped by (source, target,
+polarity) with the fields they carry, coloured by audit class. Every label is quoted for its format;
+evidence is cited by locator and never holds a raw value.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from .semantics import RECIPIENT_KINDS
 NOT_SHARED_COLOUR = "#37474f"
 _DOT_SHAPES = {"data_subject": "oval", "collection_point": "box", "first_party": "doubleoctagon",
                "organization": "component", "cookie": "note", "flash_cookie": "note", "clear_gif": "note",
-               "tracker": "note"}
+               "tracker": "note", "system": "box3d", "datastore": "cylinder"}
+#: The organisation's own systems and datastores each get a column (a rank, a subgraph) of their own.
+COLUMNS = (("system", "Systems"), ("datastore", "Datastores"))
 
 
 def _colour(cls: str) -> str:
@@ -85,6 +88,10 @@ def dot(records: Records, classes: Classes | None = None, fields: set[str] | Non
         node = records.nodes[n]
         lines.append(f"  {i} [label={dot_quote(node.label)}, shape={_DOT_SHAPES.get(node.kind, 'ellipse')}, "
                      f"color={dot_quote(KIND_COLOURS.get(node.kind, '#757575'))}, tooltip={dot_quote(node.kind)}];")
+    for kind, _ in COLUMNS:
+        members = [i for n, i in ids.items() if records.nodes[n].kind == kind]
+        if members:
+            lines.append(f"  {{ rank=same; {'; '.join(members)}; }}")
     for p in pairs:
         label = ("NOT: " if p["polarity"] == "-" else "") + _field_list(p["fields"])
         style = "dashed" if p["polarity"] == "-" else "solid"
@@ -114,6 +121,12 @@ def mermaid(records: Records, classes: Classes | None = None, fields: set[str] |
     for n, i in ids.items():
         node = records.nodes[n]
         lines.append(f'  {i}["{mermaid_text(node.label)}"]:::{node.kind}')
+    for kind, title in COLUMNS:
+        members = [i for n, i in ids.items() if records.nodes[n].kind == kind]
+        if members:
+            lines.append(f'  subgraph {kind}_column["{title}"]')
+            lines += [f"    {i}" for i in members]
+            lines.append("  end")
     for k, p in enumerate(pairs):
         label = ("NOT: " if p["polarity"] == "-" else "") + _field_list(p["fields"])
         arrow = "-.->" if p["polarity"] == "-" else "-->"

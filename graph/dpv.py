@@ -49,6 +49,8 @@ NODE_TYPES = {
     "flash_cookie": "fa:Tracker",
     "clear_gif": "fa:Tracker",
     "tracker": "fa:Tracker",
+    "system": "fa:System",
+    "datastore": "fa:Datastore",
 }
 PROCESSING = {"COLLECTS": "dpv:Collect", "STORES": "dpv:Store", "SHARES_WITH": "dpv:Share",
               "DISCLOSES_TO": "dpv:Disclose", "TRACKS_WITH": "dpv:Monitor"}

@@ -183,6 +183,11 @@ class EmbeddedStore(Store):
         """Field nodes that a flow carries."""
         return [_info(self.graph.nodes[i]) for i in sorted({e["field"] for e in self._flows()}) if i in self.graph]
 
+    def nodes_of_kinds(self, kinds: tuple[str, ...]) -> list[dict[str, Any]]:
+        """Nodes of ``kinds`` with aliases and properties, by id."""
+        return [{k: d["record"][k] for k in ("id", "kind", "label", "aliases", "properties")}
+                for _, d in sorted(self.graph.nodes(data=True)) if d["kind"] in kinds]
+
 
 #: The keys of a flow's record that queries answer with.
 _PUBLIC = ("id", "source", "target", "relation", "action", "field", "polarity", "purposes", "conditions", "basis",

@@ -1,5 +1,5 @@
 """Write the graph in every export format: the HTML report, static diagrams, graph files, the record
-of processing and DPV JSON-LD.
+of processing, DPV JSON-LD and a Fides manifest.
 
 Static diagrams (svg, png, pdf) are drawn by plotly through kaleido in a headless Chromium: the
 browser named by ``BROWSER_PATH``, else ``chromium`` (Debian's package) or Chrome on the ``PATH``.
@@ -16,10 +16,11 @@ from typing import Any
 import kaleido
 import plotly.graph_objects as go
 
-from . import audit, diagrams, dpv, figures, report, ropa
+from . import audit, diagrams, dpv, fides_export, figures, report, ropa
 from .store import Store
 
-FORMATS = ("html", "svg", "png", "pdf", "graphml", "dot", "mermaid", "ropa-xlsx", "ropa-csv", "dpv-jsonld")
+FORMATS = ("html", "svg", "png", "pdf", "graphml", "dot", "mermaid", "ropa-xlsx", "ropa-csv", "dpv-jsonld",
+           "fides")
 IMAGE_FORMATS = ("svg", "png", "pdf")
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 INSTALL_HINT = ("install Chromium (Debian/Ubuntu: `sudo apt-get install -y chromium`, or run "
@@ -94,6 +95,8 @@ def export(store: Store, fmt: str, path: str | Path, field: str | None = None,
         diagrams.write_graphml(records, path, classes, field_ids)
     elif fmt == "dpv-jsonld":
         dpv.write_dpv(records, path, classes, field_ids)
+    elif fmt == "fides":
+        fides_export.write_fides(records, path)
     else:
         text = (diagrams.dot if fmt == "dot" else diagrams.mermaid)(records, classes, field_ids)
         path.write_text(text, encoding="utf-8")

@@ -46,9 +46,14 @@ KIND_COLOURS = {
     "affiliate": "#d81b60",
     "recipient": "#e53935",
     "organization": "#6d4c41",
+    "system": "#00695c",
+    "datastore": "#4e342e",
+    "field": "#455a64",
 }
-STAGES = {"data_subject": 0, "collection_point": 1, "cookie": 1, "flash_cookie": 1, "clear_gif": 1, "tracker": 1,
-          "first_party": 2, "processor": 3, "supplier": 3, "affiliate": 3, "recipient": 3, "organization": 4}
+#: Columns of the diagrams: where data comes from, the organisation, its systems and datastores, recipients.
+STAGES = {"field": 0, "data_subject": 0, "collection_point": 1, "cookie": 1, "flash_cookie": 1, "clear_gif": 1,
+          "tracker": 1, "first_party": 2, "system": 3, "datastore": 4, "processor": 5, "supplier": 5, "affiliate": 5,
+          "recipient": 5, "organization": 6}
 _SEVERITY = {c: i for i, c in enumerate(CLASS_COLOURS)}
 
 
@@ -125,7 +130,8 @@ def _positive_shares(records: Records) -> list[Flow]:
 
 
 def organisation_sankey(records: Records, classes: Classes | None = None) -> go.Figure:
-    """The whole organisation: collection point → first party → recipient kind → organisation.
+    """The whole organisation: collection point → first party or system (→ system → datastore) → recipient kind
+    → organisation.
 
     Link widths count distinct fields; colours are audit classes (see :data:`CLASS_COLOURS`).
     """
@@ -135,8 +141,10 @@ def organisation_sankey(records: Records, classes: Classes | None = None) -> go.
     org_kind = organisation_kinds(records)
     links = _Links()
     for f in sorted(records.flows.values(), key=lambda f: f.id):
-        if (f.polarity == "+" and f.relation == "COLLECTS" and kinds[f.source] == "collection_point"
-                and kinds[f.target] == "first_party"):
+        inward = (f.relation == "COLLECTS" and kinds[f.source] == "collection_point"
+                  and kinds[f.target] in ("first_party", "system"))
+        inside = kinds[f.source] == "system" and kinds[f.target] in ("system", "datastore")
+        if f.polarity == "+" and (inward or inside):
             links.add(f.source, f.target, flow_class(None, f.field, f.target, f.basis), labels[f.field])
     for f in _positive_shares(records):
         cls = flow_class(classes, f.field, f.target, f.basis)
@@ -147,6 +155,29 @@ def organisation_sankey(records: Records, classes: Classes | None = None) -> go.
             links.add(f.source, via, cls, labels[f.field])
             links.add(via, f.target, cls, labels[f.field])
     return links.figure(labels, kinds, f"Personal-data flows of {first_party(records)}")
+
+
+def system_sankey(records: Records, classes: Classes | None = None) -> go.Figure:
+    """The system view: field → system → recipient or datastore, one link per field a system collects or
+    receives and per place it sends the field (coloured by the audit class of that field to that recipient,
+    through the party it acts for).
+
+    Link widths count distinct (field, destination) pairs.
+    """
+    nodes = records.nodes
+    labels = {i: n.label for i, n in nodes.items()}
+    kinds = {i: n.kind for i, n in nodes.items()}
+    links = _Links()
+    for f in sorted(records.flows.values(), key=lambda f: f.id):
+        if f.polarity != "+":
+            continue
+        if kinds[f.target] == "system" and kinds[f.source] != "system":
+            links.add(f.field, f.target, flow_class(None, f.field, f.target, f.basis), labels[f.field])
+        if kinds[f.source] == "system":
+            cls = flow_class(classes, f.field, f.target, f.basis)
+            links.add(f.field, f.source, cls, labels[f.field])
+            links.add(f.source, f.target, cls, f"{labels[f.field]} → {labels[f.target]}")
+    return links.figure(labels, kinds, f"Personal data through the systems of {first_party(records)}")
 
 
 def field_sankey(store: Store, field: str, classes: Classes | None = None) -> go.Figure:

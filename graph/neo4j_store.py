@@ -296,6 +296,13 @@ class Neo4jStore(Store):
         return self._query(f"MATCH ()-[r:{_FLOW_TYPES}]->() WITH DISTINCT r.field AS fid "
                            f"MATCH (n:Node {{id: fid}}) RETURN {_NODE_INFO} ORDER BY id")
 
+    def nodes_of_kinds(self, kinds: tuple[str, ...]) -> list[dict[str, Any]]:
+        """Nodes of ``kinds`` with aliases and properties, by id."""
+        rows = self._query(f"MATCH (n:Node) WHERE n.kind IN $kinds RETURN {_NODE_INFO}, n.aliases AS aliases, "
+                           "n.props_json AS props_json ORDER BY id", kinds=list(kinds))
+        return [{"id": r["id"], "kind": r["kind"], "label": r["label"], "aliases": list(r["aliases"] or []),
+                 "properties": json.loads(r["props_json"])} for r in rows]
+
 
 # ---------------------------------------------------------------- transaction functions
 

@@ -46,6 +46,54 @@ def status_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
                                "conditions", "purposes", "evidence"])
 
 
+SYSTEM_COLUMNS = ["system", "kind", "type", "owner", "collects", "stores", "receives", "sends", "shares",
+                  "retention", "country"]
+
+
+def _by_end(hops: list[dict[str, Any]], end: str) -> str:
+    """``other end: field, field; …`` for a list of hops."""
+    grouped: dict[str, list[str]] = {}
+    for h in hops:
+        if h["polarity"] == "+":
+            grouped.setdefault(h[end]["label"], [])
+            if h["field"]["label"] not in grouped[h[end]["label"]]:
+                grouped[h[end]["label"]].append(h["field"]["label"])
+    return "; ".join(f"{k}: {', '.join(v)}" for k, v in grouped.items())
+
+
+def systems_frame(entries: list[dict[str, Any]]) -> pd.DataFrame:
+    """One row per system (then per datastore): what it collects, stores, receives, sends and shares."""
+    return pd.DataFrame([{
+        "system": e["label"],
+        "kind": e["kind"],
+        "type": e["properties"].get("system_type") or e["properties"].get("datastore_type") or "",
+        "owner": e["properties"].get("owner") or "",
+        "collects": ", ".join(dict.fromkeys(h["field"]["label"] for h in e["collects"] if h["polarity"] == "+")),
+        "stores": _by_end(e["stores"], "to"),
+        "receives": _by_end(e["receives"], "from"),
+        "sends": _by_end(e["sends"], "to"),
+        "shares": _by_end(e["shares"], "to"),
+        "retention": e["properties"].get("retention") or "",
+        "country": e["properties"].get("country") or "",
+    } for e in entries], columns=SYSTEM_COLUMNS)
+
+
+def systems(store: Store) -> pd.DataFrame:
+    """The organisation's systems and datastores and what each does with personal data."""
+    return systems_frame(store.systems())
+
+
+def system_matrix(store: Store) -> pd.DataFrame:
+    """Systems × recipients: the fields each system shares with each recipient (empty where none)."""
+    rows = [{"system": e["label"], "recipient": h["to"]["label"], "field": h["field"]["label"]}
+            for e in store.systems() if e["kind"] == "system" for h in e["shares"] if h["polarity"] == "+"]
+    if not rows:
+        return pd.DataFrame()
+    long = pd.DataFrame(rows).drop_duplicates()
+    return (long.groupby(["system", "recipient"])["field"].agg(", ".join).unstack("recipient").fillna("")
+            .sort_index())
+
+
 def trace(store: Store, field: str) -> pd.DataFrame:
     """Every path of ``field`` from collection to recipients."""
     return trace_frame(store.trace(field))

@@ -2,9 +2,10 @@
 
 It leads with the verdict (each recipient's worst class with a one-line reason, the undisclosed and
 incorrect first, and the counts by severity), then the organisation's Sankey, the findings grouped
-by recipient, and the details: a Sankey per field (opening on the most shared field), the network
-view, what was read, and the policy statements. Every text from the inputs is HTML-escaped, in the
-tables and in the figures, so it is shown as text and never runs.
+by recipient, the organisation's systems and datastores (a table and a Sankey field → system →
+recipient, when the graph holds any), and the details: a Sankey per field (opening on the most shared
+field), the network view, what was read, and the policy statements. Every text from the inputs is
+HTML-escaped, in the tables and in the figures, so it is shown as text and never runs.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 import plotly.io as pio
 from flowaudit.inventory.records import CONSENT_STATES, Records
 
-from . import figures
+from . import figures, queries
 from .audit import CLASSES, rules
 from .figures import CLASS_COLOURS, Classes
 from .report_formats import VERDICT_ORDER, reason, severity_counts, verdicts, who
@@ -173,6 +174,16 @@ def statements_table(records: Records) -> str:
             + "".join(rows) + "</tbody></table>")
 
 
+def systems_table(entries: list[dict[str, Any]]) -> str:
+    """The systems and datastores (see :meth:`Store.systems`) as an HTML table, one row each."""
+    frame = queries.systems_frame(entries)
+    heads = list(frame.columns)
+    rows = ["<tr>" + "".join(f"<td>{escape(str(row[c]))}</td>" for c in heads) + "</tr>"
+            for row in frame.to_dict("records")]
+    return ("<table><thead><tr>" + "".join(f"<th>{escape(c)}</th>" for c in heads) + "</tr></thead><tbody>"
+            + "".join(rows) + "</tbody></table>")
+
+
 def _summary(records: Records, findings: list[dict[str, Any]] | None) -> str:
     kinds = Counter(n.kind for n in records.nodes.values())
     bases = Counter(f.basis for f in records.flows.values())
@@ -195,21 +206,25 @@ def html_report(store: Store, findings: list[dict[str, Any]] | None = None, clas
     config = {"displaylogo": False, "responsive": True}
     embedded = [False]
 
-    def figure(heading: str, fig: Any, i: int) -> str:
+    def figure(heading: str, fig: Any, i: int, before: str = "") -> str:
         div = pio.to_html(fig, full_html=False, include_plotlyjs=not embedded[0], config=config,
                           div_id=f"figure-{i}")
         embedded[0] = True
-        return f"<h2>{escape(heading)}</h2>\n{div}"
+        return f"<h2>{escape(heading)}</h2>\n{before}{div}"
 
     organisation = figures.organisation_sankey(records, classes)
     per_field = figures.fields_sankey(store, classes)
     network = figures.network_figure(records, classes)
+    entries = store.systems()
+    systems = (figure("Systems", figures.system_sankey(records, classes), 3, systems_table(entries) + "\n") + "\n"
+               if entries else "")
     heading = f"{title}: {figures.first_party(records)}"
     return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>{escape(heading)}</title>\n'
             f"<style>{_CSS}</style>\n</head>\n<body>\n<h1>{escape(heading)}</h1>\n"
             f"<h2>Verdict</h2>\n{verdict_section(findings)}\n"
             + figure("Flows of the organisation", organisation, 0)
             + f"\n<h2>Findings</h2>\n{findings_section(findings)}\n"
+            + systems
             + figure("Flows of each field", per_field, 1) + "\n"
             + figure("Network", network, 2)
             + f"\n<h2>Summary</h2>\n{_summary(records, findings)}\n"

@@ -15,6 +15,9 @@ import pandas as pd
 
 from .audit import CLASSES, Finding, rules
 
+#: Classes whose findings are about one source by itself (a rule and a message, no recipient and field).
+SELF_CLASSES = ("policy", "inventory")
+
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 FRAME_COLUMNS = ["class", "severity", "rule", "recipient", "recipient_kind", "organization", "field", "vagueness",
                  "conditions", "consent", "statement", "evidence"]
@@ -147,7 +150,7 @@ def to_sarif(findings: list[Finding], tool_version: str) -> dict[str, Any]:
     sentence it rests on (or the evidence when no sentence covers it), the rest as related locations."""
     spec = rules()
     descriptors = [_descriptor(c["id"], c["class"], c) for c in spec["classes"].values()]
-    descriptors += [_descriptor(r["id"], r["check"], r) for r in spec["rules"].values()]
+    descriptors += [_descriptor(r["id"], r["check"], r) for r in [*spec["rules"].values(), *spec["inventory"].values()]]
     descriptors.sort(key=lambda d: d["id"])
     index = {d["id"]: i for i, d in enumerate(descriptors)}
     results = []
@@ -163,8 +166,8 @@ def to_sarif(findings: list[Finding], tool_version: str) -> dict[str, Any]:
             "level": f["severity"],
             "message": {"text": f["message"]},
             "partialFingerprints": {"flowauditFinding/v1": f["id"]},
-            "properties": {k: f[k] for k in ("class", "field", "fields", "recipient", "vagueness", "conditions",
-                                              "purposes", "consent_states")
+            "properties": {k: f[k] for k in ("class", "field", "fields", "recipient", "systems", "datastore",
+                                              "vagueness", "conditions", "purposes", "consent_states")
                            if f.get(k) is not None},
         }
         if places:
@@ -228,9 +231,10 @@ def to_junit(findings: list[Finding], fail_on: set[str]) -> str:
     cases: dict[tuple[str, str], list[Finding]] = {}
     for f in findings:
         rec, fld = f.get("recipient"), f.get("field")
-        if f["class"] == "policy" or rec is None or fld is None:
+        if f["class"] in SELF_CLASSES or rec is None or fld is None:
             quotes = f["statements"]["for"]
-            key = (f"policy.{f['rule']}", f"{f['message']} ({_where(quotes[0]) if quotes else 'policy'})")
+            where = _where(quotes[0]) if quotes else (_where(f["evidence"][0]) if f["evidence"] else f["class"])
+            key = (f"{f['class']}.{f['rule']}", f"{f['message']} ({where})")
         else:
             key = (f"{rec['label']} ({rec['kind']})", fld["label"])
         cases.setdefault(key, []).append(f)
@@ -287,6 +291,8 @@ def to_markdown(findings: list[Finding], comparison: list[dict[str, Any]] | None
             continue
         if c == "policy":
             out += ["## The policy audited by itself", ""]
+        elif c == "inventory":
+            out += ["## The declared inventory audited by itself", ""]
         else:
             cs = spec["classes"][c]
             out += [f"## {c} ({cs['severity']}): {cs['title']}", "", cs["explanation"], ""]
@@ -299,9 +305,11 @@ def to_markdown(findings: list[Finding], comparison: list[dict[str, Any]] | None
             out.append("")
             continue
         for f in group:
-            head = f"**{f['rule']}** {_md(f['message'])}" if c == "policy" else (
+            head = f"**{f['rule']}** {_md(f['message'])}" if c in SELF_CLASSES else (
                 f"**{_md((f.get('field') or {}).get('label') or field_labels(f))}** → **{_md(_who(f))}**")
             out.append(f"- {head}")
+            if f.get("systems") and c not in SELF_CLASSES:
+                out.append(f"  - from: {_md(', '.join(s['label'] for s in f['systems']))}")
             if f.get("conditions"):
                 out.append(f"  - only: {_md('; '.join(f['conditions']))}")
             if f.get("consent_states"):

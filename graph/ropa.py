@@ -1,11 +1,13 @@
 """The record of processing activities (GDPR Article 30), derived from the graph.
 
-One row per processing activity: a stated or declared purpose with the personal data, data
-subjects and recipients of the flows that serve it; flows with no purpose form one more row.
-Transfers are recipients outside the controller's country and, where the policy speaks of transfers
-(Safe Harbor, standard contractual clauses...), the controller itself; the safeguards are the
-recipients' and those statements. Retention and security come
-from the policy statements on those topics. Each column cites its evidence by source and locator;
+One row per processing activity of each of the organisation's systems (Art. 30(1)(b)–(g)): a
+declared purpose with the personal data, data subjects, recipients and datastores of the system's
+flows that serve it; then one row per stated or observed purpose of the flows no system declares;
+flows with no purpose form one more row in each group. Transfers are recipients and datastores
+outside the controller's country and, where the policy speaks of transfers (Safe Harbor, standard
+contractual clauses...), the controller itself; the safeguards are the recipients', the datastores'
+and those statements. Retention is the datastores', the declared flows' and the policy's statements on
+it; security measures the datastores' and the policy's. Each column cites its evidence by source and locator;
 the spreadsheet adds a sheet quoting every piece of evidence. Evidence never holds a raw value.
 """
 
@@ -15,17 +17,17 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
-from flowaudit.inventory.records import Evidence, Flow, Node, Records
+from flowaudit.inventory.records import Evidence, Flow, Node, Records, node_id
 from openpyxl.styles import Alignment, Font
 
 from .semantics import RECIPIENT_KINDS
 from .store import Store
 
 NO_PURPOSE = "(no stated purpose)"
-COLUMNS = ["processing activity", "controller", "purposes", "categories of data subjects",
-           "categories of personal data", "recipients", "transfers to third countries", "safeguards", "retention",
-           "security measures"]
-EVIDENCE_COLUMNS = {c: f"{c} evidence" for c in COLUMNS[2:]}
+COLUMNS = ["processing activity", "system", "controller", "purposes", "categories of data subjects",
+           "categories of personal data", "recipients", "datastores", "transfers to third countries", "safeguards",
+           "retention", "security measures"]
+EVIDENCE_COLUMNS = {c: f"{c} evidence" for c in COLUMNS[3:]}
 EVIDENCE_SHEET_COLUMNS = ["source", "locator", "text"]
 
 
@@ -51,70 +53,109 @@ def _statement_texts(statements: list[Node]) -> str:
 
 
 def _row(records: Records, activity: str, purposes: list[Node], flows: list[Flow], controller: list[Node],
-         transfer_statements: list[Node], retention: list[Node], security: list[Node]) -> dict[str, str]:
+         transfer_statements: list[Node], retention: list[Node], security: list[Node],
+         system: Node | None = None) -> dict[str, str]:
     nodes = records.nodes
     home = {str(c.properties.get("country")) for c in controller if c.properties.get("country")}
     subjects = [f for f in flows if nodes[f.source].kind == "data_subject"]
-    if not subjects:  # who provides these fields, when the flows of the purpose start further on
-        fields = {f.field for f in flows}
-        subjects = [f for f in records.flows.values() if f.polarity == "+" and f.field in fields
-                    and nodes[f.source].kind == "data_subject"]
+    fields = {f.field for f in flows}
+    given = [f for f in records.flows.values() if f.polarity == "+" and f.field in fields
+             and nodes[f.source].kind == "data_subject"]
+    if not subjects and system:  # who gives the system these fields, when the purpose's flows start further on
+        subjects = [f for f in given if _system_of(records, f) == system.id]
+    if not subjects:  # who provides these fields at all
+        subjects = given
     shares = [f for f in flows if nodes[f.target].kind in RECIPIENT_KINDS]
-    abroad = [f for f in shares if nodes[f.target].properties.get("country")
+    kept = [f for f in records.flows.values() if f.polarity == "+" and nodes[f.target].kind == "datastore"
+            and f.field in fields and (f.source == system.id if system else f in flows)]
+    stores = {f.target: nodes[f.target] for f in sorted(kept, key=lambda f: f.target)}
+    abroad = [f for f in shares + kept if nodes[f.target].properties.get("country")
               and home and str(nodes[f.target].properties["country"]) not in home]
     foreign = {f.target: nodes[f.target] for f in abroad}
     safeguards = sorted({s for n in foreign.values() for s in n.properties.get("safeguards", [])})
+    by_period: dict[str, set[str]] = {}
+    for f in flows:
+        if f.properties.get("retention") and nodes[f.target].kind != "datastore":
+            by_period.setdefault(str(f.properties["retention"]), set()).add(nodes[f.field].label)
+    kept_for = sorted(f"{n.label}: {n.properties['retention']}" for n in stores.values()
+                      if n.properties.get("retention"))
+    kept_for += [f"{', '.join(sorted(labels, key=str.lower))}: {period}"
+                 for period, labels in sorted(by_period.items())]
+    measures = sorted({m for n in stores.values() for m in n.properties.get("security_measures", [])})
     return {
         "processing activity": activity,
+        "system": system.label if system else "",
         "controller": "; ".join(f"{c.label} ({c.properties['legal_name']})" if c.properties.get("legal_name")
                                 else c.label for c in controller),
         "purposes": "; ".join(p.label for p in purposes) or NO_PURPOSE,
         "categories of data subjects": _labels(nodes[f.source] for f in subjects),
         "categories of personal data": _labels(nodes[f.field] for f in flows),
         "recipients": _labels((nodes[f.target] for f in shares), with_kind=True),
+        "datastores": "; ".join(f"{n.label} ({n.properties['country']})" if n.properties.get("country") else n.label
+                                for n in sorted(stores.values(), key=lambda n: n.label.lower())),
         "transfers to third countries": "; ".join(
             [f"{n.label} ({n.properties['country']})" for n in sorted(foreign.values(), key=lambda n: n.label.lower())]
             + [f"{c.label} ({c.properties.get('country', 'country not stated')}), as the policy states"
                for c in controller if transfer_statements]),
-        "safeguards": "\n".join([*(f"{s} (recipient)" for s in safeguards),
+        "safeguards": "\n".join([*(f"{s} (recipient)" if n.kind != "datastore" else f"{s} ({n.label})"
+                                   for n in foreign.values() for s in n.properties.get("safeguards", [])
+                                   if s in safeguards),
                                  _statement_texts(transfer_statements)] if foreign or transfer_statements else []),
-        "retention": _statement_texts(retention),
-        "security measures": _statement_texts(security),
+        "retention": "\n".join(x for x in [*kept_for, _statement_texts(retention)] if x),
+        "security measures": "\n".join(x for x in [*measures, _statement_texts(security)] if x),
         "purposes evidence": cite(e for f in flows for e in f.evidence),
         "categories of data subjects evidence": cite(e for f in subjects for e in f.evidence),
         "categories of personal data evidence": cite(e for f in flows for e in f.evidence),
         "recipients evidence": cite(e for f in shares for e in f.evidence),
+        "datastores evidence": cite([*(e for f in kept for e in f.evidence), *(e for n in stores.values()
+                                                                              for e in n.evidence)]),
         "transfers to third countries evidence": cite([*(e for f in abroad for e in f.evidence),
                                                        *(e for n in transfer_statements for e in n.evidence)]),
         "safeguards evidence": cite([*(e for n in foreign.values() for e in n.evidence),
                                      *(e for n in transfer_statements for e in n.evidence)]),
-        "retention evidence": cite(e for n in retention for e in n.evidence),
-        "security measures evidence": cite(e for n in security for e in n.evidence),
+        "retention evidence": cite([*(e for n in stores.values() if n.properties.get("retention") for e in n.evidence),
+                                    *(e for n in retention for e in n.evidence)]),
+        "security measures evidence": cite([*(e for n in stores.values() if n.properties.get("security_measures")
+                                              for e in n.evidence), *(e for n in security for e in n.evidence)]),
     }
 
 
+def _system_of(records: Records, flow: Flow) -> str | None:
+    """The system a flow belongs to: the system it leaves, else the one it enters, else the one that declares it
+    (a collection's first hop, subject → collection point)."""
+    for end in (flow.source, flow.target):
+        if records.nodes[end].kind == "system":
+            return end
+    declared = node_id("system", str(flow.properties["system"])) if flow.properties.get("system") else None
+    return declared if declared in records.nodes else None
+
+
 def ropa_rows(records: Records) -> list[dict[str, str]]:
-    """The rows of the record: one per purpose some positive flow serves, then the flows without one."""
+    """The rows of the record: per system, one per purpose its flows serve, then its flows without one; then
+    the same for the flows no system declares."""
     nodes = records.nodes
     controller = sorted((n for n in nodes.values() if n.kind == "first_party"), key=lambda n: n.id)
     topics = {t: _topic_statements(records, t) for t in ("transfer", "retention", "security")}
-    by_purpose: dict[str, list[Flow]] = {}
-    unpurposed: list[Flow] = []
+    groups: dict[str | None, tuple[dict[str, list[Flow]], list[Flow]]] = {}
     for f in sorted(records.flows.values(), key=lambda f: f.id):
         if f.polarity != "+" or nodes[f.field].properties.get("personal") is False:
             continue
+        by_purpose, unpurposed = groups.setdefault(_system_of(records, f), ({}, []))
         for p in f.purposes:
             by_purpose.setdefault(p, []).append(f)
         if not f.purposes:
             unpurposed.append(f)
     rows = []
-    for pid in sorted(by_purpose, key=lambda p: nodes[p].label.lower() if p in nodes else p):
-        purpose = nodes.get(pid) or Node(pid, "purpose", pid)
-        rows.append(_row(records, purpose.label, [purpose], by_purpose[pid], controller, topics["transfer"],
-                         topics["retention"], topics["security"]))
-    if unpurposed:
-        rows.append(_row(records, NO_PURPOSE, [], unpurposed, controller, topics["transfer"], topics["retention"],
-                         topics["security"]))
+    for sid in sorted(groups, key=lambda s: (s is None, nodes[s].label.lower() if s else "")):
+        by_purpose, unpurposed = groups[sid]
+        system = nodes[sid] if sid else None
+        for pid in sorted(by_purpose, key=lambda p: nodes[p].label.lower() if p in nodes else p):
+            purpose = nodes.get(pid) or Node(pid, "purpose", pid)
+            rows.append(_row(records, purpose.label, [purpose], by_purpose[pid], controller, topics["transfer"],
+                             topics["retention"], topics["security"], system))
+        if unpurposed:
+            rows.append(_row(records, NO_PURPOSE, [], unpurposed, controller, topics["transfer"], topics["retention"],
+                             topics["security"], system))
     return rows
 
 

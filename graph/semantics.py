@@ -6,6 +6,7 @@ rank field matches, assemble trace paths and state how a field reaches a recipie
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -191,3 +192,44 @@ def sharing_status(edges: list[Edge], related: dict[str, tuple[str, int]]) -> di
         "edges": sorted(e["id"] for e in pos + neg),
         "evidence": [ev for e in pos + neg for ev in e.get("evidence") or []],
     }
+
+
+def system_entries(nodes: list[dict[str, Any]], edges: list[Edge], infos: dict[str, NodeInfo]
+                   ) -> list[dict[str, Any]]:
+    """One entry per system (then per datastore): its properties and its flows, by what they do.
+
+    ``collects`` are flows into it from outside the organisation's systems, ``stores`` flows from it into a
+    datastore, ``receives``/``sends`` flows from/to another system, ``shares`` flows to anything else;
+    each hop names the field, the other end, purposes, conditions and the evidence locators.
+    """
+    own = {n["id"] for n in nodes}
+    kinds = {i: n["kind"] for i, n in infos.items()}
+
+    def hop(e: Edge, end: str, other: str) -> dict[str, Any]:
+        return {"field": node_ref(infos[e["field"]]), end: node_ref(infos[other]), "relation": e["relation"],
+                "polarity": e["polarity"], "purposes": sorted(e.get("purposes") or []),
+                "conditions": sorted(e.get("conditions") or []),
+                "evidence": [f"{ev.get('source')} › {ev.get('locator')}" for ev in e.get("evidence") or []]}
+
+    out = []
+    for n in sorted(nodes, key=lambda n: (n["kind"] != "system", n["id"])):
+        # keys sorted all the way down, as the embedded store's file keeps them, so every store answers alike
+        props = json.loads(json.dumps(n.get("properties") or {}, sort_keys=True))
+        entry: dict[str, Any] = {**node_ref(n), "properties": props,
+                                 "collects": [], "stores": [], "receives": [], "sends": [], "shares": []}
+        for e in edges:
+            if e["target"] == n["id"] and e["source"] not in own:
+                entry["collects"].append(hop(e, "from", e["source"]))
+            elif e["target"] == n["id"]:
+                entry["receives"].append(hop(e, "from", e["source"]))
+            elif e["source"] == n["id"] and kinds.get(e["target"]) == "datastore":
+                entry["stores"].append(hop(e, "to", e["target"]))
+            elif e["source"] == n["id"] and e["target"] in own:
+                entry["sends"].append(hop(e, "to", e["target"]))
+            elif e["source"] == n["id"]:
+                entry["shares"].append(hop(e, "to", e["target"]))
+        for key in ("collects", "stores", "receives", "sends", "shares"):
+            entry[key].sort(key=lambda h: ((h.get("from") or h["to"])["id"], h["field"]["id"], h["polarity"],
+                                           h["evidence"]))
+        out.append(entry)
+    return out

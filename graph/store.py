@@ -11,7 +11,7 @@ from abc import ABC, abstractmethod
 from collections import Counter
 from typing import Any
 
-from flowaudit.inventory.records import Records
+from flowaudit.inventory.records import SYSTEM_KINDS, Records
 from rapidfuzz import fuzz, process
 
 from . import semantics
@@ -66,6 +66,11 @@ class Store(ABC):
     @abstractmethod
     def cited_fields(self) -> list[NodeInfo]:
         """Field nodes that some flow carries."""
+
+    @abstractmethod
+    def nodes_of_kinds(self, kinds: tuple[str, ...]) -> list[dict[str, Any]]:
+        """Nodes of ``kinds`` with their properties (``id``, ``kind``, ``label``, ``aliases``, ``properties``),
+        sorted by id."""
 
     def close(self) -> None:  # noqa: B027 - a no-op for file stores; network stores override it
         """Release connections."""
@@ -136,8 +141,9 @@ class Store(ABC):
         return self._by_target(fnode, related, edges)
 
     def fields(self, recipient: str) -> list[dict[str, Any]]:
-        """Each field that reaches ``recipient`` (or is stated not to)."""
-        rnode = self.resolve(recipient, semantics.RECIPIENT_KINDS)
+        """Each field that reaches ``recipient`` (or is stated not to): a recipient, or one of the organisation's
+        systems or datastores."""
+        rnode = self.resolve(recipient, semantics.RECIPIENT_KINDS + SYSTEM_KINDS)
         edges = self.flow_edges(None, target=rnode["id"])
         by_field: dict[str, list[Edge]] = {}
         for e in edges:
@@ -148,6 +154,17 @@ class Store(ABC):
             status = semantics.sharing_status(by_field[fid], {fid: ("exact", 0)})
             out.append({"field": semantics.node_ref(infos[fid]), "recipient": semantics.node_ref(rnode), **status})
         return out
+
+    def systems(self) -> list[dict[str, Any]]:
+        """The organisation's systems, then its datastores, each with what it collects, stores, receives from
+        and sends to its other systems, and shares with recipients."""
+        nodes = self.nodes_of_kinds(SYSTEM_KINDS)
+        if not nodes:
+            return []
+        ids = {n["id"] for n in nodes}
+        edges = [e for e in self.flow_edges(None) if e["source"] in ids or e["target"] in ids]
+        infos = self.nodes_by_id(sorted({e[k] for e in edges for k in ("source", "target", "field")}))
+        return semantics.system_entries(nodes, edges, infos)
 
     def sharing_matrix(self) -> list[dict[str, Any]]:
         """Long form of the fields × recipients matrix: one row per (field, recipient) with a status."""

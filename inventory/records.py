@@ -25,13 +25,17 @@ NODE_KINDS = (
     "affiliate",
     "recipient",
     "organization",
+    "system",
+    "datastore",
     "purpose",
     "statement",
 )
 PARTY_KINDS = ("first_party", "processor", "supplier", "affiliate", "recipient", "organization")
 TRACKER_KINDS = ("cookie", "flash_cookie", "clear_gif", "tracker")
+#: The organisation's own applications and the places it keeps data: each is ``PART_OF`` a first party.
+SYSTEM_KINDS = ("system", "datastore")
 FLOW_RELATIONS = ("COLLECTS", "STORES", "SHARES_WITH", "DISCLOSES_TO", "TRACKS_WITH")
-LINK_RELATIONS = ("SUBSUMES", "IS_A", "OWNED_BY")
+LINK_RELATIONS = ("SUBSUMES", "IS_A", "OWNED_BY", "PART_OF")
 BASES = ("stated", "declared", "observed", "vocabulary")
 POLARITIES = ("+", "-")
 #: When an observed flow was captured: before any consent choice, after accepting, after rejecting, or not
@@ -292,7 +296,8 @@ class Flow(Cited):
 
 @dataclass
 class Link(Cited):
-    """A structural edge: ``SUBSUMES`` (hierarchies), ``IS_A`` and ``OWNED_BY`` (organisations)."""
+    """A structural edge: ``SUBSUMES`` (hierarchies), ``IS_A`` and ``OWNED_BY`` (organisations), ``PART_OF``
+    (a system or datastore of a first party)."""
 
     source: str
     target: str

@@ -1,22 +1,27 @@
-"""The inventory-manifest loader: flowaudit's own YAML declaration of systems, vendors and flows.
+"""The inventory-manifest loader: flowaudit's own YAML declaration of systems, datastores, vendors and flows.
 
 The format is documented by ``inventory/schemas/manifest.schema.json``::
 
     flowaudit: 1
-    organization: {name: Plimus, domains: [plimus.com]}
+    organization: {name: Plimus, domains: [plimus.com], country: US}
     fields:   [{name: card_pan, is: credit card number}]       # local names for vocabulary fields
     purposes: [{name: holiday campaign, is: email marketing}]  # local names for vocabulary purposes
     vendors:  [{id: litle, name: Litle & Co., kind: payment processor, domains: [litle.com], country: US}]
+    datastores: [{id: orders_db, name: Order database, type: database, country: US, retention: 7 years}]
     systems:
       - id: checkout
         name: Web shop checkout
         collects: [{field: [name, card_pan], from: customer, via: transaction form,
                     purposes: [payment processing], retention: 7 years}]
+        stores:   [{field: [name], datastore: orders_db, location: orders.customer}]
+        sends:    [{field: name, to: accounts}]                # another of our systems
         shares:   [{field: card_pan, with: litle, purposes: [payment processing]}]
 
-Every collection and share becomes declared flows (basis ``declared``) whose evidence is the manifest
-line that declares them. An unknown key, a schema violation or a name the vocabularies do not know is an
-:class:`InputError` naming the line.
+Every system and datastore is a node ``PART_OF`` the first party. Data moves subject → collection point →
+system (``COLLECTS``), system → datastore (``STORES``), system → system (``SHARES_WITH``, action ``send``) and
+system → vendor (``SHARES_WITH``): declared flows (basis ``declared``) whose evidence is the manifest line
+that declares them. An unknown key, a schema violation, a name the vocabularies do not know, or a system
+or datastore that is not declared is an :class:`InputError` naming the line.
 """
 
 from __future__ import annotations
@@ -44,10 +49,12 @@ class ManifestReader:
         self.build = NodeBuilder("declared")
         self.local: dict[str, dict[tuple[str, ...], str]] = {"fields": {}, "purposes": {}}
         self.vendors: dict[str, Node] = {}
+        self.datastores: dict[str, Node] = {}
+        self.systems: dict[str, Node] = {}
         self.first_party = self.organization(doc.data["organization"])
 
     def read(self) -> Records:
-        """Read aliases, the organisation, vendors and systems; return the records."""
+        """Read aliases, the organisation, vendors, datastores and systems, then each system's flows."""
         data = self.doc.data
         for section in ("fields", "purposes"):
             for i, entry in enumerate(data.get(section, [])):
@@ -55,15 +62,18 @@ class ManifestReader:
                 self.local[section][phrase_key(entry["name"])] = term
         for i, vendor in enumerate(data.get("vendors", [])):
             self.vendor(vendor, ("vendors", i))
-        seen: dict[str, int] = {}
+        for i, store in enumerate(data.get("datastores", [])):
+            self.datastore(store, ("datastores", i))
+        for i, system in enumerate(data["systems"]):
+            self.system(system, ("systems", i))
         for i, system in enumerate(data["systems"]):
             path: KeyPath = ("systems", i)
-            if system["id"] in seen:
-                raise self.doc.error((*path, "id"), f"duplicate system id {system['id']!r} "
-                                                    f"(first declared at line {seen[system['id']]})")
-            seen[system["id"]] = self.doc.lines.line((*path, "id"))
             for j, entry in enumerate(system.get("collects", [])):
                 self.collects(system, entry, (*path, "collects", j))
+            for j, entry in enumerate(system.get("stores", [])):
+                self.stores(system, entry, (*path, "stores", j))
+            for j, entry in enumerate(system.get("sends", [])):
+                self.sends(system, entry, (*path, "sends", j))
             for j, entry in enumerate(system.get("shares", [])):
                 self.shares(system, entry, (*path, "shares", j))
         return self.build.records
@@ -123,6 +133,37 @@ class ManifestReader:
             domains=domains, country=vendor.get("country"), safeguards=vendor.get("safeguards"),
             vendor_id=vendor["id"], declared_kind=kind)
 
+    # ----------------------------------------------------------------- systems and datastores
+
+    def datastore(self, store: dict[str, Any], path: KeyPath) -> None:
+        """The datastore node of one ``datastores`` entry, ``PART_OF`` the first party."""
+        if store["id"] in self.datastores:
+            raise self.doc.error((*path, "id"), f"duplicate datastore id {store['id']!r} (first declared at line "
+                                                f"{self.datastores[store['id']].evidence[0].line})")
+        ev = self.evidence(path, f"datastore {store['id']} ({store['name']})")
+        self.datastores[store["id"]] = self.build.datastore(
+            store["id"], store["name"], self.first_party, ev, [store["id"]], datastore_type=store.get("type"),
+            description=store.get("description"), owner=store.get("owner"), country=store.get("country"),
+            location=store.get("location"), retention=store.get("retention"),
+            security_measures=store.get("security"), safeguards=store.get("safeguards"))
+
+    def system(self, system: dict[str, Any], path: KeyPath) -> None:
+        """The system node of one ``systems`` entry, ``PART_OF`` the first party."""
+        if system["id"] in self.systems:
+            raise self.doc.error((*path, "id"), f"duplicate system id {system['id']!r} (first declared at line "
+                                                f"{self.systems[system['id']].evidence[0].line})")
+        ev = self.evidence(path, f"system {system['id']} ({system['name']})")
+        self.systems[system["id"]] = self.build.system(
+            system["id"], system["name"], self.first_party, ev, [system["id"]], system_type=system.get("type"),
+            owner=system.get("owner"), description=system.get("description"))
+
+    def named(self, table: dict[str, Node], what: str, section: str, name: str, path: KeyPath) -> Node:
+        """The declared system or datastore ``name``; an undeclared one raises, naming the line."""
+        if name not in table:
+            known = ", ".join(sorted(table)) or "none declared"
+            raise self.doc.error(path, f"unknown {what} {name!r}: not declared under {section}: ({known})")
+        return table[name]
+
     def recipient(self, name: str, path: KeyPath) -> Node:
         """A declared vendor by id, else the node of a party kind."""
         if name in self.vendors:
@@ -137,7 +178,7 @@ class ManifestReader:
     # ----------------------------------------------------------------- flows
 
     def collects(self, system: dict[str, Any], entry: dict[str, Any], path: KeyPath) -> None:
-        """Declared flows subject → collection point → first party for one ``collects`` entry."""
+        """Declared flows subject → collection point → system for one ``collects`` entry."""
         fields = self.terms("fields", entry["field"], (*path, "field"))
         subjects = self.terms("subjects", entry.get("from"), (*path, "from")) or ["user"]
         points = self.terms("collection_points", entry.get("via"), (*path, "via"))
@@ -151,13 +192,14 @@ class ManifestReader:
                     + (f"; retained {entry['retention']}" if entry.get("retention") else ""))
             ev = self.evidence(path, text)
             hops = []
+            system_id = self.systems[system["id"]].id
             for s in subjects:
                 sid = b.subject(s, ev).id
                 if points:
                     hops += [(sid, b.point(p, ev).id) for p in points]
                 else:
-                    hops.append((sid, self.first_party.id))
-            hops += [(b.point(p, ev).id, self.first_party.id) for p in points]
+                    hops.append((sid, system_id))
+            hops += [(b.point(p, ev).id, system_id) for p in points]
             for p in purposes:
                 b.purpose(p, ev)
             b.field(fid, ev)
@@ -166,7 +208,7 @@ class ManifestReader:
                        system=system["id"], retention=entry.get("retention"))
 
     def shares(self, system: dict[str, Any], entry: dict[str, Any], path: KeyPath) -> None:
-        """Declared flows first party → recipient for one ``shares`` entry."""
+        """Declared flows system → recipient for one ``shares`` entry."""
         fields = self.terms("fields", entry["field"], (*path, "field"))
         targets = entry["with"] if isinstance(entry["with"], list) else [entry["with"]]
         wpath: KeyPath = (*path, "with")
@@ -184,8 +226,51 @@ class ManifestReader:
                 b.field(fid, ev)
                 for p in purposes:
                     b.purpose(p, ev)
-                b.flow(fid, self.first_party.id, node.id, "share", "SHARES_WITH", ev, purposes,
+                b.flow(fid, self.systems[system["id"]].id, node.id, "share", "SHARES_WITH", ev, purposes,
                        entry.get("conditions", []), system=system["id"], retention=entry.get("retention"))
+
+    def stores(self, system: dict[str, Any], entry: dict[str, Any], path: KeyPath) -> None:
+        """Declared flows system → datastore for one ``stores`` entry."""
+        store = self.named(self.datastores, "datastore", "datastores", entry["datastore"], (*path, "datastore"))
+        fields = self.terms("fields", entry["field"], (*path, "field"))
+        purposes = self.terms("purposes", entry.get("purposes"), (*path, "purposes"))
+        retention = entry.get("retention") or store.properties.get("retention")
+        b = self.build
+        for fid in fields:
+            text = (f"system {system['id']} stores {b.fields[fid].label} in datastore {entry['datastore']}"
+                    + (f" ({entry['location']})" if entry.get("location") else "")
+                    + (f"; retained {retention}" if retention else ""))
+            ev = self.evidence(path, text)
+            b.field(fid, ev)
+            for p in purposes:
+                b.purpose(p, ev)
+            b.flow(fid, self.systems[system["id"]].id, store.id, "store", "STORES", ev, purposes,
+                   entry.get("conditions", []), system=system["id"], datastore=entry["datastore"],
+                   location=entry.get("location"), retention=retention)
+
+    def sends(self, system: dict[str, Any], entry: dict[str, Any], path: KeyPath) -> None:
+        """Declared flows system → system for one ``sends`` entry."""
+        names = entry["to"] if isinstance(entry["to"], list) else [entry["to"]]
+        tpath: KeyPath = (*path, "to")
+        targets = []
+        for k, name in enumerate(names):
+            where = tpath if isinstance(entry["to"], str) else (*tpath, k)
+            if name == system["id"]:
+                raise self.doc.error(where, f"system {name!r} sends to itself: a flow needs another system")
+            targets.append((name, self.named(self.systems, "system", "systems", name, where)))
+        fields = self.terms("fields", entry["field"], (*path, "field"))
+        purposes = self.terms("purposes", entry.get("purposes"), (*path, "purposes"))
+        b = self.build
+        for fid in fields:
+            for name, node in targets:
+                text = (f"system {system['id']} sends {b.fields[fid].label} to system {name}"
+                        + (f" for {_words(b.purposes[p].label for p in purposes)}" if purposes else ""))
+                ev = self.evidence(path, text)
+                b.field(fid, ev)
+                for p in purposes:
+                    b.purpose(p, ev)
+                b.flow(fid, self.systems[system["id"]].id, node.id, "send", "SHARES_WITH", ev, purposes,
+                       entry.get("conditions", []), system=system["id"])
 
 
 def _words(items: Any) -> str:

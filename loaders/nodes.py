@@ -103,6 +103,27 @@ class NodeBuilder:
                                        [ev] if ev is not None else []))
         return node
 
+    # ----------------------------------------------------------------- the organisation's own systems
+
+    def system(self, key: str, label: str, part_of: Node, ev: Evidence | None = None, aliases: Iterable[str] = (),
+               **props: Any) -> Node:
+        """The node ``system:<key>`` (an application or service the first party ``part_of`` runs), ``PART_OF`` it."""
+        return self._own("system", key, label, part_of, ev, aliases, props)
+
+    def datastore(self, key: str, label: str, part_of: Node, ev: Evidence | None = None, aliases: Iterable[str] = (),
+                  **props: Any) -> Node:
+        """The node ``datastore:<key>`` (a database, warehouse, bucket or dataset the first party ``part_of``
+        keeps), ``PART_OF`` it."""
+        return self._own("datastore", key, label, part_of, ev, aliases, props)
+
+    def _own(self, kind: str, key: str, label: str, part_of: Node, ev: Evidence | None, aliases: Iterable[str],
+             props: dict[str, Any]) -> Node:
+        props = {k: v for k, v in props.items() if v not in (None, "", [], {})}
+        node = self._add(Node(node_id(kind, key), kind, label, [a for a in dict.fromkeys(aliases) if a != label],
+                              props), ev)
+        self.records.add_link(Link(node.id, part_of.id, "PART_OF", self.basis, [ev] if ev is not None else []))
+        return node
+
     # ----------------------------------------------------------------- flows
 
     def flow(self, field_id: str, source: str, target: str, action: str, relation: str, ev: Evidence,

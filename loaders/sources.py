@@ -43,8 +43,11 @@ YAML_SUFFIXES = {".yaml", ".yml"}
 
 
 def detect_kind(path: str | Path) -> str:
-    """The source kind of ``path``, from its extension and, for e-mail and YAML, its content."""
+    """The source kind of ``path``, from its extension and, for e-mail and YAML, its content; a folder is a
+    Fides project."""
     p = Path(path)
+    if p.is_dir():  # a folder is a Fides project (manifests of systems, datasets, the organization...)
+        return "fides"
     suffix = p.suffix.lower()
     if suffix in EMAIL_SUFFIXES or (suffix in ("", ".txt") and looks_like_email(p)):
         return "email"

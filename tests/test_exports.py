@@ -52,12 +52,13 @@ def test_every_format_holds_no_raw_personal_value(written, fmt):
 
 def test_html_report_is_self_contained(written):
     page = written["html"].read_text(encoding="utf-8")
-    assert page.startswith("<!DOCTYPE html>") and page.count("Plotly.newPlot") == 3
+    assert page.startswith("<!DOCTYPE html>") and page.count("Plotly.newPlot") == 4
     assert not re.search(r"<script[^>]+src=", page), "the report must not load scripts from elsewhere"
     assert "plotly.js v" in page  # the bundle itself is inlined
-    for heading in ("Summary", "Findings", "Flows of the organisation", "Flows of each field", "Network"):
+    for heading in ("Summary", "Findings", "Systems", "Flows of the organisation", "Flows of each field", "Network"):
         assert f"<h2>{heading}</h2>" in page
     assert 'class="class" style="background:#c62828">omitted</span>' in page
+    assert "<td>Web shop checkout</td><td>system</td><td>web application and API</td>" in page
 
 
 def test_html_report_escapes_text_from_the_policy(tmp_path):
@@ -101,7 +102,7 @@ def test_mermaid_is_a_well_formed_flowchart(written):
     assert lines[0] == "flowchart LR"
     node = re.compile(r'^  (n\d+)\["[^"<>]*"\]:::[a-z_]+$')
     edge = re.compile(r'^  (n\d+) (-->|-\.->)\|"[^"<>]*"\| (n\d+)$')
-    declared, used, links, styles = set(), set(), 0, set()
+    declared, used, links, styles, columns, placed = set(), set(), 0, set(), [], set()
     for line in lines[1:]:
         if m := node.match(line):
             declared.add(m.group(1))
@@ -110,17 +111,25 @@ def test_mermaid_is_a_well_formed_flowchart(written):
             links += 1
         elif m := re.match(r"^  linkStyle (\d+) stroke:#[0-9a-f]{6}$", line):
             styles.add(int(m.group(1)))
-        else:
+        elif m := re.match(r"^  subgraph (system|datastore)_column\[\"(Systems|Datastores)\"\]$", line):
+            columns.append(m.group(1))
+        elif m := re.match(r"^    (n\d+)$", line):
+            placed.add(m.group(1))
+        elif line != "  end":
             assert re.match(r"^  classDef [a-z_]+ fill:#[0-9a-f]{6},color:#ffffff$", line), line
     assert used <= declared and styles == set(range(links)) and links > 50
+    assert columns == ["system", "datastore"] and placed and placed <= declared
 
 
 def test_ropa_csv_has_the_article_30_columns_and_evidence(written):
     frame = pd.read_csv(written["ropa-csv"], encoding="utf-8-sig").fillna("")
     assert list(frame.columns) == [*ropa.COLUMNS, *ropa.EVIDENCE_COLUMNS.values()]
     rows = frame.set_index("processing activity")
-    pay = rows.loc["payment processing"]
-    assert "Authorize.Net (payment processor)" in pay["recipients"]
+    pay = frame[(frame["processing activity"] == "payment processing")
+                & (frame["system"] == "Web shop checkout")].iloc[0]
+    assert "Authorize.Net (payment processor)" in pay["recipients"] and pay["datastores"] == "Order database (US)"
+    assert "Order database: 7 years after the last transaction" in pay["retention"]
+    assert "encryption at rest" in pay["security measures"]
     assert "credit card number" in pay["categories of personal data"]
     assert "customer" in pay["categories of data subjects"]
     assert "Safe Harbor" in pay["safeguards"] and "Plimus (US)" in pay["transfers to third countries"]
@@ -128,6 +137,14 @@ def test_ropa_csv_has_the_article_30_columns_and_evidence(written):
     assert "policy.md › " in pay["retention evidence"] and "policy.md › " in pay["safeguards evidence"]
     assert "declared.yaml › line" in pay["recipients evidence"]
     assert rows.index[-1] == ropa.NO_PURPOSE
+    # one row per processing activity of each system, then the flows no system declares
+    assert list(dict.fromkeys(frame["system"])) == ["Sales and support chat", "Shopper accounts",
+                                                    "Shopper News (MailChimp list)", "Web analytics",
+                                                    "Web shop checkout", ""]
+    tags = frame[(frame["processing activity"] == "usage analytics and statistics")
+                 & (frame["system"] == "Web analytics")].iloc[0]
+    assert tags["datastores"] == "Data warehouse (IL)" and "Data warehouse (IL)" in tags["transfers to third countries"]
+    assert "declared.yaml › line" in tags["datastores evidence"]
 
 
 def test_ropa_xlsx_holds_the_record_and_the_quoted_evidence(written):

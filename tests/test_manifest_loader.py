@@ -50,7 +50,7 @@ def declared():
 def test_declared_flows_cite_their_line(declared):
     assert declared.flows and all(f.basis == "declared" for f in declared.flows.values())
     card = flows(declared, field="field:credit_card_number", target="organization:authorize_net")
-    assert len(card) == 1 and card[0].relation == "SHARES_WITH" and card[0].source == "first_party:plimus"
+    assert len(card) == 1 and card[0].relation == "SHARES_WITH" and card[0].source == "system:checkout"
     ev = card[0].evidence[0]
     line = line_of(DECLARED, "- field: [card_pan, card_exp, card_cvv2, name, bill_to]")
     assert ev.locator == f"line {line}" and ev.line == line
@@ -63,10 +63,39 @@ def test_collections_go_through_the_collection_point(declared):
     hops = {(f.source, f.target) for f in flows(declared, field="field:credit_card_number", relation="COLLECTS")}
     assert hops == {("data_subject:customer", "collection_point:transaction_form"),
                     ("data_subject:customer", "collection_point:api"),
-                    ("collection_point:transaction_form", "first_party:plimus"),
-                    ("collection_point:api", "first_party:plimus")}
+                    ("collection_point:transaction_form", "system:checkout"),
+                    ("collection_point:api", "system:checkout")}
     retention = flows(declared, field="field:credit_card_number", relation="COLLECTS")[0].properties["retention"]
     assert retention.startswith("7 years")
+
+
+def test_systems_and_datastores_are_nodes_of_the_first_party(declared):
+    systems = {n.id: n for n in declared.nodes.values() if n.kind == "system"}
+    assert set(systems) == {"system:checkout", "system:shopper_accounts", "system:newsletter", "system:live_chat",
+                            "system:analytics"}
+    assert systems["system:checkout"].label == "Web shop checkout"
+    assert systems["system:checkout"].properties["owner"] == "e-commerce platform team"
+    stores = {n.id: n for n in declared.nodes.values() if n.kind == "datastore"}
+    assert set(stores) == {"datastore:orders_db", "datastore:data_warehouse"}
+    assert stores["datastore:orders_db"].properties["retention"] == "7 years after the last transaction"
+    assert stores["datastore:data_warehouse"].properties["country"] == "IL"
+    part_of = {(x.source, x.target) for x in declared.links.values() if x.relation == "PART_OF"}
+    assert part_of == {(n, "first_party:plimus") for n in [*systems, *stores]}
+    line = line_of(DECLARED, "- id: orders_db")
+    assert stores["datastore:orders_db"].evidence[0].locator == f"line {line}"
+
+
+def test_stores_and_sends_are_flows_between_systems(declared):
+    (kept,) = flows(declared, field="field:email_address", source="system:checkout", target="datastore:orders_db")
+    assert kept.relation == "STORES" and kept.properties["location"] == "orders, customers"
+    assert kept.properties["retention"] == "7 years after the last transaction"  # the datastore's
+    (sent,) = flows(declared, field="field:email_address", source="system:checkout", target="system:newsletter")
+    assert sent.relation == "SHARES_WITH" and sent.action == "send"
+    assert sent.conditions == ["the shopper opted in on the order page"]
+    assert sent.evidence[0].text == "system checkout sends e-mail address to system newsletter for newsletters and " \
+                                    "e-mail marketing"
+    (accounts,) = flows(declared, field="field:password", target="datastore:orders_db")
+    assert accounts.properties["retention"] == "while the account is active"  # the entry's own
 
 
 def test_local_names_and_vocabulary_labels_resolve(declared):
@@ -117,8 +146,6 @@ def test_schema_is_packaged_and_valid():
     schema = json.loads(text)
     jsonschema.Draft202012Validator.check_schema(schema)
     assert schema["additionalProperties"] is False
-    fides = json.loads(resources.files("flowaudit.inventory").joinpath("schemas", "fides.schema.json").read_text())
-    jsonschema.Draft202012Validator.check_schema(fides)
 
 
 # --------------------------------------------------------------------- bad manifests
@@ -143,6 +170,8 @@ GOOD = """
           - field: credit card number
             with: acme_pay
     """
+
+STORE = "    datastores:\n      - id: orders_db\n        name: Orders\n"
 
 BROKEN = [
     # (name, manifest, a text on the line the error names, message part)
@@ -170,6 +199,23 @@ BROKEN = [
      "duplicate key 'name'"),
     ("duplicate system", GOOD.rstrip(" ") + "      - id: shop  # again\n        name: Again\n", "# again",
      "duplicate system id 'shop'"),
+    ("unknown system in sends", GOOD.replace("    shares:", "    sends:\n          - field: name\n"
+                                              "            to: crm\n        shares:"), "to: crm",
+     "unknown system 'crm': not declared under systems: (shop)"),
+    ("a system sends to itself", GOOD.replace("    shares:", "    sends:\n          - field: name\n"
+                                               "            to: [shop]\n        shares:"), "to: [shop]",
+     "system 'shop' sends to itself"),
+    ("unknown datastore", GOOD.replace("    shares:", "    stores:\n          - field: name\n"
+                                        "            datastore: vault\n        shares:"), "datastore: vault",
+     "unknown datastore 'vault': not declared under datastores: (none declared)"),
+    ("a datastore without a name", GOOD.replace("    systems:", "    datastores:\n      - id: orders_db\n"
+                                                 "        country: US\n    systems:"), "- id: orders_db",
+     "datastores[0]: 'name' is a required property"),
+    ("unknown datastore key", GOOD.replace("    systems:", STORE + "        retain: forever\n    systems:"), "retain:",
+     "unknown key 'retain' in datastores[0]"),
+    ("bad datastore country", GOOD.replace("    systems:", STORE + "        country: Israel\n    systems:"),
+     "country: Israel",
+     "datastores[0].country"),
 ]
 
 
@@ -186,7 +232,7 @@ def test_bad_manifests_name_the_line(tmp_path, name, text, marker, message):
 
 def test_good_manifest_reads(tmp_path):
     records = extract_manifest(write(tmp_path, GOOD))
-    assert flows(records, field="field:credit_card_number", target="organization:acme_pay")
+    assert flows(records, field="field:credit_card_number", target="organization:acme_pay", source="system:shop")
     assert records.nodes["first_party:lumenware"].label == "Lumenware"
 
 
@@ -235,7 +281,7 @@ def test_fides_declarations_collect_from_their_subjects(fides_system):
     fp = "first_party:lumenware"
     assert fides_system.nodes[fp].label == "Lumenware Software"
     card = flows(fides_system, field="field:credit_card_number", relation="COLLECTS")
-    assert [(f.source, f.target) for f in card] == [("data_subject:customer", fp)]
+    assert [(f.source, f.target) for f in card] == [("data_subject:customer", "system:lumenware_checkout")]
     assert card[0].purposes == ["purpose:payment_processing"] and card[0].basis == "declared"
     line = line_of(FIDES_SYSTEM, "- name: Charge the customer for the order")
     assert card[0].evidence[0].locator == f"line {line}"
@@ -245,28 +291,72 @@ def test_fides_declarations_collect_from_their_subjects(fides_system):
     assert flows(fides_system, source="data_subject:user", field="field:email_address")
 
 
+def test_fides_systems_are_nodes_of_the_organization(fides_system):
+    systems = {n.id: n for n in fides_system.nodes.values() if n.kind == "system"}
+    assert set(systems) == {"system:lumenware_checkout", "system:lumenware_crm"}
+    checkout = systems["system:lumenware_checkout"]
+    assert checkout.label == "Checkout service" and checkout.properties["system_type"] == "Service"
+    assert checkout.properties["owner"] == "E-commerce"
+    assert checkout.evidence[0].locator == f"line {line_of(FIDES_SYSTEM, '- fides_key: lumenware_checkout')}"
+    part_of = {(x.source, x.target) for x in fides_system.links.values() if x.relation == "PART_OF"}
+    assert ("system:lumenware_checkout", "first_party:lumenware") in part_of
+
+
 def test_fides_egress_to_a_third_party_system_is_sharing(fides_system):
     shared = flows(fides_system, relation="SHARES_WITH", target="organization:stripe")
     assert {f.field for f in shared} == {"field:credit_card_number", "field:name", "field:email_address"}
+    assert {f.source for f in shared} == {"system:lumenware_checkout"}
     assert all(f.purposes == ["purpose:payment_processing"] for f in shared)
     # Stripe is known to the registry from its privacy policy URL.
     assert fides_system.nodes["organization:stripe"].properties["party_kind"] == "payment_processor"
     # The retargeting network is unknown; its data use makes it an advertising network.
     ads = fides_system.nodes["organization:retarget_ads"]
     assert ads.properties["party_kind"] == "advertising_provider"
-    assert {f.field for f in flows(fides_system, target=ads.id)} == {"field:email_address"}
-    # Egress between our own systems (checkout → CRM) stays inside the first party.
+    assert {(f.source, f.field) for f in flows(fides_system, target=ads.id)} == {
+        ("system:lumenware_crm", "field:email_address")}
+
+
+def test_fides_egress_between_our_systems_is_an_internal_flow(fides_system):
+    sent = flows(fides_system, source="system:lumenware_checkout", target="system:lumenware_crm")
+    assert {f.field for f in sent} == {"field:email_address", "field:name"}
+    assert all(f.relation == "SHARES_WITH" and f.action == "send" for f in sent)
+    # The checkout's egress and the CRM's ingress state the same flow: one flow citing both lines.
+    lines = {ev.line for f in sent for ev in f.evidence}
+    assert lines == {line_of(FIDES_SYSTEM, "- fides_key: lumenware_crm", after="egress:"),
+                     line_of(FIDES_SYSTEM, "- fides_key: lumenware_checkout", after="ingress:")}
     assert not flows(fides_system, target="organization:lumenware_crm")
 
 
+def test_a_fides_project_folder_joins_systems_and_datasets():
+    r = extract([FIDES])
+    stores = {n.id: n for n in r.nodes.values() if n.kind == "datastore"}
+    assert set(stores) == {"datastore:orders_db", "datastore:marketing_warehouse"}
+    orders = stores["datastore:orders_db"]
+    assert orders.label == "Orders database" and orders.properties["retention"] == "7 years after the order"
+    assert {(h["location"], h["field"]) for h in orders.properties["fields"]} == {
+        ("customers.email", "email_address"), ("customers.full_name", "name"),
+        ("customers.address.street", "postal_address"), ("customers.address.postcode", "postal_code"),
+        ("customers.last_login_ip", "ip_address"), ("orders.total", "financial_information")}
+    warehouse = stores["datastore:marketing_warehouse"]
+    assert warehouse.properties["country"] == "IE" and "retention" not in warehouse.properties
+    kept = flows(r, relation="STORES", source="system:lumenware_checkout", target="datastore:orders_db")
+    assert {f.properties["location"] for f in kept} == {h["location"] for h in orders.properties["fields"]}
+    assert {f.field for f in flows(r, relation="STORES", target=warehouse.id)} == {"field:email_address",
+                                                                                  "field:first_name"}
+    assert {f.source for f in flows(r, relation="STORES", target=warehouse.id)} == {"system:lumenware_crm"}
+
+
 def test_fides_dataset_fields_are_stored():
+    # Alone, the datasets are referenced by no system: they keep their data subjects' fields.
     r = extract_fides(FIDES_DATASET)
-    stored = {f.properties["location"]: f.field for f in flows(r, relation="STORES")}
+    stored = {f.properties["location"]: f.field for f in flows(r, relation="STORES", target="datastore:orders_db")}
+    assert {f.source for f in flows(r, relation="STORES")} == {"data_subject:user"}
     assert stored == {"customers.email": "field:email_address", "customers.full_name": "field:name",
                       "customers.address.street": "field:postal_address",
                       "customers.address.postcode": "field:postal_code",
                       "customers.last_login_ip": "field:ip_address", "orders.total": "field:financial_information"}
-    assert all(f.properties["retention"] == "7 years after the order" for f in flows(r, relation="STORES"))
+    assert all(f.properties["retention"] == "7 years after the order"
+               for f in flows(r, relation="STORES", target="datastore:orders_db"))
 
 
 def test_fides_crosswalk():
@@ -304,13 +394,27 @@ def test_fides_legacy_manifest(tmp_path):
     assert r.nodes["first_party:first_party"].kind == "first_party"
 
 
+SYSTEM_A = "system:\n  - fides_key: a\n    system_type: Service\n"
+
+
 @pytest.mark.parametrize(("text", "line", "message"), [
-    ("system:\n  - fides_key: a\n    privacy_declarations:\n      - data_categories: [user.name]\n", 4,
-     "'data_use' is a required property"),
-    ("system:\n  - fides_key: a\n    privacy_declarations: []\n    egress:\n      - fides_key: b\n"
-     "        type: cloud\n", 6, "system[0].egress[0].type"),
+    (SYSTEM_A + "    privacy_declarations:\n      - data_categories: [user.name]\n", 5,
+     "system[0].privacy_declarations[0]: 'data_use' is a required property (fideslang)"),
+    ("system:\n  - fides_key: a\n    privacy_declarations: []\n", 2,
+     "system[0]: 'system_type' is a required property (fideslang)"),
+    (SYSTEM_A + "    privacy_declarations: []\n    egress:\n      - fides_key: b\n        type: cloud\n", 7,
+     "system[0].egress[0].type: 'type' must be one of dataset, system, user"),
     ("dataset:\n  - fides_key: d\n    collections:\n      - name: c\n        fields: {name: x}\n", 5,
      "expected a list, found a mapping"),
+    ("system:\n  - fides_key: two words\n    system_type: Service\n    privacy_declarations: []\n", 2,
+     "system[0].fides_key: FidesKeys must only contain"),
+    (SYSTEM_A + "    privacy_declarations: []\n    egress:\n      - fides_key: a  # itself\n        type: system\n",
+     6, "system 'a' names itself in its egress"),
+    (SYSTEM_A + "    privacy_declarations:\n      - data_categories: [user.name]\n        data_use: marketing\n"
+     "        egress: [b]\n", 2, "defines egress with one or more resources"),
+    (((SYSTEM_A + "    privacy_declarations: []\n") * 2).replace("[]\nsystem:\n", "[]\n"), 5,
+     "duplicate system 'a'"),
+    ("services:\n  - web\n", 1, "no fideslang resources"),
 ])
 def test_bad_fides_manifests_name_the_line(tmp_path, text, line, message):
     path = tmp_path / "fides.yml"
@@ -322,9 +426,9 @@ def test_bad_fides_manifests_name_the_line(tmp_path, text, line, message):
 
 def test_fides_categories_and_uses_outside_the_vocabularies(tmp_path):
     path = tmp_path / "fides.yml"
-    path.write_text("system:\n  - fides_key: a\n    privacy_declarations:\n      - data_use: astrology.readings\n"
+    path.write_text(SYSTEM_A + "    privacy_declarations:\n      - data_use: astrology.readings\n"
                     "        data_categories: [user.shoe_size, system.operations]\n")
     r = extract_fides(path)
     # An unknown user category is read as its nearest known ancestor (here: personal information).
     assert {f.field for f in r.flows.values()} == {"field:personal_information"}
-    assert r.warnings == [f"{path}:line 4: data use 'astrology.readings' has no purpose in the vocabulary"]
+    assert r.warnings == [f"{path}:line 5: data use 'astrology.readings' has no purpose in the vocabulary"]

@@ -38,6 +38,7 @@ def test_notebook_is_stored_without_outputs(name):
 def test_analyst_walkthrough_runs():
     text = _text(_run(NAMES[0]))
     assert "Authorize.Net" in text and "omitted" in text and "credit card number" in text
+    assert "Web shop checkout" in text and "Data warehouse" in text  # the system view
 
 
 def test_auditor_export_runs(tmp_path, monkeypatch):
@@ -45,4 +46,4 @@ def test_auditor_export_runs(tmp_path, monkeypatch):
     text = _text(_run(NAMES[1]))
     assert "flowchart LR" in text and "Safe Harbor" in text
     assert {"report.html", "record-of-processing.xlsx", "record-of-processing.csv", "flows.graphml",
-            "flows.jsonld"} <= {p.name for p in tmp_path.iterdir()}
+            "flows.jsonld", "fides.yml"} <= {p.name for p in tmp_path.iterdir()}

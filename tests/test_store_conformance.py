@@ -1,4 +1,5 @@
-"""Both stores give the same JSON answers: trace, recipients, fields, the sharing matrix and the audit.
+"""Both stores give the same JSON answers: trace, recipients, fields, the sharing matrix, the systems and the
+audit.
 
 Every test runs on the embedded store (saved to a file and read back) and on Neo4j, and compares
 the answers with those of an in-memory embedded store of the same sources.
@@ -16,11 +17,12 @@ from flowaudit.graph.store import QueryError, Store
 from flowaudit.inventory.records import Flow, Node, Records
 from flowaudit.loaders.sources import extract
 
-from tests.conftest import EXAMPLE_EVIDENCE, SEED
+from tests.conftest import EXAMPLE_EVIDENCE, ROOT, SEED
 
 pytest_plugins = ("tests.neo4j_fixtures",)
 
-INVENTORIES = {"seed": [SEED], "seed+evidence": [SEED, *EXAMPLE_EVIDENCE]}
+FIDES_PROJECT = ROOT / "tests" / "data" / "evidence" / "fides"
+INVENTORIES = {"seed": [SEED], "seed+evidence": [SEED, *EXAMPLE_EVIDENCE], "seed+fides": [SEED, FIDES_PROJECT]}
 
 
 def as_json(answer: Any) -> str:
@@ -69,6 +71,30 @@ def test_recipients_and_fields_answers_are_identical(store: Store, reference: Em
     assert store.recipient_nodes() == recipients
     for r in recipients:
         assert as_json(store.fields(r["label"])) == as_json(reference.fields(r["label"])), r["id"]
+
+
+def test_systems_answers_are_identical(store: Store, reference: EmbeddedStore, inventory: Records):
+    systems = store.systems()
+    assert as_json(systems) == as_json(reference.systems())
+    own = sorted(n.id for n in inventory.nodes.values() if n.kind in ("system", "datastore"))
+    assert sorted(e["id"] for e in systems) == own
+    for e in systems:
+        assert as_json(store.fields(e["label"])) == as_json(reference.fields(e["label"])), e["id"]
+    if own:
+        card = [[n["kind"] for n in p["nodes"]] for p in store.trace("e-mail address")]
+        assert any("system" in kinds and kinds[-1] == "datastore" for kinds in card)
+
+
+def test_systems_and_datastores_have_their_own_labels_on_neo4j(neo4j_store, inventory: Records):
+    neo4j_store.load(inventory)
+    with neo4j_store.driver.session(database=neo4j_store.database) as session:
+        counts = {label: session.run(query).single()["n"] for label, query in (
+            ("System", "MATCH (n:System) RETURN count(n) AS n"),
+            ("Datastore", "MATCH (n:Datastore) RETURN count(n) AS n"),
+            ("PART_OF", "MATCH (:System|Datastore)-[r:PART_OF]->(:FirstParty) RETURN count(r) AS n"))}
+    systems = sum(1 for n in inventory.nodes.values() if n.kind == "system")
+    stores = sum(1 for n in inventory.nodes.values() if n.kind == "datastore")
+    assert counts == {"System": systems, "Datastore": stores, "PART_OF": systems + stores}
 
 
 def test_sharing_matrix_is_identical(store: Store, reference: EmbeddedStore):
