@@ -29,7 +29,7 @@ from flowaudit.inventory import organizations as orgs
 from flowaudit.inventory.records import Evidence, Records
 
 from .cookies import Cookie, same_site
-from .errors import InputError, read_source
+from .errors import InputError, read_json, read_source
 from .har import Capture
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -202,15 +202,7 @@ def looks_like_tracker_radar(path: str | Path) -> bool:
 def extract_tracker_radar(path: str | Path, registry: orgs.Registry | None = None) -> Records:
     """Read one Tracker Radar Collector site file into observed records."""
     source = str(path)
-    raw = read_source(path)
-    if not raw.strip():
-        raise InputError(source, "empty file", "byte 0")
-    try:
-        doc = json.loads(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        raise InputError(source, "not UTF-8 text (binary data?)", f"byte {exc.start}") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(source, f"not valid JSON: {exc.msg}", f"line {exc.lineno}, column {exc.colno}") from None
+    doc = read_json(path)
     if not isinstance(doc, dict) or not isinstance(doc.get("initialUrl"), str):
         raise InputError(source, "not a Tracker Radar Collector result: no initialUrl", "top level")
     data = doc.get("data")

@@ -3,7 +3,9 @@ loaders read a source file so that a missing or unreadable file is reported alik
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 
 class InputError(Exception):
@@ -25,3 +27,18 @@ def read_source(path: str | Path) -> bytes:
         raise InputError(str(path), "no such file") from None
     except OSError as exc:
         raise InputError(str(path), f"cannot read: {exc.strerror or exc}") from None
+
+
+def read_json(path: str | Path) -> Any:
+    """The JSON document in ``path``; an empty, non-UTF-8 or malformed file raises :class:`InputError`
+    naming the byte, or the line and column."""
+    source = str(path)
+    raw = read_source(path)
+    if not raw.strip():
+        raise InputError(source, "empty file", "byte 0")
+    try:
+        return json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise InputError(source, "not UTF-8 text (binary data?)", f"byte {exc.start}") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(source, f"not valid JSON: {exc.msg}", f"line {exc.lineno}, column {exc.colno}") from None

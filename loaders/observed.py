@@ -21,7 +21,7 @@ from flowaudit.inventory import vocabulary as vocab
 from flowaudit.inventory.records import Evidence, Flow, Node, Records, node_id
 from flowaudit.inventory.vocab_nodes import field_node, term_node
 
-from .redact import redact_name, shape_sample
+from .redact import luhn, redact_name, shape_sample
 
 LEXICON_FILE = Path(__file__).with_name("lexicon") / "observed.yaml"
 MAX_BODY_CHARS = 2_000_000
@@ -141,17 +141,6 @@ def digest_kind(value: str) -> str | None:
     v = value.strip()
     kind = _DIGEST.get(len(v))
     return kind if kind and _HEX.fullmatch(v) else None
-
-
-def luhn(digits: str) -> bool:
-    """The Luhn checksum of a digit string."""
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = ord(ch) - 48
-        if i % 2:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
 
 
 def is_card_number(value: str) -> bool:

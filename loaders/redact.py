@@ -100,7 +100,8 @@ def is_word(word: str) -> bool:
 # --------------------------------------------------------------------- values
 
 
-def _luhn(digits: str) -> bool:
+def luhn(digits: str) -> bool:
+    """The Luhn checksum of a digit string."""
     total = 0
     for i, ch in enumerate(reversed(digits)):
         d = ord(ch) - 48
@@ -145,7 +146,7 @@ def shape(value: str) -> str:
         return "[path]"
     if _PHONE_OR_DIGITS.fullmatch(v):
         digits = "".join(ch for ch in v if ch.isdigit())
-        if 13 <= len(digits) <= 19 and _CARD_SEP.sub("", v).isdigit() and _luhn(digits):
+        if 13 <= len(digits) <= 19 and _CARD_SEP.sub("", v).isdigit() and luhn(digits):
             return "[card]"
         if digits:
             return f"[digits:{len(digits)}]"

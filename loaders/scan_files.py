@@ -12,14 +12,13 @@ file and the key.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from flowaudit.inventory import organizations as orgs
 from flowaudit.inventory.records import CONSENT_STATES, Records
 
-from .errors import InputError, read_source
+from .errors import InputError, read_json
 from .har import Capture
 from .storage import origin_host, storage_records
 
@@ -41,15 +40,7 @@ def scan_file_kind(path: str | Path) -> str | None:
 def _read(path: str | Path, key: str) -> tuple[dict[str, Any], list[Any], str]:
     """The document, its list under ``key`` and the site host, checked."""
     source = str(path)
-    raw = read_source(path)
-    if not raw.strip():
-        raise InputError(source, "empty file", "byte 0")
-    try:
-        doc = json.loads(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        raise InputError(source, "not UTF-8 text (binary data?)", f"byte {exc.start}") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(source, f"not valid JSON: {exc.msg}", f"line {exc.lineno}, column {exc.colno}") from None
+    doc = read_json(path)
     if not isinstance(doc, dict):
         raise InputError(source, "the top level is not an object", "top level")
     if doc.get("consent_state") not in CONSENT_STATES:
