@@ -29,16 +29,23 @@ def read_source(path: str | Path) -> bytes:
         raise InputError(str(path), f"cannot read: {exc.strerror or exc}") from None
 
 
+def read_text(path: str | Path) -> str:
+    """The UTF-8 text of ``path`` (a byte-order mark dropped); an empty or non-UTF-8 file raises
+    :class:`InputError` naming the byte."""
+    raw = read_source(path)
+    if not raw.strip():
+        raise InputError(str(path), "empty file", "byte 0")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(str(path), "not UTF-8 text (binary data?)", f"byte {exc.start}") from None
+
+
 def read_json(path: str | Path) -> Any:
     """The JSON document in ``path``; an empty, non-UTF-8 or malformed file raises :class:`InputError`
     naming the byte, or the line and column."""
-    source = str(path)
-    raw = read_source(path)
-    if not raw.strip():
-        raise InputError(source, "empty file", "byte 0")
+    text = read_text(path)
     try:
-        return json.loads(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        raise InputError(source, "not UTF-8 text (binary data?)", f"byte {exc.start}") from None
+        return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InputError(source, f"not valid JSON: {exc.msg}", f"line {exc.lineno}, column {exc.colno}") from None
+        raise InputError(str(path), f"not valid JSON: {exc.msg}", f"line {exc.lineno}, column {exc.colno}") from None

@@ -23,25 +23,21 @@ import yaml
 from flowaudit.inventory import organizations as orgs
 from flowaudit.inventory.records import Records
 
-from .errors import InputError, read_source
+from .errors import InputError, read_text
 from .har import Capture
 from .redact import redact_host, redact_name
 from .storage import origin_host, storage_records
 
 
 def _load(path: str | Path) -> Any:
-    source = str(path)
-    raw = read_source(path)
-    if not raw.strip():
-        raise InputError(source, "empty file", "byte 0")
+    text = read_text(path)
     try:
-        return yaml.safe_load(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        raise InputError(source, "not UTF-8 text (binary data?)", f"byte {exc.start}") from None
+        return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "top level"
-        raise InputError(source, f"not valid YAML ({getattr(exc, 'problem', None) or 'syntax error'})", where) from None
+        problem = getattr(exc, "problem", None) or "syntax error"
+        raise InputError(str(path), f"not valid YAML ({problem})", where) from None
 
 
 def wec_kind(path: str | Path) -> str | None:
