@@ -123,6 +123,18 @@ def _json(data: Any) -> None:
     _write(json.dumps(data, indent=2, ensure_ascii=False))
 
 
+def _answer(fmt: str, data: Any, frame: Callable[[], Any], view: Callable[[], str]) -> int:
+    """Print an answer as ``--format`` asks: ``data`` as JSON, ``frame()`` as CSV, else ``view()`` for a
+    person; return the exit code."""
+    if fmt == "json":
+        _json(data)
+    elif fmt == "csv":
+        frame().to_csv(sys.stdout, index=False)
+    else:
+        _write(view())
+    return EXIT_OK
+
+
 # --------------------------------------------------------------------------- commands
 
 
@@ -133,13 +145,8 @@ def _extract_args(sp: argparse.ArgumentParser) -> None:
 
 def _extract(args: argparse.Namespace) -> int:
     records = extract(args.sources, args.kind, args.force)
-    if args.format == "json":
-        _json(records.to_dict())
-    elif args.format == "csv":
-        queries.flows_frame(records).to_csv(sys.stdout, index=False)
-    else:
-        _write(views.extract(records))
-    return EXIT_OK
+    return _answer(args.format, records.to_dict(), lambda: queries.flows_frame(records),
+                   lambda: views.extract(records))
 
 
 command(Command(
@@ -190,13 +197,8 @@ def _trace_args(sp: argparse.ArgumentParser) -> None:
 def _trace(args: argparse.Namespace) -> int:
     with _store_for(args) as st:
         paths = st.trace(args.subject)
-    if args.format == "json":
-        _json(paths)
-    elif args.format == "csv":
-        queries.trace_frame(paths).to_csv(sys.stdout, index=False)
-    else:
-        _write(views.trace_paths(paths) if args.paths else views.trace_summary(args.subject, paths))
-    return EXIT_OK
+    return _answer(args.format, paths, lambda: queries.trace_frame(paths),
+                   lambda: views.trace_paths(paths) if args.paths else views.trace_summary(args.subject, paths))
 
 
 command(Command(
@@ -269,23 +271,13 @@ def _matrix(args: argparse.Namespace) -> int:
         with _store_for(args) as st:
             entries = [e for e in st.systems() if e["kind"] == "system"]
             frame = queries.system_matrix(st)
-        if args.format == "json":
-            _json(entries)
-        elif args.format == "csv":
-            (frame.reset_index() if not frame.empty else frame).to_csv(sys.stdout, index=False)
-        else:
-            _write(views.system_matrix(entries))
-        return EXIT_OK
+        return _answer(args.format, entries, lambda: frame.reset_index() if not frame.empty else frame,
+                       lambda: views.system_matrix(entries))
     with _store_for(args) as st:
         rows = st.sharing_matrix()
-        frame = queries.sharing_matrix(st)
-    if args.format == "json":
-        _json(rows)
-    elif args.format == "csv":
-        (frame.reset_index() if not frame.empty else frame).to_csv(sys.stdout, index=False)
-    else:
-        _write(views.matrix(rows))
-    return EXIT_OK
+        grid = queries.sharing_matrix(st)
+    return _answer(args.format, rows, lambda: grid.reset_index() if not grid.empty else grid,
+                   lambda: views.matrix(rows))
 
 
 command(Command(
@@ -305,13 +297,7 @@ def _systems_args(sp: argparse.ArgumentParser) -> None:
 def _systems(args: argparse.Namespace) -> int:
     with _store_for(args) as st:
         entries = st.systems()
-    if args.format == "json":
-        _json(entries)
-    elif args.format == "csv":
-        queries.systems_frame(entries).to_csv(sys.stdout, index=False)
-    else:
-        _write(views.systems(entries))
-    return EXIT_OK
+    return _answer(args.format, entries, lambda: queries.systems_frame(entries), lambda: views.systems(entries))
 
 
 command(Command(
@@ -331,13 +317,7 @@ def _diff_args(sp: argparse.ArgumentParser) -> None:
 
 def _diff(args: argparse.Namespace) -> int:
     rows = diff_policies(read_policy_source(args.old, args.force), read_policy_source(args.new, args.force))
-    if args.format == "json":
-        _json(rows)
-    elif args.format == "csv":
-        queries.diff_frame(rows).to_csv(sys.stdout, index=False)
-    else:
-        _write(views.diff(rows))
-    return EXIT_OK
+    return _answer(args.format, rows, lambda: queries.diff_frame(rows), lambda: views.diff(rows))
 
 
 command(Command(
