@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
+from flowaudit.inventory.bulk import collector_paused
 from flowaudit.inventory.records import Flow, Link, Node, Records
 
 from . import semantics
@@ -108,9 +109,10 @@ class EmbeddedStore(Store):
 
     def load(self, records: Records, replace: bool = False) -> None:
         """Merge ``records`` into a copy of the graph, then swap it in and save."""
-        merged = Records() if replace else self.records()
-        merged.update(records)
-        graph = _graph_of(merged)
+        with collector_paused():
+            merged = Records() if replace else self.records()
+            merged.update(records)
+            graph = _graph_of(merged)
         previous, self.graph = self.graph, graph
         try:
             self.save()
@@ -199,24 +201,27 @@ def _info(data: dict[str, Any]) -> NodeInfo:
 
 
 def _graph_of(records: Records) -> nx.MultiDiGraph:
-    """Build the MultiDiGraph for ``records``; every edge endpoint must be a node."""
+    """Build the MultiDiGraph for ``records`` in bulk; every edge endpoint must be a node."""
     g = nx.MultiDiGraph()
     g.graph["warnings"] = list(records.warnings)
-    for node in records.nodes.values():
-        g.add_node(node.id, id=node.id, kind=node.kind, label=node.label,
-                   keys=semantics.match_keys(node.label, node.aliases), record=node.to_dict())
+    nodes = records.nodes
+    g.add_nodes_from((node.id, {"id": node.id, "kind": node.kind, "label": node.label,
+                                "keys": semantics.match_keys(node.label, node.aliases), "record": node.to_dict()})
+                     for node in nodes.values())
+    edges: list[tuple[str, str, str, dict[str, Any]]] = []
     for flow in records.flows.values():
         for end in (flow.source, flow.target, flow.field):
-            if end not in g:
+            if end not in nodes:
                 raise ValueError(f"flow {flow.id} refers to missing node {end}")
         record = flow.to_dict()
-        public = {k: record[k] for k in _PUBLIC}
-        g.add_edge(flow.source, flow.target, key=record["id"], edge="flow", relation=flow.relation,
-                   record=record, public=public)
+        edges.append((flow.source, flow.target, record["id"],
+                      {"edge": "flow", "relation": flow.relation, "record": record,
+                       "public": {k: record[k] for k in _PUBLIC}}))
     for link in records.links.values():
         for end in (link.source, link.target):
-            if end not in g:
+            if end not in nodes:
                 raise ValueError(f"link {link.id} refers to missing node {end}")
-        g.add_edge(link.source, link.target, key=link.id, edge="link", relation=link.relation,
-                   record=link.to_dict())
+        edges.append((link.source, link.target, link.id,
+                      {"edge": "link", "relation": link.relation, "record": link.to_dict()}))
+    g.add_edges_from(edges)
     return g

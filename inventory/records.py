@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 NODE_KINDS = (
@@ -49,8 +50,10 @@ def slug(text: str) -> str:
     return s or "x"
 
 
+@lru_cache(maxsize=1 << 16)
 def node_id(kind: str, key: str) -> str:
-    """The id of a node of ``kind`` identified by ``key`` (a vocabulary id, a name, a domain...)."""
+    """The id of a node of ``kind`` identified by ``key`` (a vocabulary id, a name, a domain...); the ids of
+    the keys met most recently are remembered, as a large load names the same fields and parties again."""
     return f"{kind}:{slug(key)}"
 
 
@@ -359,9 +362,10 @@ class Records:
 
     def add_node(self, node: Node) -> Node:
         """Add ``node`` or merge it into the node with the same id; return the stored node."""
-        mine = self.nodes.get(node.id)
+        key = node.id
+        mine = self.nodes.get(key)
         if mine is None:
-            self.nodes[node.id] = node
+            self.nodes[key] = node
             return node
         if mine is not node:   # adding the stored record again is a no-op
             mine.merge(node)
@@ -369,9 +373,10 @@ class Records:
 
     def add_flow(self, flow: Flow) -> Flow:
         """Add ``flow`` or merge it into the flow with the same id."""
-        mine = self.flows.get(flow.id)
+        key = flow.id
+        mine = self.flows.get(key)
         if mine is None:
-            self.flows[flow.id] = flow
+            self.flows[key] = flow
             return flow
         if mine is not flow:   # adding the stored record again is a no-op
             mine.merge(flow)
@@ -379,9 +384,10 @@ class Records:
 
     def add_link(self, link: Link) -> Link:
         """Add ``link`` or merge it into the link with the same id."""
-        mine = self.links.get(link.id)
+        key = link.id
+        mine = self.links.get(key)
         if mine is None:
-            self.links[link.id] = link
+            self.links[key] = link
             return link
         if mine is not link:   # adding the stored record again is a no-op
             mine.merge(link)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import jsonschema
+import jsonschema_rs
 import yaml
 
 from .errors import InputError, read_source
@@ -112,8 +114,24 @@ def schema(name: str) -> dict[str, Any]:
     return json.loads(text)
 
 
+@cache
+def _fast_validator(name: str) -> jsonschema_rs.Draft202012Validator:
+    """The compiled (Rust) validator of schema ``name``: it only tells whether a document is valid."""
+    return jsonschema_rs.Draft202012Validator(schema(name))
+
+
 def validate(doc: YamlDocument, schema_name: str) -> None:
-    """Check ``doc`` against a packaged schema; the first error in file order raises, naming its line."""
+    """Check ``doc`` against a packaged schema; the first error in file order raises, naming its line.
+
+    A valid document is passed by the compiled validator (a hundred times faster on a large manifest);
+    any other, or one holding values JSON has no type for (a YAML date), is checked again by ``jsonschema``,
+    whose errors say where and what.
+    """
+    try:
+        if _fast_validator(schema_name).is_valid(doc.data):
+            return
+    except ValueError:   # a value JSON has no type for: jsonschema below names it
+        pass
     validator = jsonschema.Draft202012Validator(schema(schema_name))
     placed = [_place(doc, e) for e in validator.iter_errors(doc.data)]
     if placed:
@@ -162,6 +180,8 @@ def _kind(value: Any) -> str:
         return "true or false"
     if isinstance(value, int | float):
         return "a number"
+    if isinstance(value, date):
+        return "a date"
     return "nothing" if value is None else "text"
 
 
