@@ -9,13 +9,15 @@ from datetime import date
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
 import jsonschema_rs
 import yaml
 
 from .errors import InputError, read_source
+
+if TYPE_CHECKING:
+    import jsonschema
 
 KeyPath = tuple[str | int, ...]
 #: libyaml's loader when PyYAML was built with it (ten times faster on large manifests), else the pure one.
@@ -132,6 +134,8 @@ def validate(doc: YamlDocument, schema_name: str) -> None:
             return
     except ValueError:   # a value JSON has no type for: jsonschema below names it
         pass
+    import jsonschema  # imported only for a document that may be invalid
+
     validator = jsonschema.Draft202012Validator(schema(schema_name))
     placed = [_place(doc, e) for e in validator.iter_errors(doc.data)]
     if placed:
