@@ -118,9 +118,11 @@ class Cited:
         state = self._cited   # [the evidence list indexed, its length then, the set of its evidence]
         if state is None or state[0] is not self.evidence or state[1] != len(self.evidence):
             state = self._cited = [self.evidence, len(self.evidence), set(self.evidence)]
-        if ev in state[2]:
+        seen = state[2]
+        before = len(seen)
+        seen.add(ev)   # one hash of the evidence, not two
+        if len(seen) == before:
             return False
-        state[2].add(ev)
         self.evidence.append(ev)
         state[1] += 1
         return True
