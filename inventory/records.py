@@ -59,7 +59,7 @@ def node_id(kind: str, key: str) -> str:
 
 def digest(*parts: object) -> str:
     """A short stable hash of ``parts``."""
-    h = hashlib.sha1("\x1f".join(str(p) for p in parts).encode("utf-8"))
+    h = hashlib.sha1("\x1f".join(map(str, parts)).encode("utf-8"))
     return h.hexdigest()[:16]
 
 
@@ -110,6 +110,7 @@ class Cited:
     (True, False, 1)
     """
 
+    __slots__ = ()
     evidence: list[Evidence]
     _cited: list[Any] | None
 
@@ -133,7 +134,7 @@ class Cited:
             self.cite(ev)
 
 
-@dataclass
+@dataclass(slots=True)
 class Node(Cited):
     """A graph node: a field, party, tracker, collection point, purpose, statement..."""
 
@@ -196,7 +197,7 @@ class Node(Cited):
         )
 
 
-@dataclass
+@dataclass(slots=True)
 class Flow(Cited):
     """A personal-data flow: ``field`` moves from ``source`` to ``target`` by ``action``.
 
@@ -299,7 +300,7 @@ class Flow(Cited):
         )
 
 
-@dataclass
+@dataclass(slots=True)
 class Link(Cited):
     """A structural edge: ``SUBSUMES`` (hierarchies), ``IS_A`` and ``OWNED_BY`` (organisations), ``PART_OF``
     (a system or datastore of a first party)."""
