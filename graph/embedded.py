@@ -11,6 +11,7 @@ import json
 import os
 import tempfile
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -96,7 +97,7 @@ class EmbeddedStore(Store):
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with collector_paused():
-            doc = {"format": FORMAT, "records": self.records().to_dict()}
+            doc = {"format": FORMAT, "records": self._document()}
             # msgspec writes what json.dump(ensure_ascii=False, sort_keys=True, indent=1) writes, byte for byte,
             # in C (the standard library's encoder is pure Python once it indents).
             data = msgspec.json.format(msgspec.json.encode(doc, order="sorted"), indent=1)
@@ -110,6 +111,17 @@ class EmbeddedStore(Store):
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+    def _document(self) -> dict[str, Any]:
+        """What ``self.records().to_dict()`` gives, taken from the records the graph keeps as they are."""
+        flows: list[dict[str, Any]] = []
+        links: list[dict[str, Any]] = []
+        for _, _, data in self.graph.edges(data=True):
+            (flows if data["edge"] == "flow" else links).append(data["record"])
+        by_id = itemgetter("id")
+        return {"nodes": sorted((data["record"] for _, data in self.graph.nodes(data=True)), key=by_id),
+                "flows": sorted(flows, key=by_id), "links": sorted(links, key=by_id),
+                "warnings": list(self.graph.graph.get("warnings", []))}
 
     # ---------------------------------------------------------------- primitives
 
