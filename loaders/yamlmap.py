@@ -88,8 +88,14 @@ def read_yaml(path: str | Path) -> YamlDocument:
     return YamlDocument(source, data, lines)
 
 
-def _walk(node: yaml.Node, path: KeyPath, lines: LineMap, loader: yaml.SafeLoader, source: str) -> None:
+def _walk(node: yaml.Node, path: KeyPath, lines: LineMap, loader: yaml.SafeLoader, source: str,
+          within: frozenset[int] = frozenset()) -> None:
     lines.values[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.CollectionNode):
+        if id(node) in within:   # an alias inside the value it names: the value would never end
+            raise InputError(source, "a YAML alias (*name) inside the value it refers to",
+                             f"line {node.start_mark.line + 1}")
+        within = within | {id(node)}
     if isinstance(node, yaml.MappingNode):
         seen: dict[Any, int] = {}
         for key_node, value_node in node.value:
@@ -103,10 +109,10 @@ def _walk(node: yaml.Node, path: KeyPath, lines: LineMap, loader: yaml.SafeLoade
                 raise InputError(source, f"duplicate key {key!r} (first written at line {seen[key]})", f"line {line}")
             seen[key] = line
             lines.keys[(*path, str(key))] = line
-            _walk(value_node, (*path, str(key)), lines, loader, source)
+            _walk(value_node, (*path, str(key)), lines, loader, source, within)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _walk(item, (*path, i), lines, loader, source)
+            _walk(item, (*path, i), lines, loader, source, within)
 
 
 @cache

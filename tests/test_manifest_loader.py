@@ -281,6 +281,14 @@ def test_unreadable_manifests(tmp_path, name, data, place, message):
     assert info.value.place == place and message in info.value.message, info.value
 
 
+def test_an_alias_inside_its_own_value_names_the_line(tmp_path):
+    path = write(tmp_path, GOOD.replace("from: customer", "from: customer\n            conditions: *x")
+                 .replace("    collects:", "    collects: &x"))
+    with pytest.raises(InputError) as info:
+        extract_manifest(path)
+    assert info.value.place == f"line {line_of(path, 'collects: &x')}" and "alias" in info.value.message
+
+
 def test_bad_manifest_exits_2_with_the_line_on_stderr(tmp_path, capsys):
     path = write(tmp_path, BROKEN[0][1])
     assert main(["extract", str(path), "--format", "json"]) == 2
