@@ -24,8 +24,7 @@ from flowaudit.graph.embedded import EmbeddedStore, StoreFileError
 from flowaudit.graph.policy_diff import diff_policies
 from flowaudit.graph.store import QueryError, Store
 from flowaudit.loaders.errors import InputError
-from flowaudit.loaders.policy_source import read_policy_source
-from flowaudit.loaders.sources import LOADERS, extract
+from flowaudit.loaders.sources import LOADERS, extract, loader
 
 from .paths import check_output, check_store_to_read, check_store_to_write, reason
 
@@ -316,7 +315,7 @@ def _diff_args(sp: argparse.ArgumentParser) -> None:
 
 
 def _diff(args: argparse.Namespace) -> int:
-    rows = diff_policies(read_policy_source(args.old, args.force), read_policy_source(args.new, args.force))
+    rows = diff_policies(loader("policy", args.force)(args.old), loader("policy", args.force)(args.new))
     return _answer(args.format, rows, lambda: queries.diff_frame(rows), lambda: views.diff(rows))
 
 
@@ -445,7 +444,7 @@ def _scan(args: argparse.Namespace) -> int:
         if not eq or not host.strip() or not addr.strip():
             raise InputError("--resolve", f"expected HOST=ADDR, not {item!r}")
         resolve[host.strip()] = addr.strip()
-    stated = read_policy_source(args.policy) if args.policy else None  # a bad policy stops the scan before it starts
+    stated = loader("policy")(args.policy) if args.policy else None  # a bad policy stops the scan before it starts
     opts = scan.Options(urls=args.urls, out=Path(args.out), states=states, pages=max(args.pages, 0),
                         depth=max(args.depth, 0), gpc=args.gpc, resolve=resolve, keep_values=args.keep_values,
                         insecure=args.insecure, timeout_ms=int(args.timeout * 1000))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 NODE_KINDS = (
@@ -49,14 +50,16 @@ def slug(text: str) -> str:
     return s or "x"
 
 
+@lru_cache(maxsize=1 << 16)
 def node_id(kind: str, key: str) -> str:
-    """The id of a node of ``kind`` identified by ``key`` (a vocabulary id, a name, a domain...)."""
+    """The id of a node of ``kind`` identified by ``key`` (a vocabulary id, a name, a domain...); the ids of
+    the keys met most recently are remembered, as a large load names the same fields and parties again."""
     return f"{kind}:{slug(key)}"
 
 
 def digest(*parts: object) -> str:
     """A short stable hash of ``parts``."""
-    h = hashlib.sha1("\x1f".join(str(p) for p in parts).encode("utf-8"))
+    h = hashlib.sha1("\x1f".join(map(str, parts)).encode("utf-8"))
     return h.hexdigest()[:16]
 
 
@@ -107,6 +110,7 @@ class Cited:
     (True, False, 1)
     """
 
+    __slots__ = ()
     evidence: list[Evidence]
     _cited: list[Any] | None
 
@@ -115,9 +119,11 @@ class Cited:
         state = self._cited   # [the evidence list indexed, its length then, the set of its evidence]
         if state is None or state[0] is not self.evidence or state[1] != len(self.evidence):
             state = self._cited = [self.evidence, len(self.evidence), set(self.evidence)]
-        if ev in state[2]:
+        seen = state[2]
+        before = len(seen)
+        seen.add(ev)   # one hash of the evidence, not two
+        if len(seen) == before:
             return False
-        state[2].add(ev)
         self.evidence.append(ev)
         state[1] += 1
         return True
@@ -128,7 +134,7 @@ class Cited:
             self.cite(ev)
 
 
-@dataclass
+@dataclass(slots=True)
 class Node(Cited):
     """A graph node: a field, party, tracker, collection point, purpose, statement..."""
 
@@ -191,7 +197,7 @@ class Node(Cited):
         )
 
 
-@dataclass
+@dataclass(slots=True)
 class Flow(Cited):
     """A personal-data flow: ``field`` moves from ``source`` to ``target`` by ``action``.
 
@@ -294,7 +300,7 @@ class Flow(Cited):
         )
 
 
-@dataclass
+@dataclass(slots=True)
 class Link(Cited):
     """A structural edge: ``SUBSUMES`` (hierarchies), ``IS_A`` and ``OWNED_BY`` (organisations), ``PART_OF``
     (a system or datastore of a first party)."""
@@ -359,9 +365,10 @@ class Records:
 
     def add_node(self, node: Node) -> Node:
         """Add ``node`` or merge it into the node with the same id; return the stored node."""
-        mine = self.nodes.get(node.id)
+        key = node.id
+        mine = self.nodes.get(key)
         if mine is None:
-            self.nodes[node.id] = node
+            self.nodes[key] = node
             return node
         if mine is not node:   # adding the stored record again is a no-op
             mine.merge(node)
@@ -369,9 +376,10 @@ class Records:
 
     def add_flow(self, flow: Flow) -> Flow:
         """Add ``flow`` or merge it into the flow with the same id."""
-        mine = self.flows.get(flow.id)
+        key = flow.id
+        mine = self.flows.get(key)
         if mine is None:
-            self.flows[flow.id] = flow
+            self.flows[key] = flow
             return flow
         if mine is not flow:   # adding the stored record again is a no-op
             mine.merge(flow)
@@ -379,9 +387,10 @@ class Records:
 
     def add_link(self, link: Link) -> Link:
         """Add ``link`` or merge it into the link with the same id."""
-        mine = self.links.get(link.id)
+        key = link.id
+        mine = self.links.get(key)
         if mine is None:
-            self.links[link.id] = link
+            self.links[key] = link
             return link
         if mine is not link:   # adding the stored record again is a no-op
             mine.merge(link)

@@ -31,6 +31,7 @@ from typing import Any
 
 from flowaudit.inventory import organizations
 from flowaudit.inventory import vocabulary as vocab
+from flowaudit.inventory.bulk import collector_paused
 from flowaudit.inventory.records import Evidence, Node, Records, slug
 from flowaudit.inventory.text import phrase_key
 
@@ -48,6 +49,7 @@ class ManifestReader:
         self.doc = doc
         self.build = NodeBuilder("declared")
         self.local: dict[str, dict[tuple[str, ...], str]] = {"fields": {}, "purposes": {}}
+        self.resolved: dict[tuple[str, str, bool], str] = {}   # (vocabulary, name, local) → id, read once each
         self.vendors: dict[str, Node] = {}
         self.datastores: dict[str, Node] = {}
         self.systems: dict[str, Node] = {}
@@ -81,7 +83,16 @@ class ManifestReader:
     # ----------------------------------------------------------------- names
 
     def term(self, vocabulary: str, name: str, path: KeyPath, local: bool = True) -> str:
-        """The vocabulary id ``name`` stands for; an unknown name raises, naming its line."""
+        """The vocabulary id ``name`` stands for; an unknown name raises, naming its line.
+
+        A name is resolved once: a manifest that lists the same fields for each of many vendors pays for
+        normalising each name only the first time."""
+        found = self.resolved.get((vocabulary, name, local))
+        if found is None:
+            found = self.resolved[(vocabulary, name, local)] = self._term(vocabulary, name, path, local)
+        return found
+
+    def _term(self, vocabulary: str, name: str, path: KeyPath, local: bool) -> str:
         if local and vocabulary in self.local:
             found = self.local[vocabulary].get(phrase_key(name))
             if found:
@@ -280,6 +291,7 @@ def _words(items: Any) -> str:
 
 def extract_manifest(path: str | Path) -> Records:
     """Read a flowaudit manifest into declared records; bad input raises :class:`InputError` with its line."""
-    doc = read_yaml(path)
-    validate(doc, "manifest")
-    return ManifestReader(doc).read()
+    with collector_paused():
+        doc = read_yaml(path)
+        validate(doc, "manifest")
+        return ManifestReader(doc).read()

@@ -2,39 +2,39 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
 from flowaudit.inventory.records import Records
 
-from .cookies import extract_cookies, is_netscape_jar, looks_like_cookies
-from .crawls import extract_openwpm, extract_tracker_radar, looks_like_openwpm, looks_like_tracker_radar
-from .email import extract_email, looks_like_email
+from .cookies import is_netscape_jar, looks_like_cookies
+from .crawls import looks_like_openwpm, looks_like_tracker_radar
+from .email import looks_like_email
 from .errors import InputError
-from .fides import extract_fides
-from .har import extract_har, looks_like_har
-from .manifest import extract_manifest
-from .policy_source import read_policy_source
-from .scan_files import extract_scan_beacons, extract_scan_storage, scan_file_kind
-from .wec import extract_wec_beacons, extract_wec_storage, wec_kind
+from .har import looks_like_har
+from .scan_files import scan_file_kind
+from .wec import wec_kind
 from .yamlmap import top_level_keys
 
 Loader = Callable[[str | Path], Records]
 
-LOADERS: dict[str, Loader] = {
-    "policy": read_policy_source,
-    "email": extract_email,
-    "manifest": extract_manifest,
-    "fides": extract_fides,
-    "har": extract_har,
-    "cookies": extract_cookies,
-    "openwpm": extract_openwpm,
-    "tracker-radar": extract_tracker_radar,
-    "wec-beacons": extract_wec_beacons,
-    "wec-storage": extract_wec_storage,
-    "scan-storage": extract_scan_storage,
-    "scan-beacons": extract_scan_beacons,
+#: The loader of each kind, as its module and function. A module is imported when a source of its kind is
+#: first read, so reading a manifest does not import the policy reader's spaCy pipeline, nor fideslang.
+LOADERS: dict[str, tuple[str, str]] = {
+    "policy": ("policy_source", "read_policy_source"),
+    "email": ("email", "extract_email"),
+    "manifest": ("manifest", "extract_manifest"),
+    "fides": ("fides", "extract_fides"),
+    "har": ("har", "extract_har"),
+    "cookies": ("cookies", "extract_cookies"),
+    "openwpm": ("crawls", "extract_openwpm"),
+    "tracker-radar": ("crawls", "extract_tracker_radar"),
+    "wec-beacons": ("wec", "extract_wec_beacons"),
+    "wec-storage": ("wec", "extract_wec_storage"),
+    "scan-storage": ("scan_files", "extract_scan_storage"),
+    "scan-beacons": ("scan_files", "extract_scan_beacons"),
 }
 SQLITE_SUFFIXES = {".sqlite", ".sqlite3", ".db"}
 POLICY_SUFFIXES = {".md", ".markdown", ".txt", ".html", ".htm", ""}
@@ -85,7 +85,13 @@ def extract(paths: list[str | Path], kind: str | None = None, force: bool = Fals
         raise InputError(str(paths[0]) if paths else "-", f"unknown kind {kind!r} (known: {', '.join(LOADERS)})")
     records = Records()
     for path in paths:
-        which = kind or detect_kind(path)
-        loader = partial(read_policy_source, force=True) if which == "policy" and force else LOADERS[which]
-        records.update(loader(path))
+        records.update(loader(kind or detect_kind(path), force)(path))
     return records
+
+
+def loader(kind: str, force: bool = False) -> Loader:
+    """The loader of ``kind`` (a key of :data:`LOADERS`), its module imported now if it was not yet. With
+    ``force``, the policy loader reads a policy in a language flowaudit does not read."""
+    module, name = LOADERS[kind]
+    read = getattr(importlib.import_module(f".{module}", __package__), name)
+    return partial(read, force=True) if kind == "policy" and force else read

@@ -5,15 +5,19 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jsonschema
+import jsonschema_rs
 import yaml
 
 from .errors import InputError, read_source
+
+if TYPE_CHECKING:
+    import jsonschema
 
 KeyPath = tuple[str | int, ...]
 #: libyaml's loader when PyYAML was built with it (ten times faster on large manifests), else the pure one.
@@ -84,8 +88,14 @@ def read_yaml(path: str | Path) -> YamlDocument:
     return YamlDocument(source, data, lines)
 
 
-def _walk(node: yaml.Node, path: KeyPath, lines: LineMap, loader: yaml.SafeLoader, source: str) -> None:
+def _walk(node: yaml.Node, path: KeyPath, lines: LineMap, loader: yaml.SafeLoader, source: str,
+          within: frozenset[int] = frozenset()) -> None:
     lines.values[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.CollectionNode):
+        if id(node) in within:   # an alias inside the value it names: the value would never end
+            raise InputError(source, "a YAML alias (*name) inside the value it refers to",
+                             f"line {node.start_mark.line + 1}")
+        within = within | {id(node)}
     if isinstance(node, yaml.MappingNode):
         seen: dict[Any, int] = {}
         for key_node, value_node in node.value:
@@ -99,10 +109,10 @@ def _walk(node: yaml.Node, path: KeyPath, lines: LineMap, loader: yaml.SafeLoade
                 raise InputError(source, f"duplicate key {key!r} (first written at line {seen[key]})", f"line {line}")
             seen[key] = line
             lines.keys[(*path, str(key))] = line
-            _walk(value_node, (*path, str(key)), lines, loader, source)
+            _walk(value_node, (*path, str(key)), lines, loader, source, within)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _walk(item, (*path, i), lines, loader, source)
+            _walk(item, (*path, i), lines, loader, source, within)
 
 
 @cache
@@ -112,8 +122,26 @@ def schema(name: str) -> dict[str, Any]:
     return json.loads(text)
 
 
+@cache
+def _fast_validator(name: str) -> jsonschema_rs.Draft202012Validator:
+    """The compiled (Rust) validator of schema ``name``: it only tells whether a document is valid."""
+    return jsonschema_rs.Draft202012Validator(schema(name))
+
+
 def validate(doc: YamlDocument, schema_name: str) -> None:
-    """Check ``doc`` against a packaged schema; the first error in file order raises, naming its line."""
+    """Check ``doc`` against a packaged schema; the first error in file order raises, naming its line.
+
+    A valid document is passed by the compiled validator (a hundred times faster on a large manifest);
+    any other, or one holding values JSON has no type for (a YAML date), is checked again by ``jsonschema``,
+    whose errors say where and what.
+    """
+    try:
+        if _fast_validator(schema_name).is_valid(doc.data):
+            return
+    except ValueError:   # a value JSON has no type for: jsonschema below names it
+        pass
+    import jsonschema  # imported only for a document that may be invalid
+
     validator = jsonschema.Draft202012Validator(schema(schema_name))
     placed = [_place(doc, e) for e in validator.iter_errors(doc.data)]
     if placed:
@@ -162,6 +190,8 @@ def _kind(value: Any) -> str:
         return "true or false"
     if isinstance(value, int | float):
         return "a number"
+    if isinstance(value, date):
+        return "a date"
     return "nothing" if value is None else "text"
 
 

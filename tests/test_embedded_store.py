@@ -18,6 +18,18 @@ def test_save_and_reload_give_the_same_graph(tmp_path, seed_records):
     assert [p.name for p in tmp_path.iterdir()] == ["store.json"]
 
 
+def test_the_store_file_is_the_indented_sorted_json_it_always_was(tmp_path, seed_records):
+    records = Records.from_dict(seed_records.to_dict())
+    node = next(iter(records.nodes.values()))
+    node.aliases.append("Société Générale — « données »")   # text beyond ASCII is written as it is
+    node.properties.update({"count": 3, "share": 0.25, "empty": [], "none": {}, "yes": True})
+    path = tmp_path / "store.json"
+    store = EmbeddedStore(path)
+    store.load(records)
+    doc = {"format": "flowaudit-graph/1", "records": store.records().to_dict()}
+    assert path.read_text(encoding="utf-8") == json.dumps(doc, ensure_ascii=False, sort_keys=True, indent=1)
+
+
 def test_loading_twice_leaves_the_same_graph(tmp_path, seed_records):
     store = EmbeddedStore(tmp_path / "s.json")
     store.load(seed_records)

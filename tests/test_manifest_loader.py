@@ -1,5 +1,6 @@
 """Inventory manifests: flowaudit's own YAML format and Fides manifests, read into declared flows."""
 
+import gc
 import json
 import textwrap
 from importlib import resources
@@ -11,6 +12,7 @@ from flowaudit.loaders.errors import InputError
 from flowaudit.loaders.fides import crosswalk, extract_fides
 from flowaudit.loaders.manifest import extract_manifest
 from flowaudit.loaders.sources import detect_kind, extract
+from flowaudit.loaders.yamlmap import _fast_validator, read_yaml, schema
 
 from flowaudit.cli import main
 from tests.conftest import ROOT
@@ -230,6 +232,34 @@ def test_bad_manifests_name_the_line(tmp_path, name, text, marker, message):
     assert message in info.value.message, info.value
 
 
+READABLE = [(b[0], b[1]) for b in BROKEN if b[0] != "duplicate key"] + [("good", GOOD)]
+
+
+@pytest.mark.parametrize(("name", "text"), READABLE, ids=[r[0] for r in READABLE])
+def test_the_compiled_validator_passes_what_jsonschema_passes(tmp_path, name, text):
+    # A document the compiled validator passes is not checked again: it must never pass a bad one.
+    data = read_yaml(write(tmp_path, text)).data
+    valid = not list(jsonschema.Draft202012Validator(schema("manifest")).iter_errors(data))
+    assert _fast_validator("manifest").is_valid(data) == valid
+
+
+def test_what_only_the_compiled_validator_refuses_is_read_as_before(tmp_path):
+    # Python's $ matches before a final newline, the compiled validator's does not: jsonschema decides.
+    text = GOOD.replace("domains: [lumenware.com]", 'domains: [lumenware.com]\n      country: "US\\n"')
+    path = write(tmp_path, text)
+    assert not _fast_validator("manifest").is_valid(read_yaml(path).data)
+    assert extract_manifest(path).nodes["first_party:lumenware"].properties["country"] == "US\n"
+
+
+def test_a_yaml_date_where_text_is_expected_names_its_line(tmp_path):
+    path = write(tmp_path, GOOD.replace("via: checkout", "via: checkout\n            retention: 2020-01-01"))
+    with pytest.raises(InputError) as info:
+        extract_manifest(path)
+    assert info.value.place == f"line {line_of(path, '2020-01-01')}"
+    assert "retention: expected text, found a date" in info.value.message
+    assert gc.isenabled()   # the collector paused for the load is running again
+
+
 def test_good_manifest_reads(tmp_path):
     records = extract_manifest(write(tmp_path, GOOD))
     assert flows(records, field="field:credit_card_number", target="organization:acme_pay", source="system:shop")
@@ -249,6 +279,14 @@ def test_unreadable_manifests(tmp_path, name, data, place, message):
     with pytest.raises(InputError) as info:
         extract_manifest(path)
     assert info.value.place == place and message in info.value.message, info.value
+
+
+def test_an_alias_inside_its_own_value_names_the_line(tmp_path):
+    path = write(tmp_path, GOOD.replace("from: customer", "from: customer\n            conditions: *x")
+                 .replace("    collects:", "    collects: &x"))
+    with pytest.raises(InputError) as info:
+        extract_manifest(path)
+    assert info.value.place == f"line {line_of(path, 'collects: &x')}" and "alias" in info.value.message
 
 
 def test_bad_manifest_exits_2_with_the_line_on_stderr(tmp_path, capsys):

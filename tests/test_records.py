@@ -1,6 +1,11 @@
 """Record types: stable ids, merging, JSON round trips, validation."""
 
+import doctest
+import gc
+
 import pytest
+from flowaudit.inventory import bulk
+from flowaudit.inventory.bulk import collector_paused
 from flowaudit.inventory.records import Evidence, Flow, Link, Node, Records, node_id
 
 EV = Evidence(source="p.md", locator="s1", text="We share your e-mail address with processors.", sentence=1)
@@ -88,3 +93,15 @@ def test_adding_a_stored_record_again_changes_nothing():
     assert other.id == flow.id and records.add_flow(other) is flow and len(flow.evidence) == 2
     flow.target = "first_party:y"                       # the id follows what identifies the flow
     assert flow.id != other.id
+
+
+def test_the_collector_is_paused_only_inside_the_block():
+    with pytest.raises(KeyError), collector_paused():
+        assert not gc.isenabled()
+        with collector_paused():   # nested: the outer block turns it on again
+            pass
+        assert not gc.isenabled()
+        raise KeyError("a load that fails")
+    assert gc.isenabled()
+    result = doctest.testmod(bulk)
+    assert result.attempted and not result.failed
