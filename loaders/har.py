@@ -36,9 +36,10 @@ from __future__ import annotations
 import base64
 import re
 import sys
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from http.cookiejar import http2time
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import SplitResult
@@ -86,9 +87,13 @@ MEMO_ITEMS = 50_000
 # pass, no backtracking). Anything else goes to ``split_url``.
 _PLAIN_URL = re.compile(r"([A-Za-z]++)://([^/?#\[\]\\ \t\r\n]++)(/[^?#\\ \t\r\n]*+)?+(?:\?([^#\\ \t\r\n]*+))?+"
                         r"(?:#([^\\ \t\r\n]*+))?+\Z")
-# The names of the headers the loader reads, as they occur in a raw header list.
-_REQUEST_HEADER = re.compile(rb'"(?i:referer|cookie)"')
-_SET_COOKIE = re.compile(rb'"(?i:set-cookie)"')
+# A header the loader reads, in a raw header list: as a plain header object ({"name": ..., "value": "..."}, name
+# and value captured) or anywhere else (nothing captured). When every occurrence is a plain object, the values are
+# read from the matches, else the list is decoded.
+_HEADER = (rb'\{\s*+"name"\s*+:\s*+"((?i:%s))"\s*+,\s*+"value"\s*+:\s*+"((?:[^"\\]++|\\.)*+)"\s*+\}'
+           rb'|"(?i:%s)"')
+_REQUEST_HEADER = re.compile(_HEADER % (b"referer|cookie", b"referer|cookie"))
+_SET_COOKIE = re.compile(_HEADER % (b"set-cookie", b"set-cookie"))
 _LIST = re.compile(rb"\[")
 _GIF = re.compile(rb'"R0lGOD')
 _NO_HEADERS: dict[str, list[str]] = {}
@@ -273,7 +278,9 @@ class Capture:
                            resource_types=frozenset(lexicon().beacon["resource_types"]),
                            image_resource_types=frozenset(lexicon().beacon["image_resource_types"]))
         self.keys = tuple(self.beacon["resource_type_keys"])
-        self.key_attrs = tuple(f"x{k}" for k in range(len(self.keys)))
+        getter = attrgetter(*(f"x{k}" for k in range(len(self.keys)))) if self.keys else None
+        # the values of the resource-type keys of an entry struct, as a tuple
+        self.resource_type = getter if len(self.keys) > 1 else (lambda e: (getter(e),) if getter else ())
         self.pixel_domains = frozenset(d for d, _ in lexicon().pixel_endpoints)
         # memos: what an entry's parts give is worked out once per distinct part
         self.hostnames: dict[str, str] = {}
@@ -282,7 +289,8 @@ class Capture:
         self.referers: dict[str, tuple[Finding, ...]] = {}
         self.sent_cookies: dict[Any, _Sent] = {}
         self.signatures: dict[tuple[Any, ...], list[Any]] = {}
-        self.set_cookie_specs: dict[tuple[bytes, tuple[str, ...], str], list[Cookie]] = {}
+        self.tracker_ids: dict[tuple[str, str], str] = {}
+        self.set_cookie_specs: dict[tuple[bytes, tuple[str, ...], str], list[dict[str, Any]]] = {}
         if site:
             self.start(site, "site", f"site {orgs.registrable_domain(site)} (given to the loader)")
 
@@ -410,12 +418,21 @@ class Capture:
         if raw and _LIST.match(raw) is None and msgspec.json.decode(raw) is not None:
             raise InputError(self.source, f"{what} is not a list", f"entry {i}")
 
-    def _raw_headers(self, raw: msgspec.Raw, names: re.Pattern[bytes], wanted: frozenset[str], i: int,
+    def _raw_headers(self, raw: msgspec.Raw, header: re.Pattern[bytes], wanted: frozenset[str], i: int,
                      what: str) -> dict[str, list[str]]:
-        """The ``wanted`` headers of a raw header list, decoded only when one of their ``names`` occurs in it."""
-        if not raw or (names.search(raw) is None and _LIST.match(raw) is not None):
+        """The ``wanted`` headers (lower-case names) of a raw header list, found by the ``header`` pattern."""
+        if not raw:
             return _NO_HEADERS
-        return _headers(msgspec.json.decode(raw), wanted, self.source, f"entry {i}", what)
+        found = header.findall(raw)
+        if _LIST.match(raw) is None or any(not name for name, _ in found):
+            return _headers(msgspec.json.decode(raw), wanted, self.source, f"entry {i}", what)
+        if not found:
+            return _NO_HEADERS
+        out: dict[str, list[str]] = {}
+        for name, value in found:
+            text = msgspec.json.decode(b'"' + value + b'"') if b"\\" in value else value.decode()
+            out.setdefault(name.decode().lower(), []).append(text)
+        return out
 
     def _raw_list(self, raw: msgspec.Raw, i: int, what: str) -> list[tuple[str, str]]:
         """(name, value) of a raw HAR name/value list (``request.cookies``)."""
@@ -571,12 +588,7 @@ class Capture:
         b = self.beacon
         if resp is not None and isinstance(resp.status, int | float) and resp.status in b["statuses"]:
             return True
-        rtype = ""
-        for attr in self.key_attrs:
-            value = getattr(e, attr)
-            if value.__class__ is str:
-                rtype = value.lower()
-                break
+        rtype = next((v.lower() for v in self.resource_type(e) if v.__class__ is str), "")
         if rtype in b["resource_types"]:
             return True
         content = resp.content if resp is not None else None
@@ -593,14 +605,16 @@ class Capture:
 
     def tracker(self, kind: str, h: _Host, r: _Request) -> str:
         """The clear GIF (``kind`` clear_gif) or session recorder (``tracker``) node id of organisation ``h``."""
-        if kind == "clear_gif":
-            tid = node_id("clear_gif", h.key)
-            label, tkind = f"{h.label} clear GIF", "clear_gif"
-        else:
-            tid = node_id("tracker", f"{h.key}_session_replay")
-            label, tkind = f"{h.label} session replay", "session_recorder"
+        tid = self.tracker_ids.get((kind, h.key))
+        if tid is None:
+            tid = self.tracker_ids[(kind, h.key)] = node_id(kind, h.key if kind == "clear_gif"
+                                                             else f"{h.key}_session_replay")
         t = self.trackers.get(tid)
         if t is None:
+            if kind == "clear_gif":
+                label, tkind = f"{h.label} clear GIF", "clear_gif"
+            else:
+                label, tkind = f"{h.label} session replay", "session_recorder"
             t = self.trackers[tid] = _Tracker(kind, label, {"tracker_kind": tkind, "context": "page",
                                                             "operator": h.node, "party": "third",
                                                             "set_by": [h.node]})
@@ -620,17 +634,16 @@ class Capture:
             specs = self._cookie_specs(r, host, listed[1], headers)
             _remember(self.set_cookie_specs, key, specs)
         started = _timestamp(e.startedDateTime)
-        for cookie in specs:
-            if started is not None:
-                cookie = replace(cookie, reference=started)
+        for spec in specs:
+            cookie = Cookie(**spec, reference=started)
             if self.cookies is not None:
                 self.cookies.add(cookie, lambda c=cookie: Evidence(
                     source=self.source, locator=f"entry {r.index}",
                     text=f"Set-Cookie in the response to {r.base()}: {c.describe()}", url=r.base()))
 
-    def _cookie_specs(self, r: _Request, host: str, listed: list[Any], headers: list[str]) -> list[Cookie]:
-        """The cookies a response sets, but for the capture time (their values tested and dropped), one per
-        (name, domain, path), the last one set winning."""
+    def _cookie_specs(self, r: _Request, host: str, listed: list[Any], headers: list[str]) -> list[dict[str, Any]]:
+        """The cookies a response sets, as the arguments of :class:`.cookies.Cookie` but the capture time (their
+        values tested and dropped), one per (name, domain, path), the last one set winning."""
         seen: dict[tuple[str, str, str], Cookie] = {}
         for c in listed:
             if not isinstance(c, dict) or not isinstance(c.get("name"), str) or not c["name"]:
@@ -651,7 +664,7 @@ class Capture:
                     max_age=float(max_age) if max_age and max_age.lstrip("-").isdigit() else None,
                     http_only="httponly" in attrs, secure="secure" in attrs, same_site=same_site(attrs.get("samesite")))
                 seen[(cookie.name, cookie.domain, cookie.path)] = cookie
-        return list(seen.values())
+        return [{k: v for k, v in vars(c).items() if k != "reference"} for c in seen.values()]
 
     # ------------------------------------------------------------- the end
 
