@@ -87,13 +87,12 @@ MEMO_ITEMS = 50_000
 # pass, no backtracking). Anything else goes to ``split_url``.
 _PLAIN_URL = re.compile(r"([A-Za-z]++)://([^/?#\[\]\\ \t\r\n]++)(/[^?#\\ \t\r\n]*+)?+(?:\?([^#\\ \t\r\n]*+))?+"
                         r"(?:#([^\\ \t\r\n]*+))?+\Z")
-# A header the loader reads, in a raw header list: as a plain header object ({"name": ..., "value": "..."}, name
-# and value captured) or anywhere else (nothing captured). When every occurrence is a plain object, the values are
-# read from the matches, else the list is decoded.
-_HEADER = (rb'\{\s*+"name"\s*+:\s*+"((?i:%s))"\s*+,\s*+"value"\s*+:\s*+"((?:[^"\\]++|\\.)*+)"\s*+\}'
-           rb'|"(?i:%s)"')
-_REQUEST_HEADER = re.compile(_HEADER % (b"referer|cookie", b"referer|cookie"))
-_SET_COOKIE = re.compile(_HEADER % (b"set-cookie", b"set-cookie"))
+# The names of the headers the loader reads, as JSON strings in a raw header list; where each is the name of a
+# plain header object ({"name": ..., "value": "..."}), the value is read from the object's match, else the list
+# is decoded.
+_REQUEST_HEADER = re.compile(rb'"(?i:referer|cookie)"')
+_SET_COOKIE = re.compile(rb'"(?i:set-cookie)"')
+_HEADER_OBJECT = re.compile(rb'\{\s*+"name"\s*+:\s*+"([^"\\]*+)"\s*+,\s*+"value"\s*+:\s*+"((?:[^"\\]++|\\.)*+)"\s*+\}')
 _LIST = re.compile(rb"\[")
 _GIF = re.compile(rb'"R0lGOD')
 _NO_HEADERS: dict[str, list[str]] = {}
@@ -107,8 +106,8 @@ _NO_BODY: _Body = ("form", [], ())
 # A path with a segment that may be an e-mail address: one with @ (plain or encoded), a redacted e-mail's shape,
 # or one long enough to be an encoded one (see ``email_in_path``).
 _MAYBE_EMAIL_IN_PATH = re.compile(r"@|%40|\[email|[^/]{16}")
-#: The cookies a request sends and the findings they give to a third party.
-_Sent = tuple[list[tuple[str, str]], tuple[Finding, ...]]
+#: The cookies a request sends, the findings they give to a third party and whether its cookie list names any.
+_Sent = tuple[list[tuple[str, str]], tuple[Finding, ...], bool]
 
 
 # --------------------------------------------------------------------- streaming
@@ -287,7 +286,7 @@ class Capture:
         self.queries: dict[str, _Query] = {}
         self.bodies: dict[bytes, _Body] = {}
         self.referers: dict[str, tuple[Finding, ...]] = {}
-        self.sent_cookies: dict[Any, _Sent] = {}
+        self.sent_cookies: dict[tuple[bytes, tuple[str, ...]], _Sent] = {}
         self.signatures: dict[tuple[Any, ...], list[Any]] = {}
         self.tracker_ids: dict[tuple[str, str], str] = {}
         self.set_cookie_specs: dict[tuple[bytes, tuple[str, ...], str], list[dict[str, Any]]] = {}
@@ -391,13 +390,12 @@ class Capture:
             self._check_list(req.cookies, i, "request.cookies")
             return
         headers = self._raw_headers(req.headers, _REQUEST_HEADER, REQUEST_HEADERS, i, "request.headers")
-        listed = self._raw_list(req.cookies, i, "request.cookies")
         cookie_header = headers.get("cookie", [])
-        if listed or set_list[1] or cookie_header or set_headers:
+        sent = self.sent(req.cookies, cookie_header, i)
+        if sent[2] or set_list[1] or cookie_header or set_headers:
             self.cookie_evidence = True
         if quiet:
             return
-        sent = self.sent(req.cookies, listed, cookie_header, i)
         r = _Request(self.source, i, str(req.method or "GET").upper(), parts, query[0], body[0], body[1], sent[0])
         h = known or self.host(host, r)
         path = parts.path
@@ -418,27 +416,25 @@ class Capture:
         if raw and _LIST.match(raw) is None and msgspec.json.decode(raw) is not None:
             raise InputError(self.source, f"{what} is not a list", f"entry {i}")
 
-    def _raw_headers(self, raw: msgspec.Raw, header: re.Pattern[bytes], wanted: frozenset[str], i: int,
+    def _raw_headers(self, raw: msgspec.Raw, names: re.Pattern[bytes], wanted: frozenset[str], i: int,
                      what: str) -> dict[str, list[str]]:
-        """The ``wanted`` headers (lower-case names) of a raw header list, found by the ``header`` pattern."""
+        """The ``wanted`` headers (lower-case names) of a raw header list, where their ``names`` occur."""
         if not raw:
             return _NO_HEADERS
-        found = header.findall(raw)
-        if _LIST.match(raw) is None or any(not name for name, _ in found):
-            return _headers(msgspec.json.decode(raw), wanted, self.source, f"entry {i}", what)
-        if not found:
+        hit = names.search(raw)
+        if hit is None and _LIST.match(raw) is not None:
             return _NO_HEADERS
         out: dict[str, list[str]] = {}
-        for name, value in found:
+        data = bytes(raw)
+        while hit is not None or not out:
+            m = None if hit is None else _HEADER_OBJECT.match(data, max(data.rfind(b"{", 0, hit.start()), 0))
+            if m is None or m.start(1) != hit.start() + 1 or _LIST.match(data) is None:
+                return _headers(msgspec.json.decode(raw), wanted, self.source, f"entry {i}", what)
+            value = m[2]
             text = msgspec.json.decode(b'"' + value + b'"') if b"\\" in value else value.decode()
-            out.setdefault(name.decode().lower(), []).append(text)
+            out.setdefault(m[1].decode().lower(), []).append(text)
+            hit = names.search(data, m.end())
         return out
-
-    def _raw_list(self, raw: msgspec.Raw, i: int, what: str) -> list[tuple[str, str]]:
-        """(name, value) of a raw HAR name/value list (``request.cookies``)."""
-        if len(raw) <= 2 and (not raw or _LIST.match(raw) is not None):
-            return []
-        return _pairs(msgspec.json.decode(raw), self.source, f"entry {i}", what)
 
     def _raw_cookies(self, raw: msgspec.Raw, i: int) -> tuple[bytes, list[Any]]:
         """The raw ``response.cookies`` list (as the key it is remembered by) and its items, decoded when it is
@@ -470,12 +466,14 @@ class Capture:
             _remember(self.queries, query, known)
         return known
 
-    def sent(self, raw: msgspec.Raw, listed: list[tuple[str, str]], header: list[str], i: int) -> _Sent:
-        """The cookies a request sends (its ``cookies`` list, else its Cookie headers) and the findings they
-        give to a third party, worked out once per distinct list or header."""
-        key: Any = bytes(raw) if listed else tuple(header)
+    def sent(self, raw: msgspec.Raw, header: list[str], i: int) -> _Sent:
+        """The cookies a request sends (its raw ``cookies`` list, else its Cookie headers), the findings they
+        give to a third party and whether the list names any, worked out once per distinct list and header."""
+        empty = len(raw) <= 2 and (not raw or _LIST.match(raw) is not None)
+        key = (b"" if empty else bytes(raw), tuple(header))
         known = self.sent_cookies.get(key)
         if known is None:
+            listed = [] if empty else _pairs(msgspec.json.decode(raw), self.source, f"entry {i}", "request.cookies")
             sent = listed or [(n.strip(), v) for h in header for n, _, v in (p.partition("=") for p in h.split(";"))
                               if n.strip()]
             found: list[Finding] = []
@@ -483,7 +481,7 @@ class Capture:
                 found += detect(name, value)
                 if identifier_like(value):
                     found.append(Finding("cookie_id", redact_name(name)))
-            known = (sent, tuple(found))
+            known = (sent, tuple(found), bool(listed))
             _remember(self.sent_cookies, key, known)
         return known
 
