@@ -272,6 +272,7 @@ class Capture:
         self.cookies: CookieRecords | None = None
         self.cookie_evidence = False
         self.hosts: dict[str, _Host] = {}
+        self.domains: dict[str, _Host] = {}
         self.trackers: dict[str, _Tracker] = {}
         self.beacon = dict(lexicon().beacon, statuses=frozenset(lexicon().beacon["statuses"]),
                            resource_types=frozenset(lexicon().beacon["resource_types"]),
@@ -304,18 +305,26 @@ class Capture:
     # ------------------------------------------------------------- hosts
 
     def host(self, name: str, r: _Request) -> _Host:
-        """The registry's answer for host ``name`` (cached); third parties get their organisation node."""
+        """The registry's answer for host ``name`` (cached); third parties get their organisation node.
+
+        The answer depends only on the host's registrable domain: a new host of a domain already seen only
+        adds the citation of its first request to the organisation, as adding the organisation again would."""
         h = self.hosts.get(name)
         if h is not None:
             return h
-        if self.registry.same_owner(name, self.site):
-            h = _Host(first=True)
-        else:
-            domain = orgs.registrable_domain(name)
-            org = self.registry.resolve(name)
-            node = orgs.add_host_organization(self.records, self.registry, name, r.evidence())
-            h = _Host(first=False, node=node.id, key=org.id if org else slug(domain), label=node.label,
-                      domain=domain, session_replay=bool(org and org.category == "session_replay"))
+        domain = orgs.registrable_domain(name)
+        h = self.domains.get(domain)
+        if h is None:
+            if self.registry.same_owner(name, self.site):
+                h = _Host(first=True)
+            else:
+                org = self.registry.resolve(name)
+                node = orgs.add_host_organization(self.records, self.registry, name, r.evidence())
+                h = _Host(first=False, node=node.id, key=org.id if org else slug(domain), label=node.label,
+                          domain=domain, session_replay=bool(org and org.category == "session_replay"))
+            self.domains[domain] = h
+        elif h.node is not None:
+            self.records.nodes[h.node].cite(r.evidence())
         self.hosts[name] = h
         return h
 
