@@ -1,8 +1,18 @@
 """The HAR loader: browser and proxy captures (HAR 1.1 and 1.2) as observed flows to organisations.
 
-The file is streamed with ``ijson`` (the C backend when it is installed): a first pass reads the ``log``
-header up to ``entries`` (version, creator, pages), a second pass yields one entry at a time. Exports
-from Chrome, Firefox, WebPageTest and mitmproxy are read alike; ``_``-prefixed custom fields are optional.
+The file is streamed: ``ijson`` reads the ``log`` header up to ``entries`` (version, creator, pages), then
+:mod:`.har_entries` decodes the entries in runs into structs of the parts read here (header and cookie
+lists kept as raw JSON, searched for the few names read before anything is decoded); a file that reader
+does not expect is read again entry by entry by ``ijson`` (the C backend when it is installed), which names
+the problem. Exports from Chrome, Firefox, WebPageTest and mitmproxy are read alike; ``_``-prefixed custom
+fields are optional.
+
+Per entry, what can matter is decided first: a request to the site itself without a query, body or cookie
+adds nothing once the capture is known to carry cookies. What the parts of an entry give is worked out once
+per distinct part (the registry's answer per registrable domain; the findings of a query string, body,
+cookie list or Referer value; the cookies of a Set-Cookie header) and remembered in bounded memos; entries
+whose findings are the same (the same organisation, parts and beacon test) are read in full only until
+their flows can take no more citations, then counted, and the counts are added to the flows at the end.
 
 The site is the registrable domain of the first page (``pages[0].title`` when it is a URL, as Chrome
 writes it), else of the first entry's URL. Hosts with the site's owner (sister domains included) are
@@ -88,11 +98,12 @@ MEMO_ITEMS = 50_000
 _PLAIN_URL = re.compile(r"([A-Za-z]++)://([^/?#\[\]\\ \t\r\n]++)(/[^?#\\ \t\r\n]*+)?+(?:\?([^#\\ \t\r\n]*+))?+"
                         r"(?:#([^\\ \t\r\n]*+))?+\Z")
 # The names of the headers the loader reads, as JSON strings in a raw header list; where each is the name of a
-# plain header object ({"name": ..., "value": "..."}), the value is read from the object's match, else the list
-# is decoded.
+# plain header object ({"name": ..., "value": "..."}: the key before it, the value after it), the value is read
+# from the match after it, else the list is decoded.
 _REQUEST_HEADER = re.compile(rb'"(?i:referer|cookie)"')
 _SET_COOKIE = re.compile(rb'"(?i:set-cookie)"')
-_HEADER_OBJECT = re.compile(rb'\{\s*+"name"\s*+:\s*+"([^"\\]*+)"\s*+,\s*+"value"\s*+:\s*+"((?:[^"\\]++|\\.)*+)"\s*+\}')
+_HEADER_NAME_KEY = re.compile(rb'\{\s*+"name"\s*+:\s*+\Z')
+_HEADER_VALUE = re.compile(rb'\s*+,\s*+"value"\s*+:\s*+"((?:[^"\\]++|\\.)*+)"\s*+\}')
 _LIST = re.compile(rb"\[")
 _GIF = re.compile(rb'"R0lGOD')
 _NO_HEADERS: dict[str, list[str]] = {}
@@ -430,19 +441,19 @@ class Capture:
         """The ``wanted`` headers (lower-case names) of a raw header list, where their ``names`` occur."""
         if not raw:
             return _NO_HEADERS
-        hit = names.search(raw)
-        if hit is None and _LIST.match(raw) is not None:
-            return _NO_HEADERS
-        out: dict[str, list[str]] = {}
-        data = bytes(raw)
-        while hit is not None or not out:
-            m = None if hit is None else _HEADER_OBJECT.match(data, max(data.rfind(b"{", 0, hit.start()), 0))
-            if m is None or m.start(1) != hit.start() + 1 or _LIST.match(data) is None:
+        if _LIST.match(raw) is None:
+            return _headers(msgspec.json.decode(raw), wanted, self.source, f"entry {i}", what)
+        out = _NO_HEADERS
+        for hit in names.finditer(raw):
+            start = hit.start()
+            m = _HEADER_VALUE.match(raw, hit.end())
+            if m is None or _HEADER_NAME_KEY.search(raw, max(start - 64, 0), start) is None:
                 return _headers(msgspec.json.decode(raw), wanted, self.source, f"entry {i}", what)
-            value = m[2]
+            if out is _NO_HEADERS:
+                out = {}
+            value = m[1]
             text = msgspec.json.decode(b'"' + value + b'"') if b"\\" in value else value.decode()
-            out.setdefault(m[1].decode().lower(), []).append(text)
-            hit = names.search(data, m.end())
+            out.setdefault(hit[0][1:-1].decode().lower(), []).append(text)
         return out
 
     def _raw_cookies(self, raw: msgspec.Raw, i: int) -> tuple[bytes, list[Any]]:

@@ -3,9 +3,11 @@
 The file is read in chunks of :data:`CHUNK_BYTES`; the entries array is cut into runs of whole entries
 and each run is decoded at once by ``msgspec`` into small typed structs that name only what the loader
 looks at (the URL, method, headers, cookies and post data of the request; the status, headers, cookies
-and content type and size of the response; the resource-type keys of the beacon lexicon). Everything
-else (timings, query-string lists, initiator stacks, response bodies) is skipped by msgspec's C scanner
-without building a Python object, and a response body is only looked at when it may be a 1×1 GIF.
+and content type and size of the response; the resource-type keys of the beacon lexicon). The header and
+cookie lists stay raw JSON (``msgspec.Raw``, checked but not built), for the loader to search for the few
+names it reads; everything else (timings, query-string lists, initiator stacks, response bodies) is skipped
+by msgspec's C scanner without building a Python object, and a response body is only looked at when it
+may be a 1×1 GIF.
 
 Where a run ends is found without parsing it in Python: the bytes between the first two entries (the
 closing brace, comma, opening brace and first key, with their whitespace) are learnt once, and the last
