@@ -119,6 +119,7 @@ _NO_BODY: _Body = ("form", [], ())
 _MAYBE_EMAIL_IN_PATH = re.compile(r"@|%40|\[email|[^/]{16}")
 #: The cookies a request sends, the findings they give to a third party and whether its cookie list names any.
 _Sent = tuple[list[tuple[str, str]], tuple[Finding, ...], bool]
+_NO_SENT: _Sent = ([], (), False)
 
 
 # --------------------------------------------------------------------- streaming
@@ -393,14 +394,16 @@ class Capture:
         if not self.site:
             self.start(host, f"entry {i}", f"site {orgs.registrable_domain(host)} (host of the first request)")
         resp = e.response
-        if resp is None:
-            set_headers: list[str] = []
-            set_list = _NO_COOKIES
-        else:
-            set_headers = self._raw_headers(resp.headers, _SET_COOKIE, RESPONSE_HEADERS, i, "response.headers"
-                                            ).get("set-cookie", [])
-            set_list = self._raw_cookies(resp.cookies, i)
-        query = self.query(parts.query) if parts.query else _NO_QUERY
+        set_headers: list[str] = []
+        set_list = _NO_COOKIES
+        if resp is not None:
+            raw = resp.headers
+            if raw and (_SET_COOKIE.search(raw) is not None or _LIST.match(raw) is None):
+                set_headers = self._raw_headers(raw, _SET_COOKIE, RESPONSE_HEADERS, i, "response.headers"
+                                                ).get("set-cookie", [])
+            if len(resp.cookies) > 2:
+                set_list = self._raw_cookies(resp.cookies, i)
+        query = (self.queries.get(parts.query) or self.query(parts.query)) if parts.query else _NO_QUERY
         post = req.postData
         body = self.body(post) if isinstance(post, dict) else _NO_BODY
         known = self.hosts.get(host)
@@ -411,7 +414,9 @@ class Capture:
             return
         headers = self._raw_headers(req.headers, _REQUEST_HEADER, REQUEST_HEADERS, i, "request.headers")
         cookie_header = headers.get("cookie", [])
-        sent = self.sent(req.cookies, cookie_header, i)
+        raw = req.cookies
+        sent = (_NO_SENT if not cookie_header and (not raw or (len(raw) <= 2 and _LIST.match(raw) is not None))
+                else self.sent(raw, cookie_header, i))
         if sent[2] or set_list[1] or cookie_header or set_headers:
             self.cookie_evidence = True
         if quiet:
@@ -457,10 +462,7 @@ class Capture:
         return out
 
     def _raw_cookies(self, raw: msgspec.Raw, i: int) -> tuple[bytes, list[Any]]:
-        """The raw ``response.cookies`` list (as the key it is remembered by) and its items, decoded when it is
-        not empty."""
-        if len(raw) <= 2:
-            return _NO_COOKIES
+        """A raw ``response.cookies`` list (as the key it is remembered by) and its items."""
         key = bytes(raw)
         listed = msgspec.json.decode(raw) or []
         if not isinstance(listed, list):
@@ -575,7 +577,8 @@ class Capture:
         """The flows of one request to a third party, and its clear GIF or session recorder."""
         target = h.node or ""
         referers = headers.get("referer", [])
-        refs = [self.referer(v) for v in referers]
+        known = self.referers
+        refs = [known.get(v) or self.referer(v) for v in referers]
         beacon = self.is_beacon(e, resp, r.parts, h.domain)
         trackers = []
         if beacon:
