@@ -286,9 +286,10 @@ class Capture:
         self.hosts: dict[str, _Host] = {}
         self.domains: dict[str, _Host] = {}
         self.trackers: dict[str, _Tracker] = {}
-        self.beacon = dict(lexicon().beacon, statuses=frozenset(lexicon().beacon["statuses"]),
-                           resource_types=frozenset(lexicon().beacon["resource_types"]),
-                           image_resource_types=frozenset(lexicon().beacon["image_resource_types"]))
+        beacon = lexicon().beacon
+        self.beacon = dict(beacon, statuses=frozenset(beacon["statuses"]),
+                           resource_types=frozenset(beacon["resource_types"]),
+                           image_resource_types=frozenset(beacon["image_resource_types"]))
         self.keys = tuple(self.beacon["resource_type_keys"])
         getter = attrgetter(*(f"x{k}" for k in range(len(self.keys)))) if self.keys else None
         # the values of the resource-type keys of an entry struct, as a tuple
