@@ -1,8 +1,18 @@
 """The HAR loader: browser and proxy captures (HAR 1.1 and 1.2) as observed flows to organisations.
 
-The file is streamed with ``ijson`` (the C backend when it is installed): a first pass reads the ``log``
-header up to ``entries`` (version, creator, pages), a second pass yields one entry at a time. Exports
-from Chrome, Firefox, WebPageTest and mitmproxy are read alike; ``_``-prefixed custom fields are optional.
+The file is streamed: ``ijson`` reads the ``log`` header up to ``entries`` (version, creator, pages), then
+:mod:`.har_entries` decodes the entries in runs into structs of the parts read here (header and cookie
+lists kept as raw JSON, searched for the few names read before anything is decoded); a file that reader
+does not expect is read again entry by entry by ``ijson`` (the C backend when it is installed), which names
+the problem. Exports from Chrome, Firefox, WebPageTest and mitmproxy are read alike; ``_``-prefixed custom
+fields are optional.
+
+Per entry, what can matter is decided first: a request to the site itself without a query, body or cookie
+adds nothing once the capture is known to carry cookies. What the parts of an entry give is worked out once
+per distinct part (the registry's answer per registrable domain; the findings of a query string, body,
+cookie list or Referer value; the cookies of a Set-Cookie header) and remembered in bounded memos; entries
+whose findings are the same (the same organisation, parts and beacon test) are read in full only until
+their flows can take no more citations, then counted, and the counts are added to the flows at the end.
 
 The site is the registrable domain of the first page (``pages[0].title`` when it is a URL, as Chrome
 writes it), else of the first entry's URL. Hosts with the site's owner (sister domains included) are
@@ -39,11 +49,13 @@ import sys
 from dataclasses import dataclass, field
 from datetime import datetime
 from http.cookiejar import http2time
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, BinaryIO
 from urllib.parse import SplitResult
 
 import ijson
+import msgspec
 from flowaudit.inventory import organizations as orgs
 from flowaudit.inventory.records import CONSENT_STATES, Evidence, Node, Records, node_id, slug
 from tqdm import tqdm
@@ -78,6 +90,36 @@ REQUEST_HEADERS = frozenset({"referer", "cookie"})
 RESPONSE_HEADERS = frozenset({"set-cookie"})
 _HEADER_INITIALS = frozenset("rRcCsS")
 USER = node_id("data_subject", "user")
+PAGE_IN_REFERER = Finding("pages_visited", "Referer")
+#: Each memo of a capture (query strings, bodies, cookies, Referer values) is emptied when it reaches this size.
+MEMO_ITEMS = 50_000
+# A plain absolute URL, split as ``urlsplit`` splits it: scheme, netloc, path, query, fragment (possessive: one
+# pass, no backtracking). Anything else goes to ``split_url``.
+_PLAIN_URL = re.compile(r"([A-Za-z]++)://([^/?#\[\]\\ \t\r\n]++)(/[^?#\\ \t\r\n]*+)?+(?:\?([^#\\ \t\r\n]*+))?+"
+                        r"(?:#([^\\ \t\r\n]*+))?+\Z")
+# The names of the headers the loader reads, as JSON strings in a raw header list; where each is the name of a
+# plain header object ({"name": ..., "value": "..."}: the key before it, the value after it), the value is read
+# from the match after it, else the list is decoded.
+_REQUEST_HEADER = re.compile(rb'"(?i:referer|cookie)"')
+_SET_COOKIE = re.compile(rb'"(?i:set-cookie)"')
+_HEADER_NAME_KEY = re.compile(rb'\{\s*+"name"\s*+:\s*+\Z')
+_HEADER_VALUE = re.compile(rb'\s*+,\s*+"value"\s*+:\s*+"((?:[^"\\]++|\\.)*+)"\s*+\}')
+_LIST = re.compile(rb"\[")
+_GIF = re.compile(rb'"R0lGOD')
+_NO_HEADERS: dict[str, list[str]] = {}
+_NO_COOKIES: tuple[bytes, list[Any]] = (b"", [])
+#: A query string's pairs and the findings they give to the first party and to a third party.
+_Query = tuple[list[tuple[str, str]], tuple[Finding, ...], tuple[Finding, ...]]
+_NO_QUERY: _Query = ([], (), ())
+#: A request body's kind (form or json), its (name, parent word, value) triples and the findings they give.
+_Body = tuple[str, list[tuple[str, str | None, Any]], tuple[Finding, ...]]
+_NO_BODY: _Body = ("form", [], ())
+# A path with a segment that may be an e-mail address: one with @ (plain or encoded), a redacted e-mail's shape,
+# or one long enough to be an encoded one (see ``email_in_path``).
+_MAYBE_EMAIL_IN_PATH = re.compile(r"@|%40|\[email|[^/]{16}")
+#: The cookies a request sends, the findings they give to a third party and whether its cookie list names any.
+_Sent = tuple[list[tuple[str, str]], tuple[Finding, ...], bool]
+_NO_SENT: _Sent = ([], (), False)
 
 
 # --------------------------------------------------------------------- streaming
@@ -242,8 +284,26 @@ class Capture:
         self.cookies: CookieRecords | None = None
         self.cookie_evidence = False
         self.hosts: dict[str, _Host] = {}
+        self.domains: dict[str, _Host] = {}
         self.trackers: dict[str, _Tracker] = {}
-        self.beacon = lexicon().beacon
+        beacon = lexicon().beacon
+        self.beacon = dict(beacon, statuses=frozenset(beacon["statuses"]),
+                           resource_types=frozenset(beacon["resource_types"]),
+                           image_resource_types=frozenset(beacon["image_resource_types"]))
+        self.keys = tuple(self.beacon["resource_type_keys"])
+        getter = attrgetter(*(f"x{k}" for k in range(len(self.keys)))) if self.keys else None
+        # the values of the resource-type keys of an entry struct, as a tuple
+        self.resource_type = getter if len(self.keys) > 1 else (lambda e: (getter(e),) if getter else ())
+        self.pixel_domains = frozenset(d for d, _ in lexicon().pixel_endpoints)
+        # memos: what an entry's parts give is worked out once per distinct part
+        self.hostnames: dict[str, str] = {}
+        self.queries: dict[str, _Query] = {}
+        self.bodies: dict[bytes, _Body] = {}
+        self.referers: dict[str, tuple[Finding, ...]] = {}
+        self.sent_cookies: dict[tuple[bytes, tuple[str, ...]], _Sent] = {}
+        self.signatures: dict[tuple[Any, ...], list[Any]] = {}
+        self.tracker_ids: dict[tuple[str, str], str] = {}
+        self.set_cookie_specs: dict[tuple[bytes, tuple[str, ...], str], list[dict[str, Any]]] = {}
         if site:
             self.start(site, "site", f"site {orgs.registrable_domain(site)} (given to the loader)")
 
@@ -258,154 +318,325 @@ class Capture:
     # ------------------------------------------------------------- hosts
 
     def host(self, name: str, r: _Request) -> _Host:
-        """The registry's answer for host ``name`` (cached); third parties get their organisation node."""
+        """The registry's answer for host ``name`` (cached); third parties get their organisation node.
+
+        The answer depends only on the host's registrable domain: a new host of a domain already seen only
+        adds the citation of its first request to the organisation, as adding the organisation again would."""
         h = self.hosts.get(name)
         if h is not None:
             return h
-        if self.registry.same_owner(name, self.site):
-            h = _Host(first=True)
-        else:
-            domain = orgs.registrable_domain(name)
-            org = self.registry.resolve(name)
-            node = orgs.add_host_organization(self.records, self.registry, name, r.evidence())
-            h = _Host(first=False, node=node.id, key=org.id if org else slug(domain), label=node.label,
-                      domain=domain, session_replay=bool(org and org.category == "session_replay"))
+        domain = orgs.registrable_domain(name)
+        h = self.domains.get(domain)
+        if h is None:
+            if self.registry.same_owner(name, self.site):
+                h = _Host(first=True)
+            else:
+                org = self.registry.resolve(name)
+                node = orgs.add_host_organization(self.records, self.registry, name, r.evidence())
+                h = _Host(first=False, node=node.id, key=org.id if org else slug(domain), label=node.label,
+                          domain=domain, session_replay=bool(org and org.category == "session_replay"))
+            self.domains[domain] = h
+        elif h.node is not None:
+            self.records.nodes[h.node].cite(r.evidence())
         self.hosts[name] = h
         return h
 
     # ------------------------------------------------------------- entries
 
     def entry(self, i: int, e: Any) -> None:
-        """Read entry ``i`` of ``log.entries``."""
+        """Read entry ``i`` of ``log.entries``, parsed into dicts (by the general parser or another loader)."""
         place = f"entry {i}"
         if not isinstance(e, dict):
             raise InputError(self.source, "an entry must be an object", place)
-        req = e.get("request")
-        if not isinstance(req, dict):
+        if not isinstance(e.get("request"), dict):
             raise InputError(self.source, "entry has no request object", place)
-        url = req.get("url")
-        if not isinstance(url, str) or not url:
-            raise InputError(self.source, "request has no url", place)
-        resp = e.get("response") or {}
-        if not isinstance(resp, dict):
+        resp = e.get("response") or None
+        if resp is not None and not isinstance(resp, dict):
             raise InputError(self.source, "response is not an object", place)
-        if url.split(":", 1)[0].lower() not in NETWORK_SCHEMES:
-            return
         try:
-            parts = split_url(url)
-            host = parts.hostname
-        except ValueError as exc:
-            raise InputError(self.source, "request url is not a valid absolute URL", place) from exc
-        if not host:
-            raise InputError(self.source, "request url has no host", place)
-        if not self.site:
-            self.start(host, place, f"site {orgs.registrable_domain(host)} (host of the first request)")
-        headers = _headers(req.get("headers"), REQUEST_HEADERS, self.source, place, "request.headers")
-        set_headers = _headers(resp.get("headers"), RESPONSE_HEADERS, self.source, place,
-                               "response.headers").get("set-cookie", [])
-        sent = _pairs(req.get("cookies"), self.source, place, "request.cookies")
-        set_list = resp.get("cookies") or []
-        if not isinstance(set_list, list):
-            raise InputError(self.source, "response.cookies is not a list", place)
-        cookie_header = headers.get("cookie", [])
-        if sent or set_list or cookie_header or set_headers:
-            self.cookie_evidence = True
-        if not sent:
-            sent = [(n.strip(), v) for h in cookie_header for n, _, v in (p.partition("=") for p in h.split(";"))
-                    if n.strip()]
-        query = query_pairs(parts.query) if parts.query else []
-        post = req.get("postData")
-        body_kind, body = body_pairs(post) if isinstance(post, dict) else ("form", [])
-        known = self.hosts.get(host)
-        if known is not None and known.first and not (query or body or set_list or set_headers):
-            return
-        r = _Request(self.source, i, str(req.get("method") or "GET").upper(), parts, query, body_kind, body, sent)
-        h = self.host(host, r)
-        found = self.findings(r, first=h.first)
-        if h.first:
-            self.obs.add_all("COLLECTS", "collect", USER, self.first_party, found.values(), r.evidence)
+            struct = har_entries.from_dict(dict(e, response=resp), self.keys)
+        except (TypeError, msgspec.EncodeError) as exc:
+            raise InputError(self.source, f"entry holds a value that is not JSON ({exc})", place) from exc
+        self.read(i, struct)
+
+    def read(self, i: int, e: Any) -> None:
+        """Read entry ``i``, a struct of :func:`.har_entries.entry_type` (see the module docstring).
+
+        Whether the entry can matter is decided first, from its host and whether it carries a query, a body
+        or a cookie; only then is anything decoded or parsed further.
+        """
+        req = e.request
+        if req is None:
+            raise InputError(self.source, "entry has no request object", f"entry {i}")
+        url = req.url
+        if url.__class__ is not str or not url:
+            raise InputError(self.source, "request has no url", f"entry {i}")
+        m = _PLAIN_URL.match(url)
+        if m is not None:
+            scheme = m[1].lower()
+            if scheme not in NETWORK_SCHEMES:
+                return
+            parts = SplitResult(scheme, m[2], m[3] or "", m[4] or "", m[5] or "")
         else:
-            self.third_party(r, e, resp, h, found, headers)
-        if set_list or set_headers:
+            if url.split(":", 1)[0].lower() not in NETWORK_SCHEMES:
+                return
+            try:
+                parts = split_url(url)
+            except ValueError as exc:
+                raise InputError(self.source, "request url is not a valid absolute URL", f"entry {i}") from exc
+        host = self.hostnames.get(parts.netloc)
+        if host is None:
+            try:
+                host = self.hostnames[parts.netloc] = parts.hostname or ""
+            except ValueError as exc:
+                raise InputError(self.source, "request url is not a valid absolute URL", f"entry {i}") from exc
+        if not host:
+            raise InputError(self.source, "request url has no host", f"entry {i}")
+        if not self.site:
+            self.start(host, f"entry {i}", f"site {orgs.registrable_domain(host)} (host of the first request)")
+        resp = e.response
+        set_headers: list[str] = []
+        set_list = _NO_COOKIES
+        if resp is not None:
+            raw = resp.headers
+            if raw and (_SET_COOKIE.search(raw) is not None or _LIST.match(raw) is None):
+                set_headers = self._raw_headers(raw, _SET_COOKIE, RESPONSE_HEADERS, i, "response.headers"
+                                                ).get("set-cookie", [])
+            if len(resp.cookies) > 2:
+                set_list = self._raw_cookies(resp.cookies, i)
+        query = (self.queries.get(parts.query) or self.query(parts.query)) if parts.query else _NO_QUERY
+        post = req.postData
+        body = self.body(post) if isinstance(post, dict) else _NO_BODY
+        known = self.hosts.get(host)
+        quiet = known is not None and known.first and not (query[0] or body[1] or set_list[1] or set_headers)
+        if quiet and self.cookie_evidence:   # nothing left to learn from this entry
+            self._check_list(req.headers, i, "request.headers")
+            self._check_list(req.cookies, i, "request.cookies")
+            return
+        headers = self._raw_headers(req.headers, _REQUEST_HEADER, REQUEST_HEADERS, i, "request.headers")
+        cookie_header = headers.get("cookie", [])
+        raw = req.cookies
+        sent = (_NO_SENT if not cookie_header and (not raw or (len(raw) <= 2 and _LIST.match(raw) is not None))
+                else self.sent(raw, cookie_header, i))
+        if sent[2] or set_list[1] or cookie_header or set_headers:
+            self.cookie_evidence = True
+        if quiet:
+            return
+        r = _Request(self.source, i, str(req.method or "GET").upper(), parts, query[0], body[0], body[1], sent[0])
+        h = known or self.host(host, r)
+        path = parts.path
+        in_path = _MAYBE_EMAIL_IN_PATH.search(path) is not None and email_in_path(path)
+        if h.first:
+            seen = self.signature(("", id(query), id(body), in_path), (query, body))
+            if seen[0] <= self.max_evidence:
+                found = self.findings(h.first, in_path, query, body, sent)
+                seen[2] = (tuple(found.values()), (("COLLECTS", USER, self.first_party),))
+                self.obs.add_all("COLLECTS", "collect", USER, self.first_party, found.values(), r.evidence)
+        else:
+            self.third_party(r, e, resp, h, in_path, query, body, sent, headers)
+        if set_list[1] or set_headers:
             self.set_cookies(r, e, host, set_list, set_headers)
 
-    def findings(self, r: _Request, first: bool) -> dict[str, Finding]:
-        """The fields a request carries, each with the first parameter it was seen under."""
-        found: dict[str, Finding] = {}
-        if email_in_path(r.parts.path):
-            found["email_address"] = Finding("email_address", "URL path")
-        for name, value in r.query:
-            for f in detect(name, value):
-                found.setdefault(f.field, f)
-            if not first:
+    def _check_list(self, raw: msgspec.Raw, i: int, what: str) -> None:
+        """Raise the loader's error if the raw JSON ``raw`` is neither absent, null nor a list."""
+        if raw and _LIST.match(raw) is None and msgspec.json.decode(raw) is not None:
+            raise InputError(self.source, f"{what} is not a list", f"entry {i}")
+
+    def _raw_headers(self, raw: msgspec.Raw, names: re.Pattern[bytes], wanted: frozenset[str], i: int,
+                     what: str) -> dict[str, list[str]]:
+        """The ``wanted`` headers (lower-case names) of a raw header list, where their ``names`` occur."""
+        if not raw:
+            return _NO_HEADERS
+        if _LIST.match(raw) is None:
+            return _headers(msgspec.json.decode(raw), wanted, self.source, f"entry {i}", what)
+        out = _NO_HEADERS
+        for hit in names.finditer(raw):
+            start = hit.start()
+            m = _HEADER_VALUE.match(raw, hit.end())
+            if m is None or _HEADER_NAME_KEY.search(raw, max(start - 64, 0), start) is None:
+                return _headers(msgspec.json.decode(raw), wanted, self.source, f"entry {i}", what)
+            if out is _NO_HEADERS:
+                out = {}
+            value = m[1]
+            text = msgspec.json.decode(b'"' + value + b'"') if b"\\" in value else value.decode()
+            out.setdefault(hit[0][1:-1].decode().lower(), []).append(text)
+        return out
+
+    def _raw_cookies(self, raw: msgspec.Raw, i: int) -> tuple[bytes, list[Any]]:
+        """A raw ``response.cookies`` list (as the key it is remembered by) and its items."""
+        key = bytes(raw)
+        listed = msgspec.json.decode(raw) or []
+        if not isinstance(listed, list):
+            raise InputError(self.source, "response.cookies is not a list", f"entry {i}")
+        return key, listed
+
+    def query(self, query: str) -> _Query:
+        """The pairs of a query string and the findings they give to the first party and to a third party,
+        worked out once per distinct query string (a capture repeats them)."""
+        known = self.queries.get(query)
+        if known is None:
+            pairs = query_pairs(query)
+            first: list[Finding] = []
+            third: list[Finding] = []
+            for name, value in pairs:
+                hits = detect(name, value)
+                first += hits
+                third += hits
                 page = page_field(name, value)
                 if page is not None:
-                    found.setdefault(page, Finding(page, redact_name(name)))
-        for name, parent, value in r.body:
-            if r.body_kind == "json":
-                hits = detect(name.rsplit(".", 1)[-1].replace("[]", ""), value, parent, shown=name)
-            else:
-                hits = detect(name, value)
-            for f in hits:
-                found.setdefault(f.field, f)
-        if not first:
-            for name, value in r.sent:
-                for f in detect(name, value):
-                    found.setdefault(f.field, f)
+                    third.append(Finding(page, redact_name(name)))
+            known = (pairs, tuple(first), tuple(third))
+            _remember(self.queries, query, known)
+        return known
+
+    def sent(self, raw: msgspec.Raw, header: list[str], i: int) -> _Sent:
+        """The cookies a request sends (its raw ``cookies`` list, else its Cookie headers), the findings they
+        give to a third party and whether the list names any, worked out once per distinct list and header."""
+        empty = len(raw) <= 2 and (not raw or _LIST.match(raw) is not None)
+        key = (b"" if empty else bytes(raw), tuple(header))
+        known = self.sent_cookies.get(key)
+        if known is None:
+            listed = [] if empty else _pairs(msgspec.json.decode(raw), self.source, f"entry {i}", "request.cookies")
+            sent = listed or [(n.strip(), v) for h in header for n, _, v in (p.partition("=") for p in h.split(";"))
+                              if n.strip()]
+            found: list[Finding] = []
+            for name, value in sent:
+                found += detect(name, value)
                 if identifier_like(value):
-                    found.setdefault("cookie_id", Finding("cookie_id", redact_name(name)))
+                    found.append(Finding("cookie_id", redact_name(name)))
+            known = (sent, tuple(found), bool(listed))
+            _remember(self.sent_cookies, key, known)
+        return known
+
+    def body(self, post: dict[str, Any]) -> _Body:
+        """The kind, (name, parent word, value) triples and findings of a request body (``postData``), worked out
+        once per distinct body."""
+        key = msgspec.json.encode(post)
+        known = self.bodies.get(key)
+        if known is None:
+            kind, pairs = body_pairs(post)
+            found: list[Finding] = []
+            for name, parent, value in pairs:
+                if kind == "json":
+                    found += detect(name.rsplit(".", 1)[-1].replace("[]", ""), value, parent, shown=name)
+                else:
+                    found += detect(name, value)
+            known = (kind, pairs, tuple(found))
+            _remember(self.bodies, key, known)
+        return known
+
+    def signature(self, key: tuple[Any, ...], refs: Any) -> list[Any]:
+        """``[entries, refs, flows]`` of the entries whose findings are the same, ``key`` naming them (by the
+        identity of the remembered parts they came from, which ``refs`` keeps alive): the first
+        ``max_evidence`` entries of a signature are read in full, the rest only counted (an entry past them
+        cannot be among the first few citations of any of its flows); ``flows`` is (findings, (relation,
+        source, target)...) for the count."""
+        seen = self.signatures.get(key)
+        if seen is None:
+            if len(self.signatures) >= MEMO_ITEMS:
+                self.count_signatures()
+            seen = self.signatures[key] = [0, refs, None]
+        seen[0] += 1
+        return seen
+
+    def count_signatures(self) -> None:
+        """Add the entries that were only counted to their flows, and forget the signatures."""
+        for n, _, flows in self.signatures.values():
+            if n > self.max_evidence:
+                found, ends = flows
+                for relation, source, target in ends:
+                    self.obs.add_count(relation, source, target, found, n - self.max_evidence)
+        self.signatures.clear()
+
+    def findings(self, first: bool, in_path: bool, query: _Query, body: _Body, sent: _Sent) -> dict[str, Finding]:
+        """The fields a request carries, each with the first parameter it was seen under."""
+        found: dict[str, Finding] = {}
+        if in_path:
+            found["email_address"] = Finding("email_address", "URL path")
+        for f in query[1] if first else query[2]:
+            if f.field not in found:
+                found[f.field] = f
+        for f in body[2]:
+            if f.field not in found:
+                found[f.field] = f
+        if not first:
+            for f in sent[1]:
+                if f.field not in found:
+                    found[f.field] = f
         return found
 
-    def third_party(self, r: _Request, e: dict[str, Any], resp: dict[str, Any], h: _Host,
-                    found: dict[str, Finding], headers: dict[str, list[str]]) -> None:
+    def referer(self, value: str) -> tuple[Finding, ...]:
+        """The findings of a Referer header value, worked out once per value."""
+        known = self.referers.get(value)
+        if known is None:
+            known = tuple(detect("Referer", value))
+            _remember(self.referers, value, known)
+        return known
+
+    def third_party(self, r: _Request, e: Any, resp: Any, h: _Host, in_path: bool, query: _Query, body: _Body,
+                    sent: _Sent, headers: dict[str, list[str]]) -> None:
         """The flows of one request to a third party, and its clear GIF or session recorder."""
         target = h.node or ""
-        carried = list(ALWAYS_SENT)
         referers = headers.get("referer", [])
-        if "pages_visited" not in found and referers:
-            carried.append(Finding("pages_visited", "Referer"))
-        carried += found.values()
-        carried += [f for v in referers for f in detect("Referer", v) if f.field not in found]
+        known = self.referers
+        refs = [known.get(v) or self.referer(v) for v in referers]
+        beacon = self.is_beacon(e, resp, r.parts, h.domain)
         trackers = []
-        if self.is_beacon(e, resp, r.parts, h.domain):
+        if beacon:
             trackers.append(self.tracker("clear_gif", h, r))
         if h.session_replay:
             trackers.append(self.tracker("tracker", h, r))
+        key = (target, id(query), id(body), id(sent), in_path, beacon, *map(id, refs))
+        seen = self.signature(key, (query, body, sent, refs))
+        if seen[0] > self.max_evidence:
+            return
+        found = self.findings(False, in_path, query, body, sent)
+        carried = list(ALWAYS_SENT)
+        if "pages_visited" not in found and referers:
+            carried.append(PAGE_IN_REFERER)
+        carried += found.values()
+        for ref in refs:
+            carried += [f for f in ref if f.field not in found]
+        ends = [("SHARES_WITH", self.first_party, target)]
         self.obs.add_all("SHARES_WITH", "share", self.first_party, target, carried, r.evidence)
         for tid in trackers:
+            ends += [("TRACKS_WITH", USER, tid), ("TRACKS_WITH", tid, target)]
             self.obs.add_all("TRACKS_WITH", "track", USER, tid, carried, r.evidence)
             self.obs.add_all("TRACKS_WITH", "track", tid, target, carried, r.evidence)
+        seen[2] = (tuple(carried), tuple(ends))
 
-    def is_beacon(self, e: dict[str, Any], resp: dict[str, Any], parts: SplitResult, domain: str) -> bool:
+    def is_beacon(self, e: Any, resp: Any, parts: SplitResult, domain: str) -> bool:
         """A clear GIF: tiny image, 204, ping/beacon request, or a known pixel endpoint."""
         b = self.beacon
-        if resp.get("status") in b["statuses"]:
+        if resp is not None and isinstance(resp.status, int | float) and resp.status in b["statuses"]:
             return True
-        rtype = next((str(e[k]).lower() for k in b["resource_type_keys"] if isinstance(e.get(k), str)), "")
+        rtype = next((v.lower() for v in self.resource_type(e) if v.__class__ is str), "")
         if rtype in b["resource_types"]:
             return True
-        content = resp.get("content") if isinstance(resp.get("content"), dict) else {}
-        mime = str(content.get("mimeType") or "").lower()
+        content = resp.content if resp is not None else None
+        mime = str(content.mimeType or "").lower() if content is not None else ""
         if mime.startswith("image/") or rtype in b["image_resource_types"]:
-            size = content.get("size")
+            size = content.size if content is not None else None
             if not isinstance(size, int | float) or size < 0:
-                size = resp.get("bodySize")
+                size = resp.bodySize if resp is not None else None
             if isinstance(size, int | float) and 0 <= size <= b["max_body_bytes"]:
                 return True
-            if _one_pixel_gif(content):
+            if content is not None and _one_pixel_gif(content):
                 return True
-        return pixel_endpoint(domain, parts.path or "/")
+        return domain in self.pixel_domains and pixel_endpoint(domain, parts.path or "/")
 
     def tracker(self, kind: str, h: _Host, r: _Request) -> str:
         """The clear GIF (``kind`` clear_gif) or session recorder (``tracker``) node id of organisation ``h``."""
-        if kind == "clear_gif":
-            tid = node_id("clear_gif", h.key)
-            label, tkind = f"{h.label} clear GIF", "clear_gif"
-        else:
-            tid = node_id("tracker", f"{h.key}_session_replay")
-            label, tkind = f"{h.label} session replay", "session_recorder"
+        tid = self.tracker_ids.get((kind, h.key))
+        if tid is None:
+            tid = self.tracker_ids[(kind, h.key)] = node_id(kind, h.key if kind == "clear_gif"
+                                                             else f"{h.key}_session_replay")
         t = self.trackers.get(tid)
         if t is None:
+            if kind == "clear_gif":
+                label, tkind = f"{h.label} clear GIF", "clear_gif"
+            else:
+                label, tkind = f"{h.label} session replay", "session_recorder"
             t = self.trackers[tid] = _Tracker(kind, label, {"tracker_kind": tkind, "context": "page",
                                                             "operator": h.node, "party": "third",
                                                             "set_by": [h.node]})
@@ -416,9 +647,25 @@ class Capture:
             t.endpoints[r.base()] = None
         return tid
 
-    def set_cookies(self, r: _Request, e: dict[str, Any], host: str, listed: list[Any], headers: list[str]) -> None:
+    def set_cookies(self, r: _Request, e: Any, host: str, listed: tuple[bytes, list[Any]], headers: list[str]
+                    ) -> None:
         """Cookie nodes for the cookies a response sets (its ``cookies`` list and Set-Cookie headers)."""
-        started = _timestamp(e.get("startedDateTime"))
+        key = (listed[0], tuple(headers), host)
+        specs = self.set_cookie_specs.get(key)
+        if specs is None:
+            specs = self._cookie_specs(r, host, listed[1], headers)
+            _remember(self.set_cookie_specs, key, specs)
+        started = _timestamp(e.startedDateTime)
+        for spec in specs:
+            cookie = Cookie(**spec, reference=started)
+            if self.cookies is not None:
+                self.cookies.add(cookie, lambda c=cookie: Evidence(
+                    source=self.source, locator=f"entry {r.index}",
+                    text=f"Set-Cookie in the response to {r.base()}: {c.describe()}", url=r.base()))
+
+    def _cookie_specs(self, r: _Request, host: str, listed: list[Any], headers: list[str]) -> list[dict[str, Any]]:
+        """The cookies a response sets, as the arguments of :class:`.cookies.Cookie` but the capture time (their
+        values tested and dropped), one per (name, domain, path), the last one set winning."""
         seen: dict[tuple[str, str, str], Cookie] = {}
         for c in listed:
             if not isinstance(c, dict) or not isinstance(c.get("name"), str) or not c["name"]:
@@ -426,7 +673,7 @@ class Capture:
             domain = c["domain"] if isinstance(c.get("domain"), str) and c["domain"] else None
             cookie = Cookie.observe(
                 c["name"], c.get("value"), domain or host, path=str(c.get("path") or "/"), host_only=domain is None,
-                expires=_cookie_expiry(c.get("expires")), reference=started, http_only=_bool(c.get("httpOnly")),
+                expires=_cookie_expiry(c.get("expires")), http_only=_bool(c.get("httpOnly")),
                 secure=_bool(c.get("secure")), same_site=same_site(c.get("sameSite")))
             seen[(cookie.name, cookie.domain, cookie.path)] = cookie
         for header in headers:
@@ -435,16 +682,11 @@ class Capture:
                 max_age = attrs.get("max-age")
                 cookie = Cookie.observe(
                     name, value, domain or host, path=attrs.get("path") or "/", host_only=domain is None,
-                    expires=_http_time(attrs.get("expires")), reference=started,
+                    expires=_http_time(attrs.get("expires")),
                     max_age=float(max_age) if max_age and max_age.lstrip("-").isdigit() else None,
-                    http_only="httponly" in attrs, secure="secure" in attrs,
-                    same_site=same_site(attrs.get("samesite")))
+                    http_only="httponly" in attrs, secure="secure" in attrs, same_site=same_site(attrs.get("samesite")))
                 seen[(cookie.name, cookie.domain, cookie.path)] = cookie
-        for cookie in seen.values():
-            if self.cookies is not None:
-                self.cookies.add(cookie, lambda c=cookie: Evidence(
-                    source=self.source, locator=f"entry {r.index}",
-                    text=f"Set-Cookie in the response to {r.base()}: {c.describe()}", url=r.base()))
+        return [{k: v for k, v in vars(c).items() if k != "reference"} for c in seen.values()]
 
     # ------------------------------------------------------------- the end
 
@@ -454,6 +696,7 @@ class Capture:
             self.records.warnings.append(f"{self.source}: the capture has no requests")
             return self.records
         self.cookies.finish()
+        self.count_signatures()
         for tid, t in self.trackers.items():
             props = dict(t.props, endpoints=list(t.endpoints), observations=t.count)
             self.records.add_node(Node(tid, t.kind, t.label, [], props, t.evidence))
@@ -511,6 +754,13 @@ class _Request:
 
 
 # --------------------------------------------------------------------- small helpers
+
+
+def _remember(memo: dict[Any, Any], key: Any, value: Any) -> None:
+    """``memo[key] = value``, emptying ``memo`` first when it is full (memory stays bounded)."""
+    if len(memo) >= MEMO_ITEMS:
+        memo.clear()
+    memo[key] = value
 
 
 def _pairs(items: Any, source: str, place: str, what: str) -> list[tuple[str, str]]:
@@ -574,11 +824,11 @@ def _bool(value: Any) -> bool | None:
     return value if isinstance(value, bool) else None
 
 
-def _one_pixel_gif(content: dict[str, Any]) -> bool:
-    """True if the response body is a 1x1 GIF (base64 in ``content.text``)."""
-    text = content.get("text")
-    if not isinstance(text, str) or content.get("encoding") != "base64" or not text.startswith("R0lGOD"):
+def _one_pixel_gif(content: har_entries.Content) -> bool:
+    """True if the response body is a 1x1 GIF (base64 in ``content.text``, kept raw until then)."""
+    if content.encoding != "base64" or _GIF.match(content.text) is None:
         return False
+    text = msgspec.json.decode(content.text)
     try:
         head = base64.b64decode(text[:16])
     except ValueError:
@@ -638,9 +888,9 @@ def extract_har(path: str | Path, site: str | None = None, registry: orgs.Regist
     count = 0
     with tqdm(total=size, unit="B", unit_scale=True, desc=p.name, disable=not show, leave=False) as bar:
         try:
-            keys = tuple(capture.beacon["resource_type_keys"])
-            for i, entry in enumerate(har_entries.iter_entries(p, keys, bar.update if show else None)):
-                capture.entry(i, entry)
+            entries = har_entries.iter_entries(p, capture.keys, bar.update if show else None, structs=True)
+            for i, entry in enumerate(entries):
+                capture.read(i, entry)
                 count = i + 1
         except har_entries.Unexpected:   # read it again with the general parser, which names the problem
             capture, count = new_capture(), 0

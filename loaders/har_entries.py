@@ -3,9 +3,11 @@
 The file is read in chunks of :data:`CHUNK_BYTES`; the entries array is cut into runs of whole entries
 and each run is decoded at once by ``msgspec`` into small typed structs that name only what the loader
 looks at (the URL, method, headers, cookies and post data of the request; the status, headers, cookies
-and content type and size of the response; the resource-type keys of the beacon lexicon). Everything
-else (timings, query-string lists, initiator stacks, response bodies) is skipped by msgspec's C scanner
-without building a Python object, and a response body is only looked at when it may be a 1×1 GIF.
+and content type and size of the response; the resource-type keys of the beacon lexicon). The header and
+cookie lists stay raw JSON (``msgspec.Raw``, checked but not built), for the loader to search for the few
+names it reads; everything else (timings, query-string lists, initiator stacks, response bodies) is skipped
+by msgspec's C scanner without building a Python object, and a response body is only looked at when it
+may be a 1×1 GIF.
 
 Where a run ends is found without parsing it in Python: the bytes between the first two entries (the
 closing brace, comma, opening brace and first key, with their whitespace) are learnt once, and the last
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from functools import cache
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -45,35 +48,40 @@ class Unexpected(Exception):
     """The file is not shaped the way the fast reader expects; read it with the general parser."""
 
 
+EMPTY = msgspec.Raw(b"")
+
+
 class Content(msgspec.Struct):
     """``response.content``: the body itself stays raw JSON (looked at only for a 1×1 GIF)."""
 
     size: Any = None
     mimeType: Any = None
     encoding: Any = None
-    text: msgspec.Raw = msgspec.Raw(b"")
+    text: msgspec.Raw = EMPTY
 
 
 class Request(msgspec.Struct):
-    """What the loader reads of ``request``."""
+    """What the loader reads of ``request``; the header and cookie lists stay raw JSON (searched for the few
+    names the loader reads before anything is decoded)."""
 
     url: Any = None
     method: Any = None
-    headers: Any = None
-    cookies: Any = None
+    headers: msgspec.Raw = EMPTY
+    cookies: msgspec.Raw = EMPTY
     postData: Any = None
 
 
 class Response(msgspec.Struct):
-    """What the loader reads of ``response``."""
+    """What the loader reads of ``response`` (header and cookie lists raw, as in :class:`Request`)."""
 
     status: Any = None
-    headers: Any = None
-    cookies: Any = None
+    headers: msgspec.Raw = EMPTY
+    cookies: msgspec.Raw = EMPTY
     content: Content | None = None
     bodySize: Any = None
 
 
+@cache
 def entry_type(extra_keys: tuple[str, ...]) -> type[msgspec.Struct]:
     """The struct of one entry: request, response, ``startedDateTime`` and the ``extra_keys`` (strings)."""
     fields: list[tuple[str, Any, Any]] = [("request", Request | None, None), ("response", Response | None, None),
@@ -82,17 +90,51 @@ def entry_type(extra_keys: tuple[str, ...]) -> type[msgspec.Struct]:
     return msgspec.defstruct("Entry", fields)
 
 
+def _raw(value: Any) -> msgspec.Raw:
+    return EMPTY if value is None else msgspec.Raw(msgspec.json.encode(value))
+
+
+def from_dict(entry: dict[str, Any], extra_keys: tuple[str, ...]) -> Any:
+    """The struct :func:`iter_entries` gives for an entry already parsed into dicts (by the general parser or
+    built by another loader); ``entry["request"]`` is a dict and ``entry["response"]`` a dict or None.
+
+    >>> e = from_dict({"request": {"url": "https://a.example/", "headers": []}}, ("_resourceType",))
+    >>> e.request.url, bytes(e.request.headers), e.response
+    ('https://a.example/', b'[]', None)
+    """
+    req, resp = entry["request"], entry.get("response")
+    request = Request(url=req.get("url"), method=req.get("method"), headers=_raw(req.get("headers")),
+                      cookies=_raw(req.get("cookies")), postData=req.get("postData"))
+    response = None
+    if resp is not None:
+        c = resp.get("content")
+        content = None
+        if isinstance(c, dict):
+            content = Content(size=c.get("size"), mimeType=c.get("mimeType"), encoding=c.get("encoding"),
+                              text=_raw(c["text"]) if isinstance(c.get("text"), str) else EMPTY)
+        response = Response(status=resp.get("status"), headers=_raw(resp.get("headers")),
+                            cookies=_raw(resp.get("cookies")), content=content, bodySize=resp.get("bodySize"))
+    extra = {f"x{k}": entry.get(key) for k, key in enumerate(extra_keys)}
+    return entry_type(extra_keys)(request=request, response=response, startedDateTime=entry.get("startedDateTime"),
+                                  **extra)
+
+
+def _decoded(raw: msgspec.Raw) -> Any:
+    return msgspec.json.decode(raw) if raw else None
+
+
 def as_dict(entry: msgspec.Struct, extra_keys: tuple[str, ...]) -> dict[str, Any]:
     """The entry as the nested dicts the loader reads (only the decoded parts, absent ones left out)."""
     out: dict[str, Any] = {}
     req = entry.request
     if req is not None:
-        out["request"] = {k: v for k, v in (("url", req.url), ("method", req.method), ("headers", req.headers),
-                                            ("cookies", req.cookies), ("postData", req.postData)) if v is not None}
+        out["request"] = {k: v for k, v in (("url", req.url), ("method", req.method),
+                                            ("headers", _decoded(req.headers)), ("cookies", _decoded(req.cookies)),
+                                            ("postData", req.postData)) if v is not None}
     resp = entry.response
     if resp is not None:
-        r: dict[str, Any] = {k: v for k, v in (("status", resp.status), ("headers", resp.headers),
-                                               ("cookies", resp.cookies), ("bodySize", resp.bodySize))
+        r: dict[str, Any] = {k: v for k, v in (("status", resp.status), ("headers", _decoded(resp.headers)),
+                                               ("cookies", _decoded(resp.cookies)), ("bodySize", resp.bodySize))
                              if v is not None}
         c = resp.content
         if c is not None:
@@ -166,9 +208,10 @@ class _Buffer:
                 return None
 
 
-def iter_entries(path: Path, extra_keys: tuple[str, ...], progress: Callable[[int], object] | None = None
-                 ) -> Iterator[dict[str, Any]]:
-    """The entries of the HAR at ``path``, in order, as dicts of the parts the loader reads; ``progress`` is
+def iter_entries(path: Path, extra_keys: tuple[str, ...], progress: Callable[[int], object] | None = None,
+                 structs: bool = False) -> Iterator[Any]:
+    """The entries of the HAR at ``path``, in order, as dicts of the parts the loader reads (with ``structs``,
+    as the structs of :func:`entry_type`, which the loader reads without building dicts); ``progress`` is
     called with the size of each chunk read."""
     entry = entry_type(extra_keys)
     one = msgspec.json.Decoder(entry)
@@ -196,13 +239,20 @@ def iter_entries(path: Path, extra_keys: tuple[str, ...], progress: Callable[[in
                     finally:
                         data[start - 1], data[close] = before, after
                     if decoded is not None:
-                        for e in decoded:
-                            yield as_dict(e, extra_keys)
+                        if structs:
+                            yield from decoded
+                        else:
+                            for e in decoded:
+                                yield as_dict(e, extra_keys)
                         del decoded
                         buf.pos = cut + sep.index(b",")
                         if _next(buf) is None:
                             return
                         continue
+            if sep is not None and not buf.eof and len(data) - start <= MAX_ENTRY_BYTES \
+                    and data.find(sep, start) < 0:   # no whole entry left in the buffer: read on first
+                buf.more()
+                continue
             end = value_end(data, start)
             decoded_one = None
             if end is not None:
@@ -215,7 +265,7 @@ def iter_entries(path: Path, extra_keys: tuple[str, ...], progress: Callable[[in
                 if len(data) - start > MAX_ENTRY_BYTES or not buf.more():
                     raise Unexpected("the entries array ends inside an entry")
                 continue
-            yield as_dict(decoded_one, extra_keys)
+            yield decoded_one if structs else as_dict(decoded_one, extra_keys)
             if sep is None:
                 sep = _separator(data, end)
             buf.pos = end

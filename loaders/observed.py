@@ -333,8 +333,14 @@ def pixel_endpoint(domain: str, path: str) -> bool:
 
 
 def subject_node(records: Records, subject_id: str = "user") -> Node:
-    """The data-subject node ``subject_id`` (the browser's user by default)."""
-    return term_node(records, "data_subject", subject_id)
+    """The data-subject node ``subject_id`` (the browser's user by default); once added, it is looked up."""
+    node = records.nodes.get(_subject_id(subject_id))
+    return node if node is not None else term_node(records, "data_subject", subject_id)
+
+
+@cache
+def _subject_id(subject_id: str) -> str:
+    return node_id("data_subject", subject_id)
 
 
 # --------------------------------------------------------------------- observed flows
@@ -393,6 +399,11 @@ class Observations:
                 if g.hashed is None:
                     g.hashed = {}
                 g.hashed[f.hashed] = None
+
+    def add_count(self, relation: str, source: str, target: str, findings: Iterable[Finding], n: int) -> None:
+        """Count ``n`` more observations of each finding's flow, already recorded by :meth:`add_all`."""
+        for f in findings:
+            self._flows[(relation, source, target, f.field)].count += n
 
     def emit(self, records: Records) -> None:
         """Add every gathered flow (and its field node) to ``records``."""

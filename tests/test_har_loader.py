@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 from flowaudit.inventory.records import Records
-from flowaudit.loaders import har_entries
+from flowaudit.loaders import har, har_entries
 from flowaudit.loaders.errors import InputError
-from flowaudit.loaders.har import extract_har
+from flowaudit.loaders.har import Capture, extract_har
 from flowaudit.loaders.observed import detect
 from flowaudit.loaders.sources import detect_kind
 
@@ -501,3 +501,27 @@ def test_fast_reader_keeps_only_what_the_loader_reads(tmp_path):
 def test_entry_end_is_found_past_escaped_quotes_and_not_inside_a_cut_off_string():
     assert har_entries.value_end(b'{"a": "x\\"}"}, {', 0) == 13
     assert har_entries.value_end(b'{"a": "x\\"}{[' + b'\\"' * 5000, 0) is None
+
+
+@pytest.mark.parametrize("name", ["chrome-checkout.har", "firefox-newsletter.har", "mitmproxy-app.har"])
+def test_entries_past_the_first_few_of_their_kind_are_counted_as_if_read(monkeypatch, tmp_path, name):
+    """A capture repeating its entries: each flow is observed as many times more, and the records are those of
+    reading every entry in full, of memos emptied every few entries, and of the general parser."""
+    doc = json.loads((HARS / name).read_text())
+    copies = 8
+    doc["log"]["entries"] = doc["log"]["entries"] * copies
+    path = tmp_path / "repeated.har"
+    path.write_text(json.dumps(doc))
+    counted = extract_har(path).to_dict()
+    once = {f["id"]: f["properties"]["observations"] for f in extract_har(HARS / name).to_dict()["flows"]}
+    assert {f["id"]: f["properties"]["observations"] for f in counted["flows"]} == {
+        fid: n * copies for fid, n in once.items()}
+    with monkeypatch.context() as m:
+        m.setattr(Capture, "signature", lambda self, key, refs: [1, refs, None])   # every entry read in full
+        assert extract_har(path).to_dict() == counted
+    with monkeypatch.context() as m:
+        m.setattr(har, "MEMO_ITEMS", 3)
+        assert extract_har(path).to_dict() == counted
+    with monkeypatch.context() as m:
+        _general_parser_only(m)
+        assert extract_har(path).to_dict() == counted
