@@ -141,6 +141,16 @@ def frames(doc: Doc) -> dict[int, Frame]:
     return out
 
 
+def coordinated(a: Token, b: Token) -> bool:
+    """True if verbs ``a`` and ``b`` are conjuncts of one another ("collect, use, or disclose"), which
+    share their arguments."""
+    def first(t: Token) -> Token:
+        while t.dep_ == "conj" and t.head.i != t.i:
+            t = t.head
+        return t
+    return first(a).i == first(b).i
+
+
 def names_agent(tok: Token) -> bool:
     """True if ``tok`` is introduced by an agent marker ("by your wireless carrier")."""
     return any(c.dep_ == "case" and c.lower_ in table()["agent_markers"] for c in tok.children)

@@ -1,10 +1,13 @@
-"""The policy loader: a grammar over a lexicon that turns policy sentences into nodes and flows.
+"""The policy loader: a grammar over a lexicon and the parse that turns policy sentences into nodes and flows.
 
 Each sentence is split into clauses; each clause into *frames*, one per action verb (collect,
 share, transfer, sell, track, store, use). A frame gathers the fields, parties, data subjects,
 collection points, trackers, purposes and conditions in its scope and emits flows that point the
-way the data moves. Everything the grammar knows of words lives in data: the vocabularies in
-``inventory/vocab`` and the verb and cue table in ``lexicon/patterns.yaml``.
+way the data moves; where the verb's parsed frame (``frames.py``, table ``lexicon/frames.yaml``)
+places a role, that decides it: a passive's agent, the actor of a controlled verb, the source, the
+recipients, data withheld, and data that belongs to another verb of the sentence. Everything the
+grammar knows of words lives in data: the vocabularies in ``inventory/vocab``, the verb and cue table
+in ``lexicon/patterns.yaml`` and the frame table. Every node and flow records the rules that read it.
 """
 
 from __future__ import annotations
@@ -558,6 +561,12 @@ class PolicyReader:
         tok = self._head(m) if fr.parsed is not None else None
         return fr.parsed.fills(tok, role) if fr.parsed is not None and tok is not None else None
 
+    def _heads(self, fr: Frame, m: Mention, role: str) -> str | None:
+        """The table position if ``m`` is the word holding ``role`` in the parsed frame of ``fr`` (or one
+        coordinated with it), not merely a word inside that role."""
+        tok = self._head(m) if fr.parsed is not None else None
+        return fr.parsed.heads(tok, role) if fr.parsed is not None and tok is not None else None
+
     def _role_anywhere(self, m: Mention, roles: tuple[str, ...]) -> str | None:
         """The position by which ``m`` fills one of ``roles`` in any frame of the sentence, or None
         ("without your real name": withheld; "by your wireless carrier": the agent, an actor after "by";
@@ -589,7 +598,10 @@ class PolicyReader:
         doc = self.sentence_parse
         if any(role == "data" and doc[i].pos_ == "PRON" for i, (role, _) in fr.parsed.holders.items()):
             return False
+        # verbs in a coordination share the data of the one that has it ("collect, use, or disclose X")
+        own = fr.parsed.has("data")
         return any(other is not fr and other.parsed is not None
+                   and (own or not parse_frames.coordinated(fr.parsed.verb, other.parsed.verb))
                    and other.parsed.fills(tok, "data") not in (None, "data.modified") for other in frames)
 
     def _actors(self, fr: Frame, mentions: list[Mention]) -> list[str]:
@@ -780,6 +792,11 @@ class PolicyReader:
             # "we collect your name, and your e-mail address is shared with advertisers": data the parse
             # gives to another frame, and not to this one, is that frame's
             objects = [m for m in objects if not (m.has("field") and self._elsewhere(fr, m, frames))]
+            # "This information, which may include your name ..., may be shared with ...": what the parse
+            # puts in the frame's data, wherever it stands in the clause
+            objects = sorted({*objects, *(m for m in mentions if m.has("field") and not m.has("tracker")
+                                         and self._role(fr, m, "data") not in (None, "data.modified"))},
+                             key=lambda m: (m.start, m.end))
             denied = [m for m in objects if any(a <= m.char_start < b for a, b in fr.denied)]
             if denied:
                 # "we share your name with advertisers, but not your e-mail address": the denied
@@ -859,8 +876,8 @@ class PolicyReader:
         # a party the parse makes the source ("from NPR member stations") or the actor ("provided by
         # your carrier") of the frame receives nothing
         after = [m for m in scoped if max(lo, fr.verb.end) <= m.start < hi and m.has("party")
-                 and FIRST_PARTY not in m.ids("party") and not self._role(fr, m, "source")
-                 and not self._role(fr, m, "actor")
+                 and FIRST_PARTY not in m.ids("party") and not self._heads(fr, m, "source")
+                 and not self._heads(fr, m, "actor")
                  and not (m.end < len(tokens) and tokens[m.end].norm == "purpose")]  # "member station purposes"
         for m in after:
             fr.found.setdefault(m.ids("party")[0], self._role(fr, m, "recipient") or "recipient.after_verb")
