@@ -675,10 +675,11 @@ class PolicyReader:
             after_paren = m.end - m.start == 1 and m.start > 0 and tokens[m.start - 1].norm == ")"
             named_before = m.has("field") and (after_paren or _renamed(tokens, mentions, m))
             if (not m.has("field") or self._as_point(tokens, m) or _proper_name(tokens, m) or named_before
-                    or _occasion(tokens, mentions, m) or self._role_anywhere(m, ("agent", "recipient", "withheld"))):
+                    or _occasion(tokens, mentions, m)
+                    or self._role_anywhere(m, ("agent", "recipient", "withheld", "condition"))):
                 # "post information to a user profile" (a recipient), "we will post them without your real
-                # name" (withheld), "provided by your carrier" (an actor); the "address" of "Internet
-                # protocol ("IP") address"
+                # name" (withheld), "provided by your carrier" (an actor), "if you connect your account to
+                # a social media account" (the condition); the "address" of "Internet protocol ("IP") address"
                 continue
             if venue_end is not None and _only(tokens, venue_end, m.start, glue, []):
                 venue_end = m.end  # "in our chat rooms, forums, game comments": one more place, not data
@@ -877,7 +878,7 @@ class PolicyReader:
         # your carrier") of the frame receives nothing
         after = [m for m in scoped if max(lo, fr.verb.end) <= m.start < hi and m.has("party")
                  and FIRST_PARTY not in m.ids("party") and not self._heads(fr, m, "source")
-                 and not self._heads(fr, m, "actor")
+                 and not self._heads(fr, m, "actor") and not self._role_anywhere(m, ("agent",))
                  and not (m.end < len(tokens) and tokens[m.end].norm == "purpose")]  # "member station purposes"
         for m in after:
             fr.found.setdefault(m.ids("party")[0], self._role(fr, m, "recipient") or "recipient.after_verb")
