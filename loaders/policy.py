@@ -211,6 +211,7 @@ class PolicyReader:
         self.sentence_parse: Any = None  # the parse of the sentence being read
         self.flows_stated = 0  # flows stated so far, counting restatements of a known flow
         self.reading = "mention"  # the rule or pass being read, recorded on the nodes it cites
+        self._heads_seen: dict[tuple[int, int], ParsedToken | None] = {}  # the sentence's mention heads
         self._fp_node = Node(self.first_party, "first_party", self.first_party_label, aliases=names[1:],
                              properties={"party_kind": FIRST_PARTY})
         self._gives = {phrase_key(v) for v in self.lex.patterns["user_gives"]}
@@ -302,6 +303,7 @@ class PolicyReader:
                                parse(s.text for s in self.doc.sentences), strict=True))
         for sent in self.doc.sentences:
             self.sentence_parse = self.parsed[sent.number]
+            self._heads_seen = {}
             if sent.section != self.memory.section:
                 self.memory = Memory(section=sent.section)
             before = (len(self.records.nodes), len(self.records.flows))
@@ -553,8 +555,13 @@ class PolicyReader:
                                        not_practice) if r)
 
     def _head(self, m: Mention) -> ParsedToken | None:
-        """The parsed word that heads mention ``m`` of the sentence being read."""
-        return head_of(self.sentence_parse, m.char_start, m.char_end) if m.char_end else None
+        """The parsed word that heads mention ``m`` of the sentence being read (looked up once per span)."""
+        if not m.char_end:
+            return None
+        key = (m.char_start, m.char_end)
+        if key not in self._heads_seen:
+            self._heads_seen[key] = head_of(self.sentence_parse, m.char_start, m.char_end)
+        return self._heads_seen[key]
 
     def _role(self, fr: Frame, m: Mention, role: str) -> str | None:
         """The table position by which ``m`` fills ``role`` in the parsed frame of ``fr``, or None."""
