@@ -250,11 +250,30 @@ def evaluate(label_file: Path, reader: str = "reader") -> dict[str, Score]:
     return {k: score(gold[k], got[k], same[k]) for k in KINDS}
 
 
+def rules_by_sentence(records: Records) -> dict[str, set[str]]:
+    """Each cited sentence (squashed) → the ids of the reader's rules that stated something from it."""
+    out: dict[str, set[str]] = {}
+    for item in [*records.flows.values(), *records.nodes.values()]:
+        for e in item.evidence:
+            if e.rule and e.text:
+                out.setdefault(squash(e.text), set()).update(e.rule.split(", "))
+    return out
+
+
+def fired(label: str, rules: dict[str, set[str]]) -> str:
+    """The rules that read the sentence a label quotes, or a note that none did."""
+    q = squash(label)
+    found = sorted({r for text, rs in rules.items() if q in text or text in q for r in rs} - {"statement"})
+    return f"[rules: {', '.join(found)}]" if found else "[no rule read this sentence]"
+
+
 def misses(label_file: Path) -> list[str]:
-    """Each extracted fact no label states (with the sentences it cites), each label the reader did not
-    find in its sentence, and each label the vocabularies cannot express."""
+    """Each extracted fact no label states (with the sentences it cites and the rules that stated it),
+    each label the reader did not find in its sentence (with the rules that read that sentence, or
+    none), and each label the vocabularies cannot express."""
     doc, policy = load(label_file)
-    gold, got = gold_facts(doc), extracted_facts(extract_policy(policy))
+    records = extract_policy(policy)
+    gold, got, rules = gold_facts(doc), extracted_facts(records), rules_by_sentence(records)
     same = matchers()
     lines = []
     for kind in KINDS:
@@ -262,7 +281,7 @@ def misses(label_file: Path) -> list[str]:
         for fact, cited in sorted(got[kind].items(), key=str):
             if not any(same[kind](fact, g) for g in keys):
                 lines.append(f"  {kind} extra {fact}")
-                lines += [f"      | {_short(t)}" for t in cited[:3]]
+                lines += [f"      | {_short(t)} {fired(t, rules)}" for t in cited[:3]]
         for fact, phrase, sent in gold[kind]:
             if fact is None:
                 lines.append(f"  {kind} unresolved {phrase!r}")
@@ -271,7 +290,7 @@ def misses(label_file: Path) -> list[str]:
                 lines.append(f"  {kind} missed {fact}" + (" (found in another sentence)" if where else ""))
             else:
                 continue
-            lines.append(f"      | {_short(sent)}")
+            lines.append(f"      | {_short(sent)} {fired(sent, rules)}")
     return lines
 
 

@@ -1,10 +1,13 @@
-"""The policy loader: a grammar over a lexicon that turns policy sentences into nodes and flows.
+"""The policy loader: a grammar over a lexicon and the parse that turns policy sentences into nodes and flows.
 
 Each sentence is split into clauses; each clause into *frames*, one per action verb (collect,
 share, transfer, sell, track, store, use). A frame gathers the fields, parties, data subjects,
 collection points, trackers, purposes and conditions in its scope and emits flows that point the
-way the data moves. Everything the grammar knows of words lives in data: the vocabularies in
-``inventory/vocab`` and the verb and cue table in ``lexicon/patterns.yaml``.
+way the data moves; where the verb's parsed frame (``frames.py``, table ``lexicon/frames.yaml``)
+places a role, that decides it: a passive's agent, the actor of a controlled verb, the source, the
+recipients, data withheld, and data that belongs to another verb of the sentence. Everything the
+grammar knows of words lives in data: the vocabularies in ``inventory/vocab``, the verb and cue table
+in ``lexicon/patterns.yaml`` and the frame table. Every node and flow records the rules that read it.
 """
 
 from __future__ import annotations
@@ -25,7 +28,9 @@ from flowaudit.inventory.records import Evidence, Flow, Link, Node, Records, nod
 from flowaudit.inventory.text import Token, tokenize
 from flowaudit.inventory.vocab_nodes import field_node, party_kind_node, term_node
 from flowaudit.inventory.vocabulary import Mention, PhraseMatcher, phrase_key
+from spacy.tokens import Token as ParsedToken
 
+from . import frames as parse_frames
 from . import polarity, practice
 from .parse import head_of, parse
 from .policy_text import PolicyDocument, Sentence, read_policy
@@ -149,6 +154,8 @@ class Frame:
     restricted: bool = False  # "only" restricts the frame to its data
     user_at: int | None = None  # the token "you" when the user is the verb's subject
     content: bool = False  # the verb is part of what the verb before it is about ("monitor how ...")
+    parsed: parse_frames.Frame | None = None  # the verb's frame in the parse (lexicon/frames.yaml)
+    found: dict[str, str] = field(default_factory=dict)  # party id → the table position that placed it
 
     @property
     def by_user(self) -> bool:
@@ -203,6 +210,8 @@ class PolicyReader:
         self.parsed: dict[int, Any] = {}  # sentence number → its dependency parse
         self.sentence_parse: Any = None  # the parse of the sentence being read
         self.flows_stated = 0  # flows stated so far, counting restatements of a known flow
+        self.reading = "mention"  # the rule or pass being read, recorded on the nodes it cites
+        self._heads_seen: dict[tuple[int, int], ParsedToken | None] = {}  # the sentence's mention heads
         self._fp_node = Node(self.first_party, "first_party", self.first_party_label, aliases=names[1:],
                              properties={"party_kind": FIRST_PARTY})
         self._gives = {phrase_key(v) for v in self.lex.patterns["user_gives"]}
@@ -222,17 +231,17 @@ class PolicyReader:
 
     def field_node(self, term_id: str, ev: Evidence, surface: str | None = None) -> Node:
         """The node of field ``term_id`` (with its ancestors), citing ``ev``."""
-        return _cite(field_node(self.records, term_id), ev, surface)
+        return self._cite(field_node(self.records, term_id), ev, surface)
 
     def party_node(self, term_id: str, ev: Evidence, surface: str | None = None) -> Node:
         """The node of party kind ``term_id`` (with its ancestors), or the first party, citing ``ev``."""
         if term_id == FIRST_PARTY:
-            return _cite(self.records.add_node(copy.deepcopy(self._fp_node)), ev, None)
-        return _cite(party_kind_node(self.records, term_id), ev, surface)
+            return self._cite(self.records.add_node(copy.deepcopy(self._fp_node)), ev, None)
+        return self._cite(party_kind_node(self.records, term_id), ev, surface)
 
     def simple_node(self, kind: str, term_id: str, ev: Evidence, surface: str | None) -> Node:
         """A data-subject, collection-point or purpose node citing ``ev``."""
-        return _cite(term_node(self.records, kind, term_id), ev, surface)
+        return self._cite(term_node(self.records, kind, term_id), ev, surface)
 
     def tracker_node(self, term_id: str, third_party: bool, ev: Evidence, surface: str | None) -> Node:
         """The node of tracker ``term_id``, one for first-party and one for third-party use."""
@@ -243,16 +252,43 @@ class PolicyReader:
         props: dict[str, Any] = {"tracker_kind": term_id, "set_by": [], "purposes": []}
         if t.get("expiry"):
             props["expiry"] = t.get("expiry")
-        return self.records.add_node(Node(node_id(kind, key), kind, label, _aliases(surface, t), props, [ev]))
+        return self._cite(self.records.add_node(Node(node_id(kind, key), kind, label, _aliases(surface, t), props)),
+                          ev, None)
+
+    def _cite(self, node: Node, ev: Evidence, surface: str | None, rule: str | None = None) -> Node:
+        """``node`` citing ``ev`` with the ``rule`` that read it (the pass being read if None), and with
+        the words the text used for it as an alias. One citation per sentence; its rules accumulate."""
+        rule = rule or self.reading
+        for i, e in enumerate(node.evidence):
+            if (e.source, e.locator, e.text) == (ev.source, ev.locator, ev.text):
+                rules = (e.rule or "").split(", ") if e.rule else []
+                if rule not in rules:
+                    node.evidence[i] = replace(e, rule=", ".join([*rules, rule]))
+                break
+        else:
+            node.evidence.append(replace(ev, rule=rule))
+        if surface and surface.lower() != node.label.lower() and surface not in node.aliases:
+            node.aliases.append(surface)
+        return node
 
     def flow(self, field_id: str, src: str, dst: str, action: str, relation: str, evs: list[Evidence],
-             purposes: list[str], conditions: list[str], polarity: str = "+", rule: str = "", **props: Any) -> None:
-        """Add one stated flow citing ``evs``, each naming the ``rule`` that read it."""
+             purposes: list[str], conditions: list[str], polarity: str = "+", rule: str = "",
+             frame: Frame | None = None, **props: Any) -> None:
+        """Add one stated flow citing ``evs``, each naming the ``rule`` that read it (with the table
+        positions of ``frame`` that placed its field and parties); its field, source and target nodes
+        cite the same rule."""
         self.flows_stated += 1
         if self.memory.item and self.memory.excepted:
             conditions = [*conditions, "as excepted from a stated denial"]
+        if frame is not None:
+            found = [frame.found.get(f"field:{field_id}")] + [frame.found.get(n.split(":", 1)[1]) for n in (src, dst)]
+            head, _, rest = rule.partition("/")
+            rule = "/".join(p for p in (head, *dict.fromkeys(x for x in found if x), rest) if p)
         if rule:
             evs = [replace(e, rule=rule) for e in evs]
+            for nid in (node_id("field", field_id), src, dst):
+                if nid in self.records.nodes:
+                    self._cite(self.records.nodes[nid], evs[0], None, rule)
         self.records.add_flow(Flow(field=node_id("field", field_id), source=src, target=dst, action=action,
                                    relation=relation, polarity=polarity,
                                    purposes=[node_id("purpose", p) for p in purposes],
@@ -267,6 +303,7 @@ class PolicyReader:
                                parse(s.text for s in self.doc.sentences), strict=True))
         for sent in self.doc.sentences:
             self.sentence_parse = self.parsed[sent.number]
+            self._heads_seen = {}
             if sent.section != self.memory.section:
                 self.memory = Memory(section=sent.section)
             before = (len(self.records.nodes), len(self.records.flows))
@@ -276,7 +313,7 @@ class PolicyReader:
             if topics or facts or (len(self.records.nodes), len(self.records.flows)) != before:
                 self.records.add_node(Node(self.statement_id(sent), "statement", _short(sent.text), [], {
                     "text": sent.text, "section": sent.section, "sentence": sent.number, "line": sent.line,
-                    "source": self.doc.source, **facts, **topics}, [self.evidence(sent)]))
+                    "source": self.doc.source, **facts, **topics}, [replace(self.evidence(sent), rule="statement")]))
         return self.records
 
     def _statement_facts(self, sent: Sentence) -> dict[str, Any]:
@@ -322,11 +359,13 @@ class PolicyReader:
         self.memory.item = sent.item
         if not sent.item:
             self.memory.excepted = False
+        self.reading = "definition.list"
         if sent.definition and not any(FIRST_PARTY in m.ids("party") for m in mentions):
             # a glossary entry defines a term; unless it names the organisation, it states no practice
             if self._defines(mentions):
                 self._fields(tokens, mentions, ev)
             return
+        self.reading = "tracker.mention"
         self._tracker_facts(sent, tokens, mentions, ev)
         if _defines_tracker(tokens, mentions):
             return
@@ -340,10 +379,13 @@ class PolicyReader:
             sentence_recipients += r
             emitted += e
         if not emitted and self._defines(mentions):
+            self.reading = "definition.list"
             self._fields(tokens, mentions, ev)
         if not emitted and sent.item and self.memory.opens_list and self.memory.frames:
+            self.reading = "list.item"
             sentence_fields, sentence_recipients = self._list_item(tokens, mentions, ev)
         elif not emitted and self._continues(tokens, mentions):
+            self.reading = "list.continued"
             fields = self._fields(tokens, mentions, ev)
             for fr, clause, _ in self.memory.frames:
                 sentence_recipients += self._emit(fr, clause, fields, [ev, clause.ev])
@@ -430,11 +472,13 @@ class PolicyReader:
                 continue  # "send your friend an e-mail using your name": how, not a new statement
             if m.text.lower().endswith("ed") and following == "by" and before not in W("relative_gap"):
                 continue  # "the model clauses published by the EU": a reduced relative with its agent
+            parsed = parse_frames.frame_of(self.sentence_parse, self._head(m))
             after_data = before in W("bare_data_nouns") or any(x.end == m.start and x.has("field") for x in mentions)
             if tokens[m.start].norm.endswith("ed") and after_data and (
                     frames or _predicate_follows(tokens, mentions, m) or m.text.lower().endswith(" to us")):
                 continue  # "does not combine information collected through cookies": a reduced relative
-            frames.append(Frame(action, m, (m.start, span[1]), user_at=self._user_subject(tokens, mentions, m, action)))
+            frames.append(Frame(action, m, (m.start, span[1]), user_at=self._user_subject(tokens, mentions, m, action),
+                                parsed=parsed))
         for i, fr in enumerate(frames):
             lo = span[0] if i == 0 else frames[i - 1].verb.end
             if i and frames[i - 1].by_user:
@@ -461,9 +505,9 @@ class PolicyReader:
                     lo, hi = (head[0].start, head[0].end) if head else (fr.verb.end, fr.verb.end)
             fr.scope = (lo, hi)
             self._read_polarity(fr)
-            fr.actors = [p for m in mentions if lo <= m.start < fr.verb.start and m.has("party")
-                         and not _after(tokens, m, self._preps("to") | {"from"})
-                         for p in m.ids("party")[:1]]
+            fr.actors = self._actors(fr, mentions) or [
+                p for m in mentions if lo <= m.start < fr.verb.start and m.has("party")
+                and not _after(tokens, m, self._preps("to") | {"from"}) for p in m.ids("party")[:1]]
         coordination = W("verb_coordination")
         # "will not sell or disclose X to Y", "by storing, tracking, and analyzing user preferences":
         # coordinated verbs share their object and recipient (and, through the parse, their negation)
@@ -510,6 +554,75 @@ class PolicyReader:
         fr.rule = "/".join(r for r in (f"frame.{fr.action}", denial, "only" if fr.restricted else None,
                                        not_practice) if r)
 
+    def _head(self, m: Mention) -> ParsedToken | None:
+        """The parsed word that heads mention ``m`` of the sentence being read (looked up once per span)."""
+        if not m.char_end:
+            return None
+        key = (m.char_start, m.char_end)
+        if key not in self._heads_seen:
+            self._heads_seen[key] = head_of(self.sentence_parse, m.char_start, m.char_end)
+        return self._heads_seen[key]
+
+    def _role(self, fr: Frame, m: Mention, role: str) -> str | None:
+        """The table position by which ``m`` fills ``role`` in the parsed frame of ``fr``, or None."""
+        tok = self._head(m) if fr.parsed is not None else None
+        return fr.parsed.fills(tok, role) if fr.parsed is not None and tok is not None else None
+
+    def _heads(self, fr: Frame, m: Mention, role: str) -> str | None:
+        """The table position if ``m`` is the word holding ``role`` in the parsed frame of ``fr`` (or one
+        coordinated with it), not merely a word inside that role."""
+        tok = self._head(m) if fr.parsed is not None else None
+        return fr.parsed.heads(tok, role) if fr.parsed is not None and tok is not None else None
+
+    def _role_anywhere(self, m: Mention, roles: tuple[str, ...]) -> str | None:
+        """The position by which ``m`` fills one of ``roles`` in any frame of the sentence, or None
+        ("without your real name": withheld; "by your wireless carrier": the agent, an actor after "by";
+        "post information to a user profile": a recipient)."""
+        tok = self._head(m)
+        if tok is None:
+            return None
+        if "agent" in roles and parse_frames.names_agent(tok):
+            return "actor.agent_marker"
+        for frame in parse_frames.frames(self.sentence_parse).values():
+            hit = frame.role_of(tok)
+            if hit is None:
+                continue
+            if hit[0] == "recipient" and "recipient" in roles:
+                # only the word the recipient is ("to a user profile"), not words inside it
+                if frame.heads(tok, "recipient"):
+                    return hit[1]
+            elif hit[0] in roles or ("agent" in roles and hit[1] == "actor.agent"):
+                return hit[1]
+        return None
+
+    def _elsewhere(self, fr: Frame, m: Mention, frames: list[Frame]) -> bool:
+        """True if the parse places ``m`` in the data of another of ``frames`` and in no role of ``fr``.
+        The noun a relative clause modifies ("the screen name you provided") stays with the outer frame,
+        and a frame whose data is a pronoun ("publish it") keeps what it may stand for."""
+        tok = self._head(m) if fr.parsed is not None else None
+        if tok is None or fr.parsed.role_of(tok) is not None:
+            return False
+        doc = self.sentence_parse
+        if any(role == "data" and doc[i].pos_ == "PRON" for i, (role, _) in fr.parsed.holders.items()):
+            return False
+        # verbs in a coordination share the data of the one that has it ("collect, use, or disclose X")
+        own = fr.parsed.has("data")
+        return any(other is not fr and other.parsed is not None
+                   and (own or not parse_frames.coordinated(fr.parsed.verb, other.parsed.verb))
+                   and other.parsed.fills(tok, "data") not in (None, "data.modified") for other in frames)
+
+    def _actors(self, fr: Frame, mentions: list[Mention]) -> list[str]:
+        """The parties the parse places in the actor role of ``fr`` ("advertisers may receive",
+        "collected by a survey company", "we allow advertisers to collect"), each noted in ``fr.found``."""
+        out = []
+        for m in mentions:
+            pos = self._role(fr, m, "actor") if m.has("party") else None
+            if pos and pos != "actor.subject":  # the subject is read from the words before the verb
+                pid = m.ids("party")[0]
+                fr.found.setdefault(pid, pos)
+                out.append(pid)
+        return list(dict.fromkeys(out))
+
     def _user_subject(self, tokens: list[Token], mentions: list[Mention], verb: Mention, action: str) -> int | None:
         """The token "you" when the user, not an organisation, is the subject of a collect, store,
         track or use verb ("if you are receiving our e-mails", "you are responsible for maintaining
@@ -553,7 +666,7 @@ class PolicyReader:
         head: str | None = None
         glue = self._glue
         in_list = examples = False
-        prev_end = venue_end = withheld_end = None
+        prev_end = venue_end = None
         for m in mentions:
             if m.has("point") and self._as_point(tokens, m) and (venue_end is not None or any(
                     t.norm in W("venue_prepositions") for t in tokens[max(0, m.start - 2) : m.start])):
@@ -568,15 +681,15 @@ class PolicyReader:
                 in_list = examples = False
             after_paren = m.end - m.start == 1 and m.start > 0 and tokens[m.start - 1].norm == ")"
             named_before = m.has("field") and (after_paren or _renamed(tokens, mentions, m))
-            if (not m.has("field") or self._as_point(tokens, m) or _proper_name(tokens, m) or _agent(tokens, m)
-                    or _destination(tokens, m) or named_before or _occasion(tokens, mentions, m)):
-                continue  # "post information to a user profile"; the "address" of "Internet protocol ("IP") address"
+            if (not m.has("field") or self._as_point(tokens, m) or _proper_name(tokens, m) or named_before
+                    or _occasion(tokens, mentions, m)
+                    or self._role_anywhere(m, ("agent", "recipient", "withheld", "condition"))):
+                # "post information to a user profile" (a recipient), "we will post them without your real
+                # name" (withheld), "provided by your carrier" (an actor), "if you connect your account to
+                # a social media account" (the condition); the "address" of "Internet protocol ("IP") address"
+                continue
             if venue_end is not None and _only(tokens, venue_end, m.start, glue, []):
                 venue_end = m.end  # "in our chat rooms, forums, game comments": one more place, not data
-                continue
-            if any(t.norm == "without" for t in tokens[max(0, m.start - 3) : m.start]) or (
-                    withheld_end is not None and _only(tokens, withheld_end, m.start, glue, [])):
-                withheld_end = m.end  # "we will post them without your real name and e-mail"
                 continue
             fid = self._possessed(tokens, mentions, m) or m.ids("field")[0]
             if m.start and tokens[m.start - 1].norm in W("aggregate"):
@@ -601,18 +714,21 @@ class PolicyReader:
             prev_end = m.end
         return list(dict.fromkeys(out))
 
-    @staticmethod
-    def _passive_agent(tokens: list[Token], mentions: list[Mention], fr: Frame) -> str | None:
-        """The party after "by" of a passive ("is collected by Bizrate.com"): a named party's kind, or
-        "third_party" for a name the lexicon does not know; None for the first party or no agent."""
-        k = fr.verb.end
-        passive = fr.verb.start > 0 and tokens[fr.verb.start - 1].norm in W("copula")
-        if not passive or k + 1 >= len(tokens) or tokens[k].norm != "by":
+    def _passive_agent(self, mentions: list[Mention], fr: Frame) -> str | None:
+        """The agent of a passive, position ``actor.agent`` ("is collected by Bizrate.com"): a named
+        party's kind, or "third_party" for a proper name the lexicon does not know; None for the first
+        party or no agent."""
+        holders = [i for i, (_, pos) in fr.parsed.holders.items() if pos == "actor.agent"] if fr.parsed else []
+        if not holders:
             return None
-        named = [m for m in mentions if m.start == k + 1 and m.has("party")]
+        holder = self.sentence_parse[holders[0]]
+        # the party that heads the agent ("by us", "by our partners"), not one inside it ("by X, not us")
+        named = [m.ids("party")[0] for m in mentions if m.has("party") and (h := self._head(m)) is not None
+                 and h.i == holder.i]
         if named:
-            return None if FIRST_PARTY in named[0].ids("party") else named[0].ids("party")[0]
-        return "third_party" if tokens[k + 1].text[:1].isupper() else None
+            fr.found.setdefault(named[0], "actor.agent")
+            return None if named[0] == FIRST_PARTY else named[0]
+        return "third_party" if holder.text[:1].isupper() else None
 
     def _possessed(self, tokens: list[Token], mentions: list[Mention], m: Mention) -> str | None:
         """"your friend's email address": a field the vocabulary names with its owner, when the data
@@ -657,6 +773,7 @@ class PolicyReader:
         frames = self._frames(tokens, mentions, span)
         if not frames:
             return [], [], []
+        self.reading = "clause.mention"
         clause = self._clause(tokens, mentions, ev)
         clause_fields: list[str] = []
         clause_recipients: list[str] = []
@@ -666,6 +783,7 @@ class PolicyReader:
             scoped = [m for m in mentions if fr.scope[0] <= m.start < fr.scope[1]]
             if fr.content and not fr.by_user:
                 continue
+            self.reading = fr.rule
             if fr.by_user:  # the user's own act moves no data, but its lists still define fields
                 objects_named = self._fields(tokens, scoped, ev)
                 if not (objects_named and fr.action == "collect" and _of_another_user(tokens, scoped)):
@@ -679,6 +797,14 @@ class PolicyReader:
             objects = [m for i, m in enumerate(scoped) if not m.has("tracker") or (
                 m.has("field") and i > 0 and scoped[i - 1].has("field") and not scoped[i - 1].has("tracker")
                 and _only(tokens, scoped[i - 1].end, m.start, self._glue, []))]
+            # "we collect your name, and your e-mail address is shared with advertisers": data the parse
+            # gives to another frame, and not to this one, is that frame's
+            objects = [m for m in objects if not (m.has("field") and self._elsewhere(fr, m, frames))]
+            # "This information, which may include your name ..., may be shared with ...": what the parse
+            # puts in the frame's data, wherever it stands in the clause
+            objects = sorted({*objects, *(m for m in mentions if m.has("field") and not m.has("tracker")
+                                         and self._role(fr, m, "data") not in (None, "data.modified"))},
+                             key=lambda m: (m.start, m.end))
             denied = [m for m in objects if any(a <= m.char_start < b for a, b in fr.denied)]
             if denied:
                 # "we share your name with advertisers, but not your e-mail address": the denied
@@ -689,15 +815,22 @@ class PolicyReader:
                     self._emit(replace(fr, negated=True, denied=[], rule=fr.rule + "/neg.object"), clause,
                                fields_denied, [ev])
             fields = self._fields(tokens, objects, ev)
+            for m in objects:
+                if m.has("field"):
+                    fr.found.setdefault(f"field:{m.ids('field')[0]}", self._role(fr, m, "data") or "data.in_scope")
+            how = "data.in_scope"
             if not fields and any(m.has("backref") for m in scoped):
                 # "except that: ... (iv) We may disclose such information ...": in a list, "such
                 # information" is what the sentence opening the list was about
                 fields = list(self.memory.opener if self.memory.item and self.memory.opener else self.memory.fields)
+                how = "data.back_reference"
             if not fields:
-                fields = last_fields
+                fields, how = last_fields, "data.previous_frame"
             bare = fr.action in (*SHARE_ACTIONS, "collect", "store") and fr.action != "see"
             if not fields and bare and _bare_information(tokens, fr.scope):
-                fields = ["personal_information"]
+                fields, how = ["personal_information"], "data.bare_information"
+            for fid in fields:
+                fr.found.setdefault(f"field:{fid}", how)
             last_fields = fields
             if not fields:
                 continue
@@ -748,9 +881,14 @@ class PolicyReader:
         (merger → acquirer), and a section heading may name them ("Third parties")."""
         tokens = clause.tokens
         scoped = [m for m in clause.mentions if fr.scope[0] <= m.start < fr.scope[1]]
+        # a party the parse makes the source ("from NPR member stations") or the actor ("provided by
+        # your carrier") of the frame receives nothing
         after = [m for m in scoped if max(lo, fr.verb.end) <= m.start < hi and m.has("party")
-                 and FIRST_PARTY not in m.ids("party") and not _source(tokens, m) and not _agent(tokens, m)
+                 and FIRST_PARTY not in m.ids("party") and not self._heads(fr, m, "source")
+                 and not self._heads(fr, m, "actor") and not self._role_anywhere(m, ("agent",))
                  and not (m.end < len(tokens) and tokens[m.end].norm == "purpose")]  # "member station purposes"
+        for m in after:
+            fr.found.setdefault(m.ids("party")[0], self._role(fr, m, "recipient") or "recipient.after_verb")
         ids = list(dict.fromkeys(m.ids("party")[0] for m in after))
         if after and after[0].ids("party") == ["third_party"]:
             # "third parties such as analytics companies": the listed parties are the recipients
@@ -851,7 +989,7 @@ class PolicyReader:
                 relation = "DISCLOSES_TO" if rnode.kind in self.lex.patterns["disclosure_kinds"] else spec["relation"]
                 for fid in fields:
                     self.flow(fid, fp, rnode.id, action, relation, evs, clause.purposes, conditions, sign,
-                              fr.rule, except_for=allowed_ids if sign == "-" and allowed_ids else None)
+                              fr.rule, fr, except_for=allowed_ids if sign == "-" and allowed_ids else None)
                 if restricted and sign == "+":
                     self.field_node("personal_information", clause.ev)
                     self.flow("personal_information", fp, rnode.id, action, relation, evs, [], [], "-",
@@ -861,7 +999,8 @@ class PolicyReader:
         for pm in clause.points:
             cp = self.simple_node("collection_point", pm.ids("point")[0], clause.ev, pm.text).id
             for fid in fields:
-                self.flow(fid, cp, fp, "collect", "COLLECTS", evs, clause.purposes, clause.conditions, rule=fr.rule)
+                self.flow(fid, cp, fp, "collect", "COLLECTS", evs, clause.purposes, clause.conditions, rule=fr.rule,
+                          frame=fr)
         return out
 
     def _collect(self, fr: Frame, clause: Clause, fields: list[str], evs: list[Evidence]) -> None:
@@ -874,15 +1013,20 @@ class PolicyReader:
         # "These third parties may collect ...", "we use Google Analytics to collect ...": the party
         # that is the subject of the verb collects; otherwise the first party does
         fp = self.party_node(FIRST_PARTY, ev).id
-        gap = set(self.lex.patterns["subject_gap_words"])
-        third = [m.ids("party")[0] for m in clause.mentions if fr.scope[0] <= m.start < fr.verb.start
-                 and m.has("party") and not m.has("subject") and not _after(tokens, m, self._preps("to") | {"from"})
-                 and all(t.norm in gap for t in tokens[m.end : fr.verb.start])]
-        if not third and fr.verb.start and tokens[fr.verb.start - 1].norm == "to" and FIRST_PARTY not in fr.actors:
-            third = fr.actors  # "we use Amazon's S3 storage service to store": the service stores
+        parsed_actors = [a for a in fr.actors if a in fr.found]
+        if parsed_actors:
+            third = [] if FIRST_PARTY in parsed_actors else parsed_actors
+        else:
+            gap = set(self.lex.patterns["subject_gap_words"])
+            third = [m.ids("party")[0] for m in clause.mentions if fr.scope[0] <= m.start < fr.verb.start
+                     and m.has("party") and not m.has("subject")
+                     and not _after(tokens, m, self._preps("to") | {"from"})
+                     and all(t.norm in gap for t in tokens[m.end : fr.verb.start])]
+            if not third and fr.verb.start and tokens[fr.verb.start - 1].norm == "to" and FIRST_PARTY not in fr.actors:
+                third = fr.actors  # "we use Amazon's S3 storage service to store": the service stores
         collectors = [fp] if FIRST_PARTY in fr.actors or FIRST_PARTY in third or not third else [
             self.party_node(p, ev).id for p in dict.fromkeys(third)]
-        agent = self._passive_agent(tokens, clause.mentions, fr)
+        agent = self._passive_agent(clause.mentions, fr)
         if agent:
             # "Your feedback is collected by Bizrate.com, not us": the agent collects; "not us" denies it to us
             collectors = [self.party_node(agent, ev).id]
@@ -891,7 +1035,7 @@ class PolicyReader:
                     self.flow(fid, node_id("data_subject", "user"), fp, action, "COLLECTS", evs, clause.purposes,
                               clause.conditions, "-", fr.rule + "/neg.agent")
         sources = [m for m in clause.mentions if m.has("party") and FIRST_PARTY not in m.ids("party")
-                   and _after(tokens, m, {"from"}) and fr.scope[0] <= m.start < fr.scope[1]]
+                   and self._role(fr, m, "source")]
         subject_ids = [self.simple_node("data_subject", m.ids("subject")[0], ev, m.text).id
                        for m in clause.subjects]
         if not subject_ids:
@@ -919,7 +1063,7 @@ class PolicyReader:
             hops += [(s, c, relation) for s in subject_ids for c in collectors]
         for fid in fields:
             for src, dst, rel in hops:
-                self.flow(fid, src, dst, action, rel, evs, clause.purposes, clause.conditions, sign, fr.rule)
+                self.flow(fid, src, dst, action, rel, evs, clause.purposes, clause.conditions, sign, fr.rule, fr)
 
     # ----------------------------------------------------------------- trackers
 
@@ -983,15 +1127,6 @@ class PolicyReader:
 # --------------------------------------------------------------------- small helpers
 
 
-def _cite(node: Node, ev: Evidence, surface: str | None) -> Node:
-    """``node`` citing ``ev``, with the words the text used for it as an alias."""
-    if ev not in node.evidence:
-        node.evidence.append(ev)
-    if surface and surface.lower() != node.label.lower() and surface not in node.aliases:
-        node.aliases.append(surface)
-    return node
-
-
 def _aliases(surface: str | None, term: vocab.Term) -> list[str]:
     return [surface] if surface and surface.lower() != term.label.lower() else []
 
@@ -1010,17 +1145,8 @@ def _after(tokens: list[Token], m: Mention, words: set[str], reach: int = 3) -> 
     return False
 
 
-def _source(tokens: list[Token], m: Mention, reach: int = 5) -> bool:
-    """"communications from NPR or NPR member stations": a party after "from", alone or in a
-    coordination, sends rather than receives."""
-    window = tokens[max(0, m.start - reach) : m.start]
-    for k in range(len(window) - 1, -1, -1):
-        if window[k].norm == "from":
-            # "in response to requests from law enforcement officials": who asks receives
-            return not (k > 0 and window[k - 1].norm in W("request_nouns"))
-        if window[k].norm in W("list_breaks") | W("recipient_prepositions"):
-            return False
-    return False
+
+
 
 
 def _predicate_follows(tokens: list[Token], mentions: list[Mention], m: Mention) -> bool:
@@ -1064,17 +1190,8 @@ def _renamed(tokens: list[Token], mentions: list[Mention], m: Mention) -> bool:
     return False
 
 
-def _destination(tokens: list[Token], m: Mention) -> bool:
-    """"post information to a user profile": after "to a", a field names where data goes."""
-    before = [t.norm for t in tokens[max(0, m.start - 2) : m.start]]
-    return len(before) == 2 and before[0] == "to" and before[1] in W("indefinite_articles")
 
 
-def _agent(tokens: list[Token], m: Mention) -> bool:
-    """"the identifier provided by your wireless carrier", "made available to you by your employer":
-    after "by", a word names who acts, neither data nor a recipient."""
-    before = [t.norm for t in tokens[max(0, m.start - 2) : m.start]]
-    return bool(before) and (before[-1] == "by" or before[-2:] in (["by", "your"], ["by", "the"], ["by", "a"]))
 
 
 def _proper_name(tokens: list[Token], m: Mention) -> bool:

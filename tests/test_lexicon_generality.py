@@ -3,8 +3,8 @@
 The rule: every label, alias or lexicon phrase of three or more words (after
 :func:`flowaudit.inventory.text.phrase_key`, the normalisation the reader matches with) must occur in
 the policies of at least two publishers in ``tests/data/policies/``, or be listed with a reason as general English in
-``inventory/vocab/general_english.yaml``. The lexicon is ``loaders/lexicon/patterns.yaml`` and
-``loaders/lexicon/polarity.yaml``; regular expressions in it are skipped.
+``inventory/vocab/general_english.yaml``. The lexicon is ``loaders/lexicon/patterns.yaml``,
+``loaders/lexicon/polarity.yaml`` and ``loaders/lexicon/frames.yaml``; regular expressions in it are skipped.
 
 - A phrase found in **exactly one** publisher's policy and not listed fails: it was probably copied
   from that policy and flatters the development figures. Versions of one publisher's policy count
@@ -29,14 +29,15 @@ from pathlib import Path
 import yaml
 from flowaudit.inventory.text import phrase_key
 from flowaudit.inventory.vocabulary import VOCAB_DIR, VOCABULARIES
+from flowaudit.loaders.frames import TABLE as FRAMES
 from flowaudit.loaders.polarity import RULES
 from flowaudit.loaders.policy import PATTERNS
 
 from tests.conftest import POLICY_FILES, ROOT
 
 GENERAL_ENGLISH = VOCAB_DIR / "general_english.yaml"
-# The policy reader's lexicon: cue phrases and word lists, and the polarity rules on the parse.
-LEXICON = (PATTERNS, RULES)
+# The policy reader's lexicon: cue phrases and word lists, and the polarity and frame rules on the parse.
+LEXICON = (PATTERNS, RULES, FRAMES)
 MIN_WORDS = 3
 # Lines the dataset adds to every policy: the source comment and the Wayback snapshot note.
 _HEADER_PREFIXES = ("<!--", "> *The following text is extracted")

@@ -290,3 +290,49 @@ def test_a_relative_clause_ends_where_the_next_numbered_part_starts():
     rec = read("If you want to (1) update the personal information that you have provided to us, or (2) change "
                "your preferences, contact us.")
     assert fields(rec) == {"personal_information"}
+
+
+# Practice frames from the dependency patterns of loaders/lexicon/frames.yaml: each role is read from
+# where the parse puts it, so a verb takes only its own arguments.
+
+
+def shared(records) -> set[tuple[str, str]]:
+    """(field, recipient) of every positive sharing flow."""
+    return {(f, t) for f, rel, t, p in flows(records) if rel in ("SHARES_WITH", "DISCLOSES_TO") and p == "+"}
+
+
+def test_data_in_a_relative_clause_under_the_object_is_collected():
+    rec = read("This form requires certain personally identifiable information that may include, without "
+               "limitation, your name, email address and telephone number.")
+    assert {"name", "email_address", "phone_number"} <= fields(rec)
+
+
+def test_a_passive_shares_its_own_subject_and_not_the_data_before_it():
+    rec = read("We collect your name, and your e-mail address is shared with advertisers.")
+    assert shared(rec) == {("email_address", "advertiser")}
+    assert ("name", "COLLECTS", "first_party", "+") in flows(rec)
+
+
+def test_y_may_receive_x_gives_y_only_x():
+    rec = read("We collect your name, and advertisers may receive your IP address.")
+    assert ("ip_address", "COLLECTS", "advertiser", "+") in flows(rec)
+    assert ("name", "COLLECTS", "advertiser", "+") not in flows(rec)
+
+
+def test_we_provide_x_to_y_shares_only_x():
+    rec = read("We collect your name and provide your e-mail address to advertisers.")
+    assert shared(rec) == {("email_address", "advertiser")}
+
+
+def test_we_allow_y_to_collect_x_makes_y_the_collector():
+    rec = read("We allow advertisers to collect your IP address.")
+    assert flows(rec) == {("ip_address", "COLLECTS", "advertiser", "+")}
+
+
+def test_every_node_and_flow_records_the_rule_that_read_it():
+    rec = read("Your e-mail address may be shared with advertisers. We use cookies.")
+    assert all(e.rule for item in [*rec.nodes.values(), *rec.flows.values()] for e in item.evidence)
+    (flow,) = rec.flows.values()
+    assert flow.evidence[0].rule == "frame.share/data.passive_subject/recipient.with"
+    assert flow.evidence[0].rule in rec.nodes["recipient:advertiser"].evidence[0].rule.split(", ")
+    assert rec.nodes["cookie:cookie"].evidence[0].rule == "tracker.mention"

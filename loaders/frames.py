@@ -1,0 +1,161 @@
+"""Pass 3 of the policy reader: practice frames from dependency patterns kept as data.
+
+Every verb of an action in ``lexicon/frames.yaml`` (collect, share, sell, store …) opens a frame; the
+table's positions say where each role sits in the parse (the actor as subject or "by" agent, the data as
+object or passive subject, the recipient after "to"/"with" or as indirect object, the source after
+"from", the purpose, the condition). spaCy's ``DependencyMatcher`` matches all positions at once, once
+per sentence. A mention fills the role whose holding word is its nearest ancestor below the verb, so any
+mention in that word's subtree fills it (a relative clause under the object included), and a mention
+under another frame's verb belongs to that frame.
+
+>>> from flowaudit.loaders.parse import parse
+>>> doc = parse(["Your address may be shared with our partners if you agree."])[0]
+>>> frame = frames(doc)[4]
+>>> frame.verb.text, frame.action, frame.passive
+('shared', 'share', True)
+>>> for t in doc:
+...     if t.pos_ in ("NOUN", "VERB") and frame.role_of(t):
+...         print(t.text, *frame.role_of(t))
+address data data.passive_subject
+partners recipient recipient.with
+agree condition condition.clause
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from spacy.matcher import DependencyMatcher
+from spacy.tokens import Doc, Token
+
+from .parse import pipeline
+
+TABLE = Path(__file__).with_name("lexicon") / "frames.yaml"
+_FRAMES = "flowaudit_frames"
+
+
+@cache
+def table() -> dict[str, Any]:
+    """The frame table."""
+    return yaml.safe_load(TABLE.read_text(encoding="utf-8"))
+
+
+@cache
+def action_of() -> dict[str, str]:
+    """Verb lemma → the action it states."""
+    return {lemma: action for action, lemmas in table()["actions"].items() for lemma in lemmas}
+
+
+@cache
+def _positions() -> dict[str, dict[str, Any]]:
+    return {p["id"]: p for p in table()["positions"]}
+
+
+@cache
+def _matcher() -> DependencyMatcher:
+    """One matcher holding every position of the table, its verb node narrowed as the position says."""
+    m = DependencyMatcher(pipeline().vocab)
+    acts = table()["actions"]
+    for pos in table()["positions"]:
+        lemmas = pos.get("lemmas") or [lemma for a in pos.get("actions", acts) for lemma in acts[a]]
+        verb = {"RIGHT_ID": "verb", "RIGHT_ATTRS": {"LEMMA": {"IN": sorted(set(lemmas))}, **pos.get("verb", {})}}
+        m.add(pos["id"], [[verb, *pos["pattern"]]])
+    return m
+
+
+@dataclass
+class Frame:
+    """One verb of an action and the words that hold its roles, each with the position that found it."""
+
+    verb: Token
+    action: str
+    passive: bool
+    holders: dict[int, tuple[str, str]] = field(default_factory=dict)  # token index → (role, position id)
+
+    def role_of(self, tok: Token) -> tuple[str, str] | None:
+        """The (role, position id) ``tok`` fills in this frame: the role of its nearest holding
+        ancestor below the verb; None if it lies under another frame's verb or outside the frame."""
+        verbs = tok.doc.user_data[_FRAMES]
+        t = tok
+        while t.i != self.verb.i:
+            if t.i in self.holders:
+                return self.holders[t.i]
+            if t.i in verbs or t.head.i == t.i:
+                return None
+            t = t.head
+        return None
+
+    def heads(self, tok: Token, role: str) -> str | None:
+        """The position id if ``tok`` is the word holding ``role`` or one coordinated with it ("to a
+        user profile", "to advertisers and partners"), not merely a word inside it; else None."""
+        t = tok
+        while t.i not in self.holders and t.dep_ in table()["coordination"] and t.head.i != t.i:
+            t = t.head
+        hit = self.holders.get(t.i)
+        return hit[1] if hit and hit[0] == role else None
+
+    def fills(self, tok: Token, role: str) -> str | None:
+        """The position id if ``tok`` fills ``role``, else None."""
+        hit = self.role_of(tok)
+        return hit[1] if hit and hit[0] == role else None
+
+    def has(self, role: str) -> bool:
+        """True if the parse gives this frame a word in ``role``."""
+        return any(r == role for r, _ in self.holders.values())
+
+
+def _passive(verb: Token) -> bool:
+    t = table()
+    if any(c.dep_ in t["passive_dependents"] for c in verb.children):
+        return True
+    morph = verb.morph.to_dict()
+    return verb.dep_ in ("acl", "acl:relcl") and all(morph.get(k) == v for k, v in t["participle"].items())
+
+
+def frames(doc: Doc) -> dict[int, Frame]:
+    """Verb token index → its :class:`Frame`, for every verb of an action in ``doc``; the matcher runs
+    once per sentence and the result is cached on the doc."""
+    if _FRAMES in doc.user_data:
+        return doc.user_data[_FRAMES]
+    acts = action_of()
+    # a verb, or a word the tagger took for a noun where the parse makes it the sentence's predicate
+    out = {t.i: Frame(t, acts[t.lemma_.lower()], _passive(t)) for t in doc
+           if t.lemma_.lower() in acts and (t.pos_ in ("VERB", "AUX") or t.dep_ == "ROOT")}
+    doc.user_data[_FRAMES] = out
+    positions = _positions()
+    for match_id, ids in _matcher()(doc):
+        pos = positions[doc.vocab.strings[match_id]]
+        frame = out.get(ids[0])
+        if frame is None:
+            continue
+        voice = pos.get("voice")
+        if voice and (voice == "passive") != frame.passive:
+            continue
+        names = ["verb", *(node["RIGHT_ID"] for node in pos["pattern"])]
+        holder = ids[names.index(pos["take"])]
+        frame.holders.setdefault(holder, (pos["role"], pos["id"]))
+    return out
+
+
+def coordinated(a: Token, b: Token) -> bool:
+    """True if verbs ``a`` and ``b`` are conjuncts of one another ("collect, use, or disclose"), which
+    share their arguments."""
+    def first(t: Token) -> Token:
+        while t.dep_ == "conj" and t.head.i != t.i:
+            t = t.head
+        return t
+    return first(a).i == first(b).i
+
+
+def names_agent(tok: Token) -> bool:
+    """True if ``tok`` is introduced by an agent marker ("by your wireless carrier")."""
+    return any(c.dep_ == "case" and c.lower_ in table()["agent_markers"] for c in tok.children)
+
+
+def frame_of(doc: Doc, tok: Token | None) -> Frame | None:
+    """The frame whose verb is ``tok``, if any."""
+    return None if tok is None else frames(doc).get(tok.i)
