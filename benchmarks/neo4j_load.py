@@ -24,7 +24,7 @@ import time
 
 from flowaudit.graph import neo4j_store
 from flowaudit.graph.embedded import EmbeddedStore
-from flowaudit.graph.neo4j_store import Neo4jStore, flow_row, merge_flows_statement
+from flowaudit.graph.neo4j_store import Neo4jStore, create_flows_statement, flow_row
 from flowaudit.graph.store import Store
 from flowaudit.inventory.records import Evidence, Flow, Link, Node, Records
 
@@ -79,7 +79,7 @@ def per_flow(store: Neo4jStore, flows: list[Flow]) -> float:
     with store.driver.session(database=store.database) as session:
         t = time.perf_counter()
         for flow in flows:
-            statement, rows = merge_flows_statement(flow.relation), [flow_row(flow)]
+            statement, rows = create_flows_statement(flow.relation), [flow_row(flow)]
             session.execute_write(lambda tx, s=statement, r=rows: tx.run(s, {"rows": r}).consume())
         return time.perf_counter() - t
 
