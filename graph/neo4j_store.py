@@ -34,8 +34,10 @@ FlowOrLink = TypeVar("FlowOrLink", Flow, Link)
 KIND_LABELS: dict[str, str] = {kind: "".join(part.title() for part in kind.split("_")) for kind in NODE_KINDS}
 #: Label of the single bookkeeping node that holds the load warnings and serialises loads.
 META_LABEL = "FlowauditStore"
-#: Rows per UNWIND statement inside a load transaction.
-BATCH = 5_000
+#: Rows per UNWIND statement inside a load transaction: the best of ``benchmarks/neo4j_load.py``'s batch
+#: curve (rows per server CPU-second, twice over 1,000 to 40,000; the wall-clock rate on the shared
+#: machine was too noisy to choose by).
+BATCH = 20_000
 _encode = msgspec.json.Encoder().encode
 #: The server's answer when a transaction outgrows dbms.memory.transaction.total.max.
 _OUT_OF_TX_MEMORY = "Neo.TransientError.General.MemoryPoolOutOfMemoryError"
