@@ -7,24 +7,35 @@ Batch size: the same ``--curve-flows`` flows are loaded (one transaction each ti
 store) with each of ``--batches`` rows per UNWIND statement, and the rows/s curve is printed; the batch
 size of the store (``graph.neo4j_store.BATCH``) is the one this curve picked.
 
-Loads: the batched load (UNWIND … MERGE, one transaction for the whole load) against one transaction
-per flow running the same MERGE statement, on the same server. One transaction per flow is measured
+Loads: the batched load (one transaction for the whole load: the read-back of what the store holds,
+then UNWIND … CREATE of the new flows) against one transaction per flow running the same CREATE
+statement, on the same server. One transaction per flow is measured
 on a sample (``--per-flow-sample``) of the same flows, since at 100,000 flows it would take minutes;
 both are reported in rows/s. Traces: p50/p95 latency of ``trace`` over the same fields on the same
 graph, in the embedded store and in Neo4j. The database at ``--uri`` is emptied first.
+
+The machine may be shared: the load average is printed before and after the loads, and each load
+also reports the CPU seconds of this process and, when the server runs on this machine, of the
+server's process, with the rows per server CPU-second (a figure that other work on the machine
+changes far less than the wall-clock rate).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlparse
 
+import psutil
 from flowaudit.graph import neo4j_store
 from flowaudit.graph.embedded import EmbeddedStore
-from flowaudit.graph.neo4j_store import Neo4jStore, flow_row, merge_flows_statement
+from flowaudit.graph.neo4j_store import Neo4jStore, create_flows_statement, flow_row
 from flowaudit.graph.store import Store
 from flowaudit.inventory.records import Evidence, Flow, Link, Node, Records
 
@@ -68,6 +79,57 @@ def synthetic_records(n_flows: int, seed: int = 7) -> Records:
     return out
 
 
+@dataclass
+class Measured:
+    """One timed load: rows written, wall seconds, CPU seconds of this process and of the server."""
+
+    rows: int
+    wall: float
+    client_cpu: float
+    server_cpu: float | None
+
+    def cells(self) -> str:
+        """The table cells: rows, seconds, rows/s, client and server CPU seconds, rows per server CPU-second."""
+        server = (f"{self.server_cpu:>10.2f}{self.rows / self.server_cpu:>12.0f}" if self.server_cpu
+                  else f"{'-':>10}{'-':>12}")
+        return (f"{self.rows:>9}{self.wall:>10.2f}{self.rows / self.wall:>10.0f}{self.client_cpu:>10.2f}"
+                f"{server}")
+
+
+HEADER = f"{'flows':>9}{'seconds':>10}{'rows/s':>10}{'client s':>10}{'server s':>10}{'rows/srv s':>12}"
+
+
+def server_process(uri: str) -> psutil.Process | None:
+    """The process listening on ``uri``'s port when the server runs on this machine, else None."""
+    parsed = urlparse(uri)
+    if parsed.hostname not in ("127.0.0.1", "localhost", "::1"):
+        return None
+    port = parsed.port or 7687
+    try:
+        for conn in psutil.net_connections(kind="tcp"):
+            if conn.status == psutil.CONN_LISTEN and conn.laddr.port == port and conn.pid:
+                return psutil.Process(conn.pid)
+    except psutil.Error:
+        return None
+    return None
+
+
+def measure(server: psutil.Process | None, rows: int, action: Callable[[], object]) -> Measured:
+    """Run ``action`` and measure it."""
+    def server_cpu() -> float:
+        times = server.cpu_times() if server else None
+        return times.user + times.system if times else 0.0
+    cpu, srv, t = time.process_time(), server_cpu(), time.perf_counter()
+    action()
+    wall = time.perf_counter() - t
+    return Measured(rows, wall, time.process_time() - cpu, server_cpu() - srv if server else None)
+
+
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages and the number of cores."""
+    return f"{' / '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores"
+
+
 def percentile(values: list[float], q: float) -> float:
     """The ``q`` quantile (0..1) of ``values`` by nearest rank."""
     ordered = sorted(values)
@@ -79,7 +141,7 @@ def per_flow(store: Neo4jStore, flows: list[Flow]) -> float:
     with store.driver.session(database=store.database) as session:
         t = time.perf_counter()
         for flow in flows:
-            statement, rows = merge_flows_statement(flow.relation), [flow_row(flow)]
+            statement, rows = create_flows_statement(flow.relation), [flow_row(flow)]
             session.execute_write(lambda tx, s=statement, r=rows: tx.run(s, {"rows": r}).consume())
         return time.perf_counter() - t
 
@@ -114,7 +176,9 @@ def main(argv: list[str] | None = None) -> int:
     rng = random.Random(11)
     labels = [records.nodes[f"field:synthetic_f{rng.randrange(1000)}"].label for _ in range(args.traces)]
 
-    curve = []
+    curve: list[tuple[int, Measured]] = []
+    server = server_process(args.uri)
+    before = load_average()
     with Neo4jStore(args.uri) as neo:
         part = Records(nodes=records.nodes, links=records.links,
                        flows=dict(list(records.flows.items())[:args.curve_flows]))
@@ -122,17 +186,14 @@ def main(argv: list[str] | None = None) -> int:
         for batch in args.batches:
             neo.load(skeleton, replace=True)
             neo4j_store.BATCH = batch
-            t = time.perf_counter()
-            neo.load(Records(flows=part.flows))
-            curve.append((batch, len(part.flows) / (time.perf_counter() - t)))
+            curve.append((batch, measure(server, len(part.flows), lambda: neo.load(Records(flows=part.flows)))))
         neo4j_store.BATCH = chosen
         neo.load(Records(), replace=True)
         neo.load(skeleton)
         per_flow_s = per_flow(neo, sample)
         neo.load(skeleton, replace=True)
-        t = time.perf_counter()
-        neo.load(records)
-        batched_s = time.perf_counter() - t
+        batched = measure(server, len(records.flows), lambda: neo.load(records))
+        after = load_average()
         assert neo.counts()["flows"] == len(records.flows)
         trace_times(neo, labels[:5])  # warm up: the server compiles each statement once
         neo_times, neo_paths = trace_times(neo, labels)
@@ -144,19 +205,18 @@ def main(argv: list[str] | None = None) -> int:
     emb_times, emb_paths = trace_times(embedded, labels)
     assert emb_paths == neo_paths, "the stores disagree"
 
-    batched_rate, per_flow_rate = len(records.flows) / batched_s, len(sample) / per_flow_s
-    print(f"\nloads into {args.uri}")
-    print(f"{'method':<44}{'flows':>9}{'seconds':>10}{'rows/s':>10}")
-    print(f"{'batched: UNWIND … MERGE, one transaction':<44}{len(records.flows):>9}{batched_s:>10.2f}"
-          f"{batched_rate:>10.0f}")
-    print(f"{'one transaction per flow (sample)':<44}{len(sample):>9}{per_flow_s:>10.2f}{per_flow_rate:>10.0f}")
-    print(f"{'embedded store load (in memory)':<44}{len(records.flows):>9}{embedded_load_s:>10.2f}"
+    per_flow_rate = len(sample) / per_flow_s
+    print(f"\nloads into {args.uri} (load average {before} before, {after} after)")
+    print(f"{'method':<46}{HEADER}")
+    print(f"{'batched: read-back, UNWIND … CREATE, one tx':<46}{batched.cells()}")
+    print(f"{'one transaction per flow (sample)':<46}{len(sample):>9}{per_flow_s:>10.2f}{per_flow_rate:>10.0f}")
+    print(f"{'embedded store load (in memory)':<46}{len(records.flows):>9}{embedded_load_s:>10.2f}"
           f"{len(records.flows) / embedded_load_s:>10.0f}")
-    print(f"speed-up of batching: {batched_rate / per_flow_rate:.1f}×")
+    print(f"speed-up of batching: {batched.rows / batched.wall / per_flow_rate:.1f}×")
     print(f"\nbatch size curve ({args.curve_flows} flows, one transaction each; the store uses {chosen})")
-    print(f"{'rows per statement':<20}{'rows/s':>10}")
-    for batch, rate in curve:
-        print(f"{batch:<20}{rate:>10.0f}")
+    print(f"{'rows per statement':<20}{HEADER}")
+    for batch, measured in curve:
+        print(f"{batch:<20}{measured.cells()}")
     print(f"\ntrace latency over {len(labels)} fields ({neo_paths} paths in all)")
     print(f"{'store':<12}{'p50 ms':>10}{'p95 ms':>10}{'mean ms':>10}")
     for name, times in (("embedded", emb_times), ("neo4j", neo_times)):

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import json
 import os
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
+import msgspec
 from flowaudit.inventory.records import FLOW_RELATIONS, LINK_RELATIONS, NODE_KINDS, Evidence, Flow, Link, Node, Records
 from neo4j import GraphDatabase, ManagedTransaction, NotificationDisabledClassification
 from neo4j.exceptions import AuthError, ConfigurationError, ServiceUnavailable, SessionExpired, TransientError
@@ -26,13 +28,17 @@ from .semantics import Edge, NodeInfo
 from .store import Store
 
 T = TypeVar("T")
+FlowOrLink = TypeVar("FlowOrLink", Flow, Link)
 
 #: Node kind → the Neo4j label it gets next to ``Node`` (the only labels ever written into Cypher).
 KIND_LABELS: dict[str, str] = {kind: "".join(part.title() for part in kind.split("_")) for kind in NODE_KINDS}
 #: Label of the single bookkeeping node that holds the load warnings and serialises loads.
 META_LABEL = "FlowauditStore"
-#: Rows per UNWIND statement inside a load transaction.
-BATCH = 5_000
+#: Rows per UNWIND statement inside a load transaction: the best of ``benchmarks/neo4j_load.py``'s batch
+#: curve (rows per server CPU-second, twice over 1,000 to 40,000; the wall-clock rate on the shared
+#: machine was too noisy to choose by).
+BATCH = 20_000
+_encode = msgspec.json.Encoder().encode
 #: The server's answer when a transaction outgrows dbms.memory.transaction.total.max.
 _OUT_OF_TX_MEMORY = "Neo.TransientError.General.MemoryPoolOutOfMemoryError"
 
@@ -67,14 +73,23 @@ def _rel_type(relation: str, allowed: tuple[str, ...]) -> str:
     return relation
 
 
-def _chunks(rows: list[dict[str, Any]], size: int | None = None) -> Iterator[list[dict[str, Any]]]:
+def _chunks(rows: list[T], size: int | None = None) -> Iterator[list[T]]:
     size = size or BATCH
     for i in range(0, len(rows), size):
         yield rows[i:i + size]
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    """Compact JSON (msgspec's encoder, about twice as fast as ``json.dumps``; ``json.loads`` reads it back)."""
+    return _encode(value).decode()
+
+
+def _evidence_json(evidence: list[Evidence]) -> str:
+    return _dumps([e.to_dict() for e in evidence])
+
+
+def _props_json(properties: dict[str, Any]) -> str:
+    return _dumps(properties) if properties else "{}"
 
 
 # ---------------------------------------------------------------- statements
@@ -97,42 +112,73 @@ def merge_nodes_statement(kind: str) -> str:
             "n.evidence_json = row.evidence_json")
 
 
-def merge_flows_statement(relation: str) -> str:
-    """UNWIND-MERGE of flow rows of one ``relation`` (see :func:`flow_row`)."""
+_FLOW_PROPS = ("field: row.field, action: row.action, polarity: row.polarity, purposes: row.purposes, "
+               "conditions: row.conditions, basis: row.basis, evidence_json: row.evidence_json, "
+               "props_json: row.props_json, consent_state: row.consent_state")
+_LINK_PROPS = "basis: row.basis, evidence_json: row.evidence_json"
+
+
+def create_flows_statement(relation: str) -> str:
+    """UNWIND-CREATE of flow rows of one ``relation`` that the store does not hold (see :func:`flow_row`).
+
+    Only rows that the load's read-back (:func:`_stored`) found absent come here, in the transaction
+    that holds the store's lock, so CREATE cannot duplicate a flow; it costs half of a MERGE, which
+    seeks the relationship index and locks both ends once more per row. ``PROFILE`` per row: two
+    unique-index seeks of the ends, one relationship created with its properties::
+
+        ProduceResults <- EmptyResult <- Create (s)-[r:SHARES_WITH {…}]->(t)
+          <- Apply(Unwind $rows, CartesianProduct(NodeUniqueIndexSeek s:Node(id), NodeUniqueIndexSeek t:Node(id)))
+    """
     rel = _rel_type(relation, FLOW_RELATIONS)
     return ("UNWIND $rows AS row MATCH (s:Node {id: row.source}) MATCH (t:Node {id: row.target}) "
-            f"MERGE (s)-[r:{rel} {{id: row.id}}]->(t) SET r.field = row.field, r.action = row.action, "
-            "r.polarity = row.polarity, r.purposes = row.purposes, r.conditions = row.conditions, "
-            "r.basis = row.basis, r.evidence_json = row.evidence_json, r.props_json = row.props_json, "
-            "r.consent_state = row.consent_state")
+            f"CREATE (s)-[:{rel} {{id: row.id, {_FLOW_PROPS}}}]->(t)")
 
 
-def merge_links_statement(relation: str) -> str:
-    """UNWIND-MERGE of link rows of one ``relation``."""
+def update_flows_statement(relation: str) -> str:
+    """UNWIND-SET of flow rows of one ``relation`` that the store holds (merged with the stored version).
+
+    A flow's id is a digest of its relation, ends, field, action, polarity, basis and conditions, so the
+    stored relationship of that id already has the same ends; one seek of the relationship index per
+    row finds it: ``SetProperties <- Apply(Unwind $rows, DirectedRelationshipUniqueIndexSeek
+    (anon)-[r:SHARES_WITH(id)]->(anon) WHERE id = row.id)``."""
+    rel = _rel_type(relation, FLOW_RELATIONS)
+    return (f"UNWIND $rows AS row MATCH ()-[r:{rel} {{id: row.id}}]->() "
+            f"SET r += {{{_FLOW_PROPS}}}")
+
+
+def create_links_statement(relation: str) -> str:
+    """UNWIND-CREATE of link rows of one ``relation`` that the store does not hold (as
+    :func:`create_flows_statement`)."""
     rel = _rel_type(relation, LINK_RELATIONS)
     return ("UNWIND $rows AS row MATCH (s:Node {id: row.source}) MATCH (t:Node {id: row.target}) "
-            f"MERGE (s)-[r:{rel} {{id: row.id}}]->(t) SET r.basis = row.basis, r.evidence_json = row.evidence_json")
+            f"CREATE (s)-[:{rel} {{id: row.id, {_LINK_PROPS}}}]->(t)")
+
+
+def update_links_statement(relation: str) -> str:
+    """UNWIND-SET of link rows of one ``relation`` that the store holds (as :func:`update_flows_statement`)."""
+    rel = _rel_type(relation, LINK_RELATIONS)
+    return f"UNWIND $rows AS row MATCH ()-[r:{rel} {{id: row.id}}]->() SET r += {{{_LINK_PROPS}}}"
 
 
 def node_row(node: Node) -> dict[str, Any]:
     """The parameters of one node for :func:`merge_nodes_statement`."""
     return {"id": node.id, "kind": node.kind, "label": node.label, "aliases": list(node.aliases),
-            "keys": semantics.match_keys(node.label, node.aliases), "props_json": _dumps(node.properties),
-            "evidence_json": _dumps([e.to_dict() for e in node.evidence])}
+            "keys": semantics.match_keys(node.label, node.aliases), "props_json": _props_json(node.properties),
+            "evidence_json": _evidence_json(node.evidence)}
 
 
 def flow_row(flow: Flow) -> dict[str, Any]:
-    """The parameters of one flow for :func:`merge_flows_statement`."""
+    """The parameters of one flow for :func:`create_flows_statement` and :func:`update_flows_statement`."""
     return {"id": flow.id, "source": flow.source, "target": flow.target, "field": flow.field,
             "action": flow.action, "polarity": flow.polarity, "purposes": list(flow.purposes),
             "conditions": list(flow.conditions), "basis": flow.basis, "consent_state": flow.consent_state,
-            "evidence_json": _dumps([e.to_dict() for e in flow.evidence]), "props_json": _dumps(flow.properties)}
+            "evidence_json": _evidence_json(flow.evidence), "props_json": _props_json(flow.properties)}
 
 
 def link_row(link: Link) -> dict[str, Any]:
-    """The parameters of one link for :func:`merge_links_statement`."""
+    """The parameters of one link for :func:`create_links_statement` and :func:`update_links_statement`."""
     return {"id": link.id, "source": link.source, "target": link.target, "basis": link.basis,
-            "evidence_json": _dumps([e.to_dict() for e in link.evidence])}
+            "evidence_json": _evidence_json(link.evidence)}
 
 
 def _flow_edges_statement(by_field: bool, by_kind: bool, by_target: bool) -> str:
@@ -345,25 +391,50 @@ def _warnings(tx: ManagedTransaction) -> list[str]:
     return list(rows[0]["warnings"] or []) if rows else []
 
 
-def _existing(tx: ManagedTransaction, records: Records) -> Records:
-    """The stored versions of the records that ``records`` would merge into."""
+def _held(tx: ManagedTransaction) -> dict[str, int]:
+    """How many nodes (``Node``) and relationships of each type the store holds (from the count store:
+    no scan). A count grouped by a constant has no row for none, hence the zeros first."""
+    types = FLOW_RELATIONS + LINK_RELATIONS
+    branches = ["MATCH (n:Node) RETURN 'Node' AS what, count(n) AS n",
+                *(f"MATCH ()-[r:{rel}]->() RETURN '{rel}' AS what, count(r) AS n" for rel in types)]
+    return {"Node": 0, **dict.fromkeys(types, 0),
+            **{row["what"]: row["n"] for row in _rows(tx, " UNION ALL ".join(branches))}}
+
+
+def _stored(tx: ManagedTransaction, records: Records) -> Records:
+    """The stored versions of the records that ``records`` would merge into: one index seek per record,
+    in batches, returning only those found; a kind or relationship type the store holds none of is not
+    looked up at all (loading into an empty store reads nothing)."""
     out = Records()
-    for chunk in _chunks([{"id": i} for i in records.nodes]):
-        for row in _rows(tx, f"UNWIND $rows AS row MATCH (n:Node {{id: row.id}}) RETURN {_NODE_INFO}, "
-                             "n.aliases AS aliases, n.props_json AS props_json, n.evidence_json AS evidence_json",
-                         {"rows": chunk}):
-            out.add_node(_node_of(row))
-    for rel in FLOW_RELATIONS:
-        for chunk in _chunks([{"id": f.id} for f in records.flows.values() if f.relation == rel]):
-            for row in _rows(tx, f"UNWIND $rows AS row MATCH (s:Node)-[r:{rel} {{id: row.id}}]->(t:Node) "
-                                 f"RETURN {_FLOW_FIELDS}", {"rows": chunk}):
-                out.add_flow(_flow_of(row))
-    for rel in LINK_RELATIONS:
-        for chunk in _chunks([{"id": link.id} for link in records.links.values() if link.relation == rel]):
-            for row in _rows(tx, f"UNWIND $rows AS row MATCH (s:Node)-[r:{rel} {{id: row.id}}]->(t:Node) "
-                                 f"RETURN {_LINK_FIELDS}", {"rows": chunk}):
-                out.add_link(_link_of(row))
+    held = _held(tx)
+    if held["Node"]:
+        for chunk in _chunks(list(records.nodes)):
+            for row in _rows(tx, f"UNWIND $ids AS nid MATCH (n:Node {{id: nid}}) RETURN {_NODE_INFO}, "
+                                 "n.aliases AS aliases, n.props_json AS props_json, n.evidence_json AS evidence_json",
+                             {"ids": chunk}):
+                out.add_node(_node_of(row))
+    for rel, flows in _by_relation(records.flows.values()).items():
+        for row in _stored_relationships(tx, rel, [f.id for f in flows], _FLOW_FIELDS) if held[rel] else ():
+            out.add_flow(_flow_of(row))
+    for rel, links in _by_relation(records.links.values()).items():
+        for row in _stored_relationships(tx, rel, [k.id for k in links], _LINK_FIELDS) if held[rel] else ():
+            out.add_link(_link_of(row))
     return out
+
+
+def _stored_relationships(tx: ManagedTransaction, rel: str, ids: list[str], fields: str) -> Iterator[dict[str, Any]]:
+    """``fields`` of the stored relationships of type ``rel`` among ``ids`` (one index seek each)."""
+    for chunk in _chunks(ids):
+        yield from _rows(tx, f"UNWIND $ids AS rid MATCH (s:Node)-[r:{rel} {{id: rid}}]->(t:Node) RETURN {fields}",
+                         {"ids": chunk})
+
+
+def _by_relation(items: Iterable[FlowOrLink]) -> dict[str, list[FlowOrLink]]:
+    """``items`` grouped by relation, in one pass, each group in the given order."""
+    groups: dict[str, list[FlowOrLink]] = defaultdict(list)
+    for item in items:
+        groups[item.relation].append(item)
+    return groups
 
 
 def _missing_ends(tx: ManagedTransaction, merged: Records, records: Records) -> str | None:
@@ -401,29 +472,44 @@ def _load(tx: ManagedTransaction, records: Records, replace: bool, location: str
 
 def _write_load(tx: ManagedTransaction, records: Records, replace: bool) -> None:
     """Lock the store (the write lock on the bookkeeping node serialises concurrent loads), merge with what
-    is stored exactly as the embedded store does, check endpoints, then write in batches."""
+    is stored exactly as the embedded store does, check endpoints, then write in batches: nodes by MERGE,
+    flows and links the store does not hold by CREATE, those it holds by SET on their stored version."""
     tx.run(f"MERGE (m:{META_LABEL} {{id: 'store'}}) SET m.loads = coalesce(m.loads, 0) + 1").consume()
     if replace:
         tx.run("MATCH (n:Node) DETACH DELETE n").consume()
         merged = Records()
     else:
-        merged = _existing(tx, records)
+        merged = _stored(tx, records)
         merged.warnings = _warnings(tx)
+    held_flows, held_links = set(merged.flows), set(merged.links)
     merged.update(records)
     problem = _missing_ends(tx, merged, records)
     if problem:
         raise ValueError(problem)
-    nodes = [merged.nodes[i] for i in records.nodes]
-    for kind in NODE_KINDS:
-        for chunk in _chunks([node_row(n) for n in nodes if n.kind == kind]):
-            tx.run(merge_nodes_statement(kind), {"rows": chunk}).consume()
-    flows = [merged.flows[i] for i in records.flows]
-    for rel in FLOW_RELATIONS:
-        for chunk in _chunks([flow_row(f) for f in flows if f.relation == rel]):
-            tx.run(merge_flows_statement(rel), {"rows": chunk}).consume()
-    links = [merged.links[i] for i in records.links]
-    for rel in LINK_RELATIONS:
-        for chunk in _chunks([link_row(link) for link in links if link.relation == rel]):
-            tx.run(merge_links_statement(rel), {"rows": chunk}).consume()
+    nodes: dict[str, list[Node]] = defaultdict(list)
+    for node_id in records.nodes:
+        nodes[merged.nodes[node_id].kind].append(merged.nodes[node_id])
+    for kind, group in nodes.items():
+        _write(tx, merge_nodes_statement(kind), node_row, group)
+    for rel, flows in _by_relation(merged.flows[i] for i in records.flows).items():
+        _write(tx, create_flows_statement(rel), flow_row, [f for f in flows if f.id not in held_flows])
+        _write(tx, update_flows_statement(rel), flow_row, [f for f in flows if f.id in held_flows])
+    for rel, links in _by_relation(merged.links[i] for i in records.links).items():
+        _write(tx, create_links_statement(rel), link_row, [k for k in links if k.id not in held_links])
+        _write(tx, update_links_statement(rel), link_row, [k for k in links if k.id in held_links])
     tx.run(f"MATCH (m:{META_LABEL} {{id: 'store'}}) SET m.warnings = $warnings", {"warnings": merged.warnings}
            ).consume()
+
+
+def _write(tx: ManagedTransaction, statement: str, row: Callable[[T], dict[str, Any]], items: list[T]) -> None:
+    """Run ``statement`` over the rows of ``items`` in batches of :data:`BATCH`. The next batch's rows are
+    built while the server writes the previous one (the result is consumed only then), so the client's
+    work overlaps the server's."""
+    pending = None
+    for chunk in _chunks(items):
+        rows = [row(item) for item in chunk]
+        if pending is not None:
+            pending.consume()
+        pending = tx.run(statement, {"rows": rows})
+    if pending is not None:
+        pending.consume()

@@ -157,9 +157,13 @@ def test_labels_types_and_bounds_come_from_whitelists_only():
     with pytest.raises(ValueError):
         neo4j_store.merge_nodes_statement("field:Node) DETACH DELETE n //")
     with pytest.raises(ValueError):
-        neo4j_store.merge_flows_statement("SUBSUMES]->() DETACH DELETE r //")
+        neo4j_store.create_flows_statement("SUBSUMES]->() DETACH DELETE r //")
     with pytest.raises(ValueError):
-        neo4j_store.merge_links_statement("SHARES_WITH")
+        neo4j_store.update_flows_statement("SUBSUMES")
+    with pytest.raises(ValueError):
+        neo4j_store.create_links_statement("SHARES_WITH")
+    with pytest.raises(ValueError):
+        neo4j_store.update_links_statement("SHARES_WITH")
 
 
 # ---------------------------------------------------------------- a server killed in the middle of a load
@@ -271,7 +275,7 @@ def load_and_kill(server: ScratchServer, store: Neo4jStore, records: Records) ->
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and thread.is_alive():
         running = watcher.driver.execute_query("SHOW TRANSACTIONS YIELD currentQuery").records
-        if any("MERGE (s)-[r:SHARES_WITH" in r["currentQuery"] for r in running):
+        if any("CREATE (s)-[:SHARES_WITH" in r["currentQuery"] for r in running):
             break
         time.sleep(0.05)
     time.sleep(0.5)
