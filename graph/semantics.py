@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from operator import itemgetter
 from typing import Any
 
 from flowaudit.inventory.text import phrase_key
@@ -116,13 +117,15 @@ def trace_paths(edges: list[Edge], starts: list[str], related: dict[str, tuple[s
             best[hop] = e
     labels = {nid: n["label"] for nid, n in nodes.items()}
     node_refs = {nid: node_ref(n) for nid, n in nodes.items()}
-    # source → (target, negative?, shared edge description, match rank, conditions)
+    # source → (target, negative?, shared edge description, match rank, conditions), by target, negative first
     out_hops: dict[str, list[tuple[str, bool, Edge, int, tuple[str, ...]]]] = {}
-    for (source, target, polarity), e in best.items():
+    for (source, target, polarity), e in sorted(best.items(), key=lambda item: (item[0][1], item[0][2] == "+")):
         ref = edge_ref(e, related, labels)
         out_hops.setdefault(source, []).append(
             (target, polarity == "-", ref, _MATCH_RANK[ref["match"]], tuple(ref["conditions"])))
-    found: list[tuple[tuple[bool, int, int, tuple[str, ...]], tuple[Edge, ...], tuple[str, ...]]] = []
+    # (negative?, match rank of the last hop, sum of the ranks), node ids, edges, conditions
+    found: list[tuple[tuple[bool, int, int], tuple[str, ...], tuple[Edge, ...], tuple[str, ...]]] = []
+    unions: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[str, ...]] = {}  # conditions so far + a hop's
 
     def walk(seq: tuple[str, ...], path: tuple[Edge, ...], rank: int, last_rank: int,
              conditions: tuple[str, ...]) -> None:
@@ -133,28 +136,32 @@ def trace_paths(edges: list[Edge], starts: list[str], related: dict[str, tuple[s
                     continue
                 extended = True
                 conds = conditions
-                if e_conditions and not set(e_conditions) <= set(conditions):
-                    conds = tuple(sorted({*conditions, *e_conditions}))
+                if e_conditions:
+                    conds = unions.get((conditions, e_conditions))
+                    if conds is None:
+                        conds = unions[conditions, e_conditions] = tuple(sorted({*conditions, *e_conditions}))
                 if negative:
-                    found.append(((True, e_rank, rank + e_rank, (*seq, target)), (*path, e), conds))
+                    found.append(((True, e_rank, rank + e_rank), (*seq, target), (*path, e), conds))
                 else:
                     walk((*seq, target), (*path, e), rank + e_rank, e_rank, conds)
         if path and not extended:
-            found.append(((False, last_rank, rank, seq), path, conditions))
+            found.append(((False, last_rank, rank), seq, path, conditions))
 
-    for s in starts:
+    for s in sorted(starts):
         walk((s,), (), 0, 0, ())
-    found.sort(key=lambda f: f[0])
+    # The walk meets node sequences in ascending order (starts and hops sorted, a path before its extensions),
+    # so a stable sort on the small rank key alone leaves each rank's paths ordered by node ids.
+    found.sort(key=itemgetter(0))
     shared: dict[tuple[str, ...], list[str]] = {}
     out = []
-    for key, path, conds in found:
+    for _rank, seq, path, conds in found:
         conditions = shared.get(conds)
         if conditions is None:
             conditions = shared[conds] = list(conds)
         last = path[-1]
         out.append({"field": field_label, "match": last["match"], "polarity": last["polarity"],
-                    "conditions": conditions, "recipient": node_refs[key[3][-1]],
-                    "nodes": [node_refs[n] for n in key[3]], "edges": list(path)})
+                    "conditions": conditions, "recipient": node_refs[seq[-1]],
+                    "nodes": [node_refs[n] for n in seq], "edges": list(path)})
     return out
 
 
