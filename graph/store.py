@@ -7,13 +7,11 @@ same answer; :mod:`graph.queries` turns them into pandas DataFrames.
 
 from __future__ import annotations
 
-import gc
 from abc import ABC, abstractmethod
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any, NamedTuple
 
+from flowaudit.inventory.bulk import collector_paused
 from flowaudit.inventory.records import SYSTEM_KINDS, Records
 from rapidfuzz import fuzz, process
 
@@ -32,25 +30,6 @@ class FieldFlows(NamedTuple):
 
 class QueryError(LookupError):
     """A query names something the store does not hold (an unknown field or recipient)."""
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Hold off Python's cyclic garbage collector while a query builds its answer.
-
-    A trace allocates thousands of small containers that live until it returns, which is enough to set off
-    a full collection; a full collection walks every object the process tracks, and a 10^5-flow embedded
-    store is hundreds of thousands of them (about half a second of CPU on the development machine). The
-    answer has no reference cycles, so nothing is left for the collector to find; it runs again, as
-    usual, after the query. The collector is re-enabled only if it was enabled before.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 class Store(ABC):
@@ -163,8 +142,9 @@ class Store(ABC):
         The store hands over only the flows of the field and its related fields (:meth:`field_flows`: an
         index in the embedded store, one query seeking a relationship property index in Neo4j); the paths
         are walked over those flows alone (:func:`graph.semantics.trace_paths`), never from the busy
-        first-party node through all its flows. The answer is built with the garbage collector paused
-        (:func:`collector_paused`)."""
+        first-party node through all its flows. The answer is built with the garbage collector paused: a
+        trace allocates enough to set off a full collection, which walks every object of the process (a
+        10^5-flow embedded store is hundreds of thousands), and the answer holds no reference cycles."""
         with collector_paused():
             found = self.field_flows(field)
             if not found.edges:
