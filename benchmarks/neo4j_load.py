@@ -10,9 +10,12 @@ size of the store (``graph.neo4j_store.BATCH``) is the one this curve picked.
 Loads: the batched load (one transaction for the whole load: the read-back of what the store holds,
 then UNWIND … CREATE of the new flows) against one transaction per flow running the same CREATE
 statement, on the same server. One transaction per flow is measured
-on a sample (``--per-flow-sample``) of the same flows, since at 100,000 flows it would take minutes;
-both are reported in rows/s. Traces: p50/p95 latency of ``trace`` over the same fields on the same
-graph, in the embedded store and in Neo4j. The database at ``--uri`` is emptied first.
+on a sample (``--per-flow-sample``, 0 to skip it) of the same flows, since at 100,000 flows it would
+take minutes; both are reported in rows/s. Traces: p50/p95 latency of ``trace`` over the same fields on
+the same graph, in the embedded store and in Neo4j, each after the same five warm-up traces (the first
+one, timed apart, is where the embedded store builds its index), with the paths per field, the time per
+path, and the full collections of Python's garbage collector that ran during the timed traces. The
+database at ``--uri`` is emptied first.
 
 The machine may be shared: the load average is printed before and after the loads, and each load
 also reports the CPU seconds of this process and, when the server runs on this machine, of the
@@ -23,13 +26,14 @@ changes far less than the wall-clock rate).
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import random
 import statistics
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
 import psutil
@@ -146,14 +150,37 @@ def per_flow(store: Neo4jStore, flows: list[Flow]) -> float:
         return time.perf_counter() - t
 
 
-def trace_times(store: Store, labels: list[str]) -> tuple[list[float], int]:
-    """Latency of each trace, and the number of paths found in all."""
-    times, paths = [], 0
-    for label in labels:
-        t = time.perf_counter()
-        paths += len(store.trace(label))
-        times.append(time.perf_counter() - t)
-    return times, paths
+@dataclass
+class Traces:
+    """Latencies of traces, the paths each found, and the full collections of the garbage collector that ran
+    while they did (count and seconds)."""
+
+    times: list[float] = field(default_factory=list)
+    paths: list[int] = field(default_factory=list)
+    full_collections: int = 0
+    collector_s: float = 0.0
+
+
+def trace_times(store: Store, labels: list[str]) -> Traces:
+    """Trace each of ``labels`` in turn, timing each trace and watching the collector's full collections."""
+    out, started = Traces(), [0.0]
+
+    def watch(phase: str, info: dict[str, int]) -> None:
+        if info["generation"] == 2 and phase == "start":
+            started[0] = time.perf_counter()
+        elif info["generation"] == 2:
+            out.full_collections += 1
+            out.collector_s += time.perf_counter() - started[0]
+
+    gc.callbacks.append(watch)
+    try:
+        for label in labels:
+            t = time.perf_counter()
+            out.paths.append(len(store.trace(label)))
+            out.times.append(time.perf_counter() - t)
+    finally:
+        gc.callbacks.remove(watch)
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -190,38 +217,48 @@ def main(argv: list[str] | None = None) -> int:
         neo4j_store.BATCH = chosen
         neo.load(Records(), replace=True)
         neo.load(skeleton)
-        per_flow_s = per_flow(neo, sample)
+        per_flow_s = per_flow(neo, sample) if sample else 0.0
         neo.load(skeleton, replace=True)
         batched = measure(server, len(records.flows), lambda: neo.load(records))
         after = load_average()
         assert neo.counts()["flows"] == len(records.flows)
-        trace_times(neo, labels[:5])  # warm up: the server compiles each statement once
-        neo_times, neo_paths = trace_times(neo, labels)
+        neo_first = trace_times(neo, labels[:5])  # warm up: the server compiles each statement once
+        neo_traces = trace_times(neo, labels)
 
     embedded = EmbeddedStore()
     t = time.perf_counter()
     embedded.load(records)
     embedded_load_s = time.perf_counter() - t
-    emb_times, emb_paths = trace_times(embedded, labels)
-    assert emb_paths == neo_paths, "the stores disagree"
+    emb_first = trace_times(embedded, labels[:5])  # warm up alike: the first query after a load builds the index
+    emb_traces = trace_times(embedded, labels)
+    assert emb_traces.paths == neo_traces.paths, "the stores disagree"
 
-    per_flow_rate = len(sample) / per_flow_s
+    per_flow_rate = len(sample) / per_flow_s if sample else 0.0
     print(f"\nloads into {args.uri} (load average {before} before, {after} after)")
     print(f"{'method':<46}{HEADER}")
     print(f"{'batched: read-back, UNWIND … CREATE, one tx':<46}{batched.cells()}")
-    print(f"{'one transaction per flow (sample)':<46}{len(sample):>9}{per_flow_s:>10.2f}{per_flow_rate:>10.0f}")
+    if sample:
+        print(f"{'one transaction per flow (sample)':<46}{len(sample):>9}{per_flow_s:>10.2f}{per_flow_rate:>10.0f}")
     print(f"{'embedded store load (in memory)':<46}{len(records.flows):>9}{embedded_load_s:>10.2f}"
           f"{len(records.flows) / embedded_load_s:>10.0f}")
-    print(f"speed-up of batching: {batched.rows / batched.wall / per_flow_rate:.1f}×")
+    if sample:
+        print(f"speed-up of batching: {batched.rows / batched.wall / per_flow_rate:.1f}×")
     print(f"\nbatch size curve ({args.curve_flows} flows, one transaction each; the store uses {chosen})")
     print(f"{'rows per statement':<20}{HEADER}")
     for batch, measured in curve:
         print(f"{batch:<20}{measured.cells()}")
-    print(f"\ntrace latency over {len(labels)} fields ({neo_paths} paths in all)")
-    print(f"{'store':<12}{'p50 ms':>10}{'p95 ms':>10}{'mean ms':>10}")
-    for name, times in (("embedded", emb_times), ("neo4j", neo_times)):
-        print(f"{name:<12}{percentile(times, 0.5) * 1000:>10.1f}{percentile(times, 0.95) * 1000:>10.1f}"
-              f"{statistics.mean(times) * 1000:>10.1f}")
+    paths = emb_traces.paths
+    print(f"\ntrace latency over {len(labels)} fields ({sum(paths)} paths in all, {statistics.mean(paths):.0f} per "
+          f"field on average, {max(paths)} at most), after {len(emb_first.times)} warm-up traces")
+    print(f"{'store':<12}{'first ms':>10}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}{'mean ms':>10}{'µs/path':>10}"
+          f"{'full GCs':>10}{'GC ms':>8}")
+    for name, first, traces in (("embedded", emb_first, emb_traces), ("neo4j", neo_first, neo_traces)):
+        times = traces.times
+        print(f"{name:<12}{first.times[0] * 1000:>10.1f}{percentile(times, 0.5) * 1000:>10.1f}"
+              f"{percentile(times, 0.95) * 1000:>10.1f}{max(times) * 1000:>10.1f}{statistics.mean(times) * 1000:>10.1f}"
+              f"{sum(times) / sum(paths) * 1e6:>10.1f}{traces.full_collections:>10}{traces.collector_s * 1000:>8.0f}")
+    print("first: the first trace after the load (the embedded store builds its index then); full GCs: full "
+          "collections of Python's garbage collector during the timed traces")
     return 0
 
 

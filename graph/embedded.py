@@ -40,6 +40,8 @@ class _Index:
     by_target: dict[str, list[Edge]] = field(default_factory=dict)
     by_key: dict[str, list[str]] = field(default_factory=dict)
     subsumes: nx.DiGraph = field(default_factory=nx.DiGraph)
+    #: node id → (ancestors, descendants) with their distance, filled as queries ask
+    hierarchies: dict[str, tuple[list[tuple[str, int]], list[tuple[str, int]]]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, graph: nx.MultiDiGraph) -> _Index:
@@ -166,13 +168,19 @@ class EmbeddedStore(Store):
         return {i: _info(self.graph.nodes[i]) for i in ids if i in self.graph}
 
     def hierarchy(self, node_id: str) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
-        """Ancestors and descendants through SUBSUMES, nearest distance each."""
-        sub = self._index().subsumes
-        if node_id not in sub:
-            return [], []
-        up = nx.single_source_shortest_path_length(sub.reverse(copy=False), node_id)
-        down = nx.single_source_shortest_path_length(sub, node_id)
-        return ([(n, d) for n, d in up.items() if d > 0], [(n, d) for n, d in down.items() if d > 0])
+        """Ancestors and descendants through SUBSUMES, nearest distance each (worked out once per node and load)."""
+        index = self._index()
+        known = index.hierarchies.get(node_id)
+        if known is None:
+            sub = index.subsumes
+            if node_id not in sub:
+                known = ([], [])
+            else:
+                up = nx.single_source_shortest_path_length(sub.reverse(copy=False), node_id)
+                down = nx.single_source_shortest_path_length(sub, node_id)
+                known = ([(n, d) for n, d in up.items() if d > 0], [(n, d) for n, d in down.items() if d > 0])
+            index.hierarchies[node_id] = known
+        return known
 
     def _flows(self) -> list[Edge]:
         return self._index().flows

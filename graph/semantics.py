@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from operator import itemgetter
 from typing import Any
 
 from flowaudit.inventory.text import phrase_key
@@ -86,82 +87,81 @@ def start_nodes(edges: list[Edge], kinds: dict[str, str]) -> set[str]:
     return {e["source"] for e in edges if kinds.get(e["source"]) == "data_subject" or e["source"] not in reached}
 
 
-def walk_paths(edges: list[Edge], starts: list[str], max_hops: int) -> list[list[Edge]]:
-    """Simple paths of ``edges`` (one field's flows) from ``starts``, at most ``max_hops`` long, where a
-    negative edge may only come last; prefixes included. Depth-first, in the order of ``edges``."""
-    out_edges: dict[str, list[Edge]] = {}
-    for e in edges:
-        out_edges.setdefault(e["source"], []).append(e)
-    paths: list[list[Edge]] = []
+def trace_paths(edges: list[Edge], starts: list[str], related: dict[str, tuple[str, int]],
+                nodes: dict[str, NodeInfo], field_label: str, max_hops: int = MAX_HOPS) -> list[dict[str, Any]]:
+    """The trace of one field: the simple paths of ``edges`` (the flows of the field and its related fields)
+    from ``starts``, at most ``max_hops`` long, where a negative edge may only come last.
 
-    def walk(path: list[Edge], seen: set[str]) -> None:
-        paths.append(list(path))
-        if len(path) >= max_hops or path[-1]["polarity"] == "-":
-            return
-        for e in out_edges.get(path[-1]["target"], []):
-            if e["target"] not in seen:
-                walk([*path, e], seen | {e["target"]})
+    There is one path per node sequence and polarity: between two nodes, each hop takes the best-matching
+    edge of that polarity (:func:`edge_rank`). A positive path that another path extends is left out (the
+    longer one holds it); a negative one always stays. Positive paths come first, the closest matches
+    before the broader ones, then by node ids.
 
-    for s in starts:
-        for e in out_edges.get(s, []):
-            if e["target"] != s:
-                walk([e], {s, e["target"]})
-    return paths
+    Parallel edges are reduced to the best one per hop before the walk, so the walk visits each answer
+    once; every edge and node is described once per trace and its description shared by the paths that
+    pass through it (as are equal ``conditions`` lists), and paths are kept as tuples until the end.
 
-
-def finish_paths(raw_paths: Iterable[list[Edge]], related: dict[str, tuple[str, int]], nodes: dict[str, NodeInfo],
-                 field_label: str) -> list[dict[str, Any]]:
-    """Trace paths from raw edge sequences.
-
-    Raw paths may include prefixes of one another and every choice among parallel edges; the answer
-    keeps one path per node sequence and polarity, picks the best-matching edge for each hop, and
-    drops any path another one extends. Positive paths come first, the closest matches before the
-    broader ones.
+    >>> e = lambda i, s, t, pol="+": {"id": i, "source": s, "target": t, "relation": "SHARES_WITH",
+    ...     "action": "share", "field": "f", "polarity": pol, "purposes": [], "conditions": [], "basis": "stated"}
+    >>> nodes = {n: {"id": n, "kind": "recipient", "label": n} for n in "abcd"}
+    >>> paths = trace_paths([e("1", "a", "b"), e("2", "b", "c"), e("3", "b", "d", "-")], ["a"],
+    ...                     {"f": ("exact", 0)}, nodes, "f")
+    >>> [([n["id"] for n in p["nodes"]], p["polarity"]) for p in paths]
+    [(['a', 'b', 'c'], '+'), (['a', 'b', 'd'], '-')]
     """
-    best: dict[tuple, list[Edge]] = {}
-    for path in raw_paths:
-        seq = tuple([path[0]["source"]] + [e["target"] for e in path])
-        if len(set(seq)) != len(seq):
-            continue
-        key = (seq, tuple(e["polarity"] for e in path))
-        mine = best.get(key)
-        if mine is None:
-            best[key] = list(path)
-        else:
-            best[key] = [min((a, b), key=lambda e: edge_rank(e, related)) for a, b in zip(mine, path, strict=True)]
-    prefixes = {seq[:i] for seq, _ in best for i in range(2, len(seq))}
+    best: dict[tuple[str, str, str], Edge] = {}
+    for e in edges:
+        hop = (e["source"], e["target"], e["polarity"])
+        mine = best.get(hop)
+        if mine is None or edge_rank(e, related) < edge_rank(mine, related):
+            best[hop] = e
     labels = {nid: n["label"] for nid, n in nodes.items()}
-    edge_refs: dict[str, Edge] = {}   # an edge or node on many paths is described once, the dict shared
-    node_refs: dict[str, NodeInfo] = {}
+    node_refs = {nid: node_ref(n) for nid, n in nodes.items()}
+    # source → (target, negative?, shared edge description, match rank, conditions), by target, negative first
+    out_hops: dict[str, list[tuple[str, bool, Edge, int, tuple[str, ...]]]] = {}
+    for (source, target, polarity), e in sorted(best.items(), key=lambda item: (item[0][1], item[0][2] == "+")):
+        ref = edge_ref(e, related, labels)
+        out_hops.setdefault(source, []).append(
+            (target, polarity == "-", ref, _MATCH_RANK[ref["match"]], tuple(ref["conditions"])))
+    # (negative?, match rank of the last hop, sum of the ranks), node ids, edges, conditions
+    found: list[tuple[tuple[bool, int, int], tuple[str, ...], tuple[Edge, ...], tuple[str, ...]]] = []
+    unions: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[str, ...]] = {}  # conditions so far + a hop's
+
+    def walk(seq: tuple[str, ...], path: tuple[Edge, ...], rank: int, last_rank: int,
+             conditions: tuple[str, ...]) -> None:
+        extended = False
+        if len(path) < max_hops:
+            for target, negative, e, e_rank, e_conditions in out_hops.get(seq[-1], ()):
+                if target in seq:
+                    continue
+                extended = True
+                conds = conditions
+                if e_conditions:
+                    conds = unions.get((conditions, e_conditions))
+                    if conds is None:
+                        conds = unions[conditions, e_conditions] = tuple(sorted({*conditions, *e_conditions}))
+                if negative:
+                    found.append(((True, e_rank, rank + e_rank), (*seq, target), (*path, e), conds))
+                else:
+                    walk((*seq, target), (*path, e), rank + e_rank, e_rank, conds)
+        if path and not extended:
+            found.append(((False, last_rank, rank), seq, path, conditions))
+
+    for s in sorted(starts):
+        walk((s,), (), 0, 0, ())
+    # The walk meets node sequences in ascending order (starts and hops sorted, a path before its extensions),
+    # so a stable sort on the small rank key alone leaves each rank's paths ordered by node ids.
+    found.sort(key=itemgetter(0))
+    shared: dict[tuple[str, ...], list[str]] = {}
     out = []
-    for (seq, _pol), path in best.items():
-        if seq in prefixes and path[-1]["polarity"] == "+":
-            continue
-        edges = []
-        for e in path:
-            ref = edge_refs.get(e["id"])
-            if ref is None:
-                ref = edge_refs[e["id"]] = edge_ref(e, related, labels)
-            edges.append(ref)
-        refs = []
-        for n in seq:
-            ref = node_refs.get(n)
-            if ref is None:
-                ref = node_refs[n] = node_ref(nodes[n])
-            refs.append(ref)
-        last = edges[-1]
-        out.append({
-            "field": field_label,
-            "match": last["match"],
-            "polarity": last["polarity"],
-            "conditions": sorted({c for e in edges for c in e["conditions"]}),
-            "recipient": refs[-1],
-            "nodes": refs,
-            "edges": edges,
-        })
-    out.sort(key=lambda p: (p["polarity"] == "-", _MATCH_RANK[p["match"]],
-                            sum(_MATCH_RANK[e["match"]] for e in p["edges"]),
-                            [n["id"] for n in p["nodes"]], [e["polarity"] for e in p["edges"]]))
+    for _rank, seq, path, conds in found:
+        conditions = shared.get(conds)
+        if conditions is None:
+            conditions = shared[conds] = list(conds)
+        last = path[-1]
+        out.append({"field": field_label, "match": last["match"], "polarity": last["polarity"],
+                    "conditions": conditions, "recipient": node_refs[seq[-1]],
+                    "nodes": [node_refs[n] for n in seq], "edges": list(path)})
     return out
 
 

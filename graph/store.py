@@ -9,13 +9,23 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections import Counter
-from typing import Any
+from typing import Any, NamedTuple
 
+from flowaudit.inventory.bulk import collector_paused
 from flowaudit.inventory.records import SYSTEM_KINDS, Records
 from rapidfuzz import fuzz, process
 
 from . import semantics
 from .semantics import Edge, NodeInfo
+
+
+class FieldFlows(NamedTuple):
+    """The material of one trace (see :meth:`Store.field_flows`)."""
+
+    field: NodeInfo
+    related: dict[str, tuple[str, int]]
+    edges: list[Edge]
+    nodes: dict[str, NodeInfo]
 
 
 class QueryError(LookupError):
@@ -116,22 +126,33 @@ class Store(ABC):
         ancestors, descendants = self.hierarchy(field_id)
         return semantics.related_fields(field_id, ancestors, descendants)
 
-    def trace(self, field: str, max_hops: int = semantics.MAX_HOPS) -> list[dict[str, Any]]:
-        """Every path ``field`` takes from where it is collected to each recipient.
-
-        The store hands over only the flows of the field and its related fields (each store looks them up
-        by field: an index in the embedded store, a relationship property index in Neo4j); the paths are
-        walked over those flows alone, never from the busy first-party node through all its flows."""
+    def field_flows(self, field: str) -> FieldFlows:
+        """What a trace of ``field`` walks: the field node, its related fields, their flows (sorted by id)
+        and the infos of every node those flows and fields name. Stores that pay per round trip answer this
+        in one query; this default asks the primitives."""
         fnode = self.resolve(field, ("field",))
         related = self.related(fnode["id"])
         edges = self.flow_edges(list(related))
-        if not edges:
-            return []
         ends = sorted({e["source"] for e in edges} | {e["target"] for e in edges} | set(related))
-        nodes = self.nodes_by_id(ends)
-        starts = sorted(semantics.start_nodes(edges, {i: n["kind"] for i, n in nodes.items()}))
-        paths = semantics.walk_paths(edges, starts, max_hops)
-        return semantics.finish_paths(paths, related, nodes, fnode["label"])
+        return FieldFlows(fnode, related, edges, self.nodes_by_id(ends) if edges else {})
+
+    def trace(self, field: str, max_hops: int = semantics.MAX_HOPS) -> list[dict[str, Any]]:
+        """Every path ``field`` takes from where it is collected to each recipient.
+
+        The store hands over only the flows of the field and its related fields (:meth:`field_flows`: an
+        index in the embedded store, one query seeking a relationship property index in Neo4j); the paths
+        are walked over those flows alone (:func:`graph.semantics.trace_paths`), never from the busy
+        first-party node through all its flows. The answer is built with the garbage collector paused: a
+        trace allocates enough to set off a full collection, which walks every object of the process (a
+        10^5-flow embedded store is hundreds of thousands), and the answer holds no reference cycles."""
+        with collector_paused():
+            found = self.field_flows(field)
+            if not found.edges:
+                return []
+            kinds = {i: n["kind"] for i, n in found.nodes.items()}
+            starts = sorted(semantics.start_nodes(found.edges, kinds))
+            return semantics.trace_paths(found.edges, starts, found.related, found.nodes, found.field["label"],
+                                         max_hops)
 
     def recipients(self, field: str) -> list[dict[str, Any]]:
         """Each recipient ``field`` reaches (or is stated not to), with how it is stated."""

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from flowaudit.graph import neo4j_store
 from flowaudit.graph.embedded import EmbeddedStore
-from flowaudit.graph.neo4j_store import KIND_LABELS, Neo4jStore, StoreUnavailableError
+from flowaudit.graph.neo4j_store import KIND_LABELS, SCHEMA, Neo4jStore, StoreUnavailableError
 from flowaudit.graph.store import QueryError
 from flowaudit.inventory.records import Evidence, Flow, Node, Records
 from flowaudit.loaders.sources import extract
@@ -79,6 +79,24 @@ def test_nodes_carry_their_kind_label_and_flows_their_relation_type(neo4j_store:
     for item in (*seed_records.flows.values(), *seed_records.links.values()):
         expected[item.relation] = expected.get(item.relation, 0) + 1
     assert types == expected
+
+
+def test_trace_without_the_field_indexes_gives_the_same_answer(neo4j_store: Neo4jStore, seed_records):
+    """The one-statement trace forces the field indexes; where one is missing (a database no flowaudit load
+    prepared, or an index dropped) the trace asks the primitives instead, with the same answer."""
+    neo4j_store.load(seed_records)
+    with_index = neo4j_store.trace("credit card number")
+    assert with_index and neo4j_store._field_indexes_online()
+    neo4j_store.driver.execute_query("DROP INDEX tracks_with_field")
+    try:
+        bare = Neo4jStore(neo4j_store.location, auth=neo4j_auth())
+        assert not bare._field_indexes_online()
+        assert bare.trace("credit card number") == with_index
+        with pytest.raises(QueryError, match="shoe size"):
+            bare.trace("shoe size")
+        bare.close()
+    finally:
+        neo4j_store.driver.execute_query(next(s for s in SCHEMA if "tracks_with_field" in s))
 
 
 # ---------------------------------------------------------------- the CLI on Neo4j
