@@ -4,13 +4,13 @@ with the same polarity, sharing and list rules as vocabulary fields."""
 import json
 
 import pytest
-from flowaudit.cli import main
 from flowaudit.inventory.phrases import normal_phrase
 from flowaudit.inventory.text import tokenize
 from flowaudit.loaders import data_types
 from flowaudit.loaders.parse import parse
 from flowaudit.loaders.policy import lexicon
 
+from flowaudit.cli import main
 from tests.test_policy_grammar import flows, read
 
 
