@@ -113,10 +113,14 @@ def normalise(span: Span) -> str:
     """The normal form of a noun chunk: its words with the head noun's lemma (see ``inventory.phrases``)."""
     head = span[-1]
     before = span.doc.text[span.start_char : head.idx]
-    # the lemma of a plural head ("details" → "detail"); a singular head as written, since the
-    # trained lemmatizer guesses at words it has not seen ("tier")
-    plural = "Plur" in head.morph.get("Number") and head.lemma_
-    return normal_phrase(before + head.text, head_lemma=head.lemma_ if plural else head.lower_)
+    return normal_phrase(before + head.text, head_lemma=_base(head))
+
+
+def _base(noun: Token) -> str:
+    """The base form of a noun: the lemma of a plural ("details" → "detail"), a singular as written,
+    since the trained lemmatizer guesses at words it has not seen ("tier")."""
+    plural = "Plur" in noun.morph.get("Number") and noun.lemma_
+    return (noun.lemma_ if plural else noun.text).lower()
 
 
 def normalise_text(phrase: str) -> str:
@@ -189,8 +193,8 @@ def _blocked(tok: Token) -> bool:
 
 def _names_data(head: Token, span: Span, sentence_start: int) -> bool:
     w = words()
-    lemma = head.lemma_.lower()
-    if head.pos_ != "NOUN" or lemma in w["not_data_heads"]:
+    lemma = _base(head).strip(".")
+    if head.pos_ != "NOUN" or len(lemma) < 3 or lemma in w["not_data_heads"]:
         return False
     if len(span) == 1 and lemma in w["bare_not_data"]:
         return False
@@ -217,8 +221,8 @@ def open_types(doc: Doc, tokens: list[TextToken], mentions: list[Mention], item:
     modifying it: "advertising preferences") are dropped; a field mention anywhere in the noun chunk
     keeps the chunk for the vocabulary."""
     w = words()
-    anchors = [t for m in mentions if m.has("verb") for t in _head(doc, m)]
-    anchors += [t for t in doc if t.pos_ == "VERB" and t.lemma_.lower() in w["list_verbs"]]
+    anchors = [t for m in mentions if m.has("verb") for t in _head(doc, m) if not _purpose(t, m.ids("verb")[0])]
+    anchors += [t for t in doc if t.pos_ == "VERB" and t.lemma_.lower() in w["list_verbs"] and _lists_data(t, mentions)]
     root = next((t for t in doc if t.head.i == t.i), None)
     item_root = root if item and root is not None and root.pos_ == "NOUN" and not any(
         c.dep_ == "case" for c in root.children) else None
@@ -246,6 +250,23 @@ def open_types(doc: Doc, tokens: list[TextToken], mentions: list[Mention], item:
                     doc.text[tokens[inner[0]].start : tokens[inner[-1]].end], (("field", fid),))
         out.mentions = sorted([x for x in out.mentions if x not in over] + [m], key=lambda x: (x.start, x.end))
     return out
+
+
+def _purpose(verb: Token, action: str) -> bool:
+    """True for a verb of a purpose ("to send you updates", "To maintain the security of the Site"); one
+    that completes "use" ("we use cookies to collect ...") still collects."""
+    if not any(c.dep_ == "mark" and c.lower_ == "to" for c in verb.children):
+        return False
+    completes_use = verb.head.i != verb.i and verb.head.lemma_.lower() in words()["use_verbs"]
+    return not (completes_use and action in ("collect", "track", "store"))
+
+
+def _lists_data(verb: Token, mentions: list[Mention]) -> bool:
+    """True for "include" whose subject is data ("This information may include ..."), not "This
+    includes court orders"."""
+    subjects = [c for c in verb.children if c.dep_ in ("nsubj", "nsubj:pass")]
+    return any(m.char_start <= s.idx < m.char_end and (m.has("field") or m.has("backref"))
+               for s in subjects for m in mentions)
 
 
 def _head(doc: Doc, m: Mention) -> list[Token]:
