@@ -45,7 +45,7 @@ from flowaudit.inventory.vocab_nodes import field_node as vocab_field_node
 from flowaudit.inventory.vocabulary import Mention
 from spacy.tokens import Doc, Span, Token
 
-from .parse import parse
+from .parse import head_of, parse
 
 WORDS = Path(__file__).with_name("lexicon") / "data_types.yaml"
 ROOT = "personal_information"
@@ -221,7 +221,8 @@ def open_types(doc: Doc, tokens: list[TextToken], mentions: list[Mention], item:
     modifying it: "advertising preferences") are dropped; a field mention anywhere in the noun chunk
     keeps the chunk for the vocabulary."""
     w = words()
-    anchors = [t for m in mentions if m.has("verb") for t in _head(doc, m) if not _purpose(t, m.ids("verb")[0])]
+    verbs = [(head_of(doc, m.char_start, m.char_end), m.ids("verb")[0]) for m in mentions if m.has("verb")]
+    anchors = [t for t, action in verbs if t is not None and not _purpose(t, action)]
     anchors += [t for t in doc if t.pos_ == "VERB" and t.lemma_.lower() in w["list_verbs"] and _lists_data(t, mentions)]
     root = next((t for t in doc if t.head.i == t.i), None)
     item_root = root if item and root is not None and root.pos_ == "NOUN" and not any(
@@ -267,12 +268,6 @@ def _lists_data(verb: Token, mentions: list[Mention]) -> bool:
     subjects = [c for c in verb.children if c.dep_ in ("nsubj", "nsubj:pass")]
     return any(m.char_start <= s.idx < m.char_end and (m.has("field") or m.has("backref"))
                for s in subjects for m in mentions)
-
-
-def _head(doc: Doc, m: Mention) -> list[Token]:
-    toks = [t for t in doc if t.idx < m.char_end and t.idx + len(t) > m.char_start]
-    inside = {t.i for t in toks}
-    return [t for t in toks if t.head.i not in inside or t.head.i == t.i][:1]
 
 
 def field_node(records: Records, open_field: OpenField) -> Node:
