@@ -50,6 +50,8 @@ from .parse import head_of, parse
 WORDS = Path(__file__).with_name("lexicon") / "data_types.yaml"
 ROOT = "personal_information"
 GENERIC_HEADS = ("information", "data", "datum", "info")
+#: senses of a mention that may modify a data type and be dropped inside it ("advertising preferences")
+MODIFIER_SENSES = frozenset({"purpose", "party", "subject", "point", "tracker", "org", "plain", "topic"})
 CARRIER = "We collect"  # the sentence a labelled phrase is read in
 
 
@@ -234,6 +236,11 @@ def open_types(doc: Doc, tokens: list[TextToken], mentions: list[Mention], item:
     for noun in data_nouns(anchors, item_root):
         span = chunk(noun)
         noun = span[-1]
+        # a verb, cue or condition word the tagger took for a modifier ("records information") stays
+        # itself; the chunk starts after it
+        cut = max((m.char_end for m in out.mentions if m.char_start < noun.idx and m.char_end > span.start_char
+                   and not {c for c, _ in m.senses} <= MODIFIER_SENSES), default=span.start_char)
+        span = doc[next(t.i for t in span if t.idx >= cut or t.i == noun.i) : span.end]
         if not _names_data(noun, span, start):
             continue
         lo, hi = span.start_char, span.end_char

@@ -112,3 +112,10 @@ def test_trace_finds_an_open_field_by_its_words(tmp_path, capsys):
     assert main(["trace", "Your business title", str(policy), "--format", "json"]) == 0
     paths = json.loads(capsys.readouterr().out)
     assert paths and any(n["kind"] == "processor" for p in paths for n in p["nodes"]), paths
+
+
+def test_a_verb_the_tagger_took_for_a_noun_stays_a_verb():
+    rec = read("Acme automatically records information from your browser, including your IP address, cookies, "
+               "and the pages you request.")
+    got = {f.field.split(":", 1)[1] for f in rec.flows.values()}
+    assert {"ip_address", "page"} <= got and "records_information" not in got, got
