@@ -249,8 +249,8 @@ def open_types(doc: Doc, tokens: list[TextToken], mentions: list[Mention], item:
             continue  # the vocabulary names it, or the head is a party, purpose, tracker or verb
         inner = [i for i, t in enumerate(tokens) if t.start >= lo and t.end <= hi]
         phrase = normalise(span)
-        if not inner or not phrase:
-            continue
+        if not inner or not phrase or phrase in w["bare_not_data"] | w["not_data_heads"]:
+            continue  # "other information" is no data type of its own
         fid = slug(phrase)
         if fid not in vocab.load("fields"):
             out.fields.setdefault(fid, OpenField(fid, phrase, ancestor(phrase)))
