@@ -5,8 +5,15 @@
 Each label names a fact in the policy's words and quotes the sentence that states it. Facts are
 collected fields, recipient party kinds, trackers, (field, recipient) sharing facts and negatives
 (fields stated *not* to be collected or shared). A labelled phrase is resolved through the vocabularies
-to an id; a label the vocabularies cannot resolve is a miss (the reader cannot express it) and
-``--misses`` lists it as ``unresolved``.
+to an id. A field phrase the vocabulary cannot resolve is read as an open data type with the reader's own
+normaliser (``loaders/data_types.normalise_text``: "your contact details" → ``contact_detail``), so it
+matches the open field the reader extracts from the same words; a label that is still unresolvable (no
+noun in it) is a miss and ``--misses`` lists it as ``unresolved``.
+
+Open fields match in two ways, and the script prints how many labels each found: exactly (the same
+normalised phrase), or by one-sided containment with the same head (one phrase is the other with
+premodifiers in front: an extracted "flyer detail" finds a labelled "frequent flyer detail", and the
+other way round). Open fields the reader extracts that no label states are false positives as usual.
 
 Recall: a label counts as found only if the reader states the same fact citing the sentence the label
 quotes (the quote is found in, or holds, a sentence the fact cites; a list item's fact cites the item).
@@ -16,7 +23,8 @@ right if the labels state it anywhere in the policy. Fields and sharing facts co
 only, on both sides; a field a definition only names as part of a term (``basis: definition``) is
 not a collected field; fields the first party discloses count as collected (it holds them).
 
-The baseline reads the same sentences as a bag of mentions: every vocabulary field in a sentence with a
+The baseline reads the same sentences as a bag of mentions: every vocabulary field, and every noun chunk
+that names data by its head (``data_types.noun_chunks``, as an open field), in a sentence with a
 collection or sharing verb is collected; every party in a sentence with a sharing verb receives every
 field of that sentence; every tracker mentioned is used; every field of a sentence with a negation and
 such a verb is a negative.
@@ -30,13 +38,17 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 from flowaudit.inventory import vocabulary as vocab
-from flowaudit.inventory.records import Records
+from flowaudit.inventory.records import Records, slug
+from flowaudit.loaders import data_types
+from flowaudit.loaders.parse import parse
 from flowaudit.loaders.policy import extract_policy, lexicon
 from flowaudit.loaders.policy_text import read_policy
 
@@ -72,7 +84,33 @@ def resolve(name: str, phrase: str | None) -> str | None:
     matcher = vocab.PhraseMatcher()
     matcher.add_vocabulary(v, name)
     found = sorted(matcher.find(phrase), key=lambda m: m.end - m.start, reverse=True)
-    return found[0].ids(name)[0] if found else None
+    if found:
+        return found[0].ids(name)[0]
+    return open_id(phrase) if name == "fields" else None
+
+
+@cache
+def open_id(phrase: str) -> str | None:
+    """The open field id of a phrase no vocabulary term resolves, as the reader would name it."""
+    normal = data_types.normalise_text(phrase)
+    if normal in data_types.GENERIC_HEADS:
+        return "personal_information"  # "data that identifies your device" is data, as the reader reads it
+    return slug(normal) if normal else None
+
+
+def is_open(fid: str) -> bool:
+    """True for an open field id (one the vocabulary does not list)."""
+    return fid not in vocab.load("fields")
+
+
+def field_match(a: str, b: str) -> str | None:
+    """How extracted field ``a`` matches labelled field ``b``: "exact", "same head" (open fields only:
+    one is the other with premodifiers in front), or None."""
+    if a == b:
+        return "exact"
+    if is_open(a) and is_open(b) and (a.endswith("_" + b) or b.endswith("_" + a)):
+        return "same head"
+    return None
 
 
 def near(parties: vocab.Vocabulary, a: str, b: str) -> bool:
@@ -101,6 +139,8 @@ def gold_facts(doc: dict) -> Gold:
     def personal(item: dict) -> bool:
         """False for a non-personal field ("non-personal information"): only personal fields are scored."""
         fid = resolve("fields", item["field"])
+        if fid and is_open(fid):
+            fid = data_types.ancestor(data_types.normalise_text(item["field"]))
         return not fid or fields.root(fid) != "non_personal_information"
 
     def pair(item: dict) -> tuple[str, str] | None:
@@ -195,6 +235,7 @@ def baseline_facts(policy: Path) -> Facts:
         if not acts:
             continue
         negated = bool(negation & {w.lower() for w in sent.text.replace(",", " ").split()})
+        found += open_chunks(sent.text, mentions)
         for f in found:
             add("negatives" if negated else "fields", f, sent.text)
         if verbs & set(BASELINE_SHARE):
@@ -205,17 +246,42 @@ def baseline_facts(policy: Path) -> Facts:
     return out
 
 
+def open_chunks(text: str, mentions: list[vocab.Mention]) -> list[str]:
+    """The baseline's open fields: every noun chunk of the sentence that names data, that no field
+    mention touches and no other mention stands on the head of (as the reader keeps them)."""
+    out = []
+    for span in data_types.noun_chunks(parse([text])[0]):
+        lo, hi, head = span.start_char, span.end_char, span[-1].idx
+        over = [m for m in mentions if m.char_start < hi and m.char_end > lo]
+        normal = data_types.normalise(span)
+        if normal and not any(m.has("field") or m.char_end > head for m in over):
+            out.append(slug(normal))
+    return out
+
+
 def matchers() -> dict[str, Callable[[Any, Any], bool]]:
     """Per kind, when an extracted fact matches a labelled one."""
     parties = vocab.load("parties")
     trackers = vocab.load("trackers")
     return {
-        "fields": lambda a, b: a == b,
+        "fields": lambda a, b: field_match(a, b) is not None,
         "recipients": lambda a, b: near(parties, a, b),
         "trackers": lambda a, b: a == b or trackers[a].parent == b or trackers[b].parent == a,
         "sharing": lambda a, b: a[0] == b[0] and near(parties, a[1], b[1]),
-        "negatives": lambda a, b: a == b,
+        "negatives": lambda a, b: field_match(a, b) is not None,
     }
+
+
+def open_matches(gold: list[tuple[Any, str, str]], got: dict[Any, list[str]]) -> Counter[str]:
+    """How many labelled open fields were found in their sentence, by each matching rule (exact first)."""
+    out: Counter[str] = Counter()
+    for g, _, sent in gold:
+        if g is None or not is_open(g):
+            continue
+        rules = {field_match(fact, g) for fact, cited in got.items() if quotes(sent, cited)} - {None}
+        if rules:
+            out["exact" if "exact" in rules else "same head"] += 1
+    return out
 
 
 def quotes(label: str, cited: list[str]) -> bool:
@@ -241,12 +307,15 @@ def load(label_file: Path) -> tuple[dict, Path]:
     return doc, POLICIES / doc["policy"]
 
 
-def evaluate(label_file: Path, reader: str = "reader") -> dict[str, Score]:
-    """Counts per kind for one policy, for the ``reader`` or the ``baseline``."""
+def evaluate(label_file: Path, reader: str = "reader", rules: Counter[str] | None = None) -> dict[str, Score]:
+    """Counts per kind for one policy, for the ``reader`` or the ``baseline``; ``rules`` counts the
+    labelled open fields found by each matching rule."""
     doc, policy = load(label_file)
     gold = gold_facts(doc)
     got = extracted_facts(extract_policy(policy)) if reader == "reader" else baseline_facts(policy)
     same = matchers()
+    if rules is not None:
+        rules.update(open_matches(gold["fields"], got["fields"]))
     return {k: score(gold[k], got[k], same[k]) for k in KINDS}
 
 
@@ -308,16 +377,21 @@ def _cell(s: list[int]) -> str:
 def table(title: str, files: list[Path], per_policy: bool = True) -> dict[str, dict[str, list[int]]]:
     """Print one table (reader per policy, then reader and baseline overall); return the totals."""
     totals = {who: {k: [0, 0, 0, 0] for k in KINDS} for who in ("reader", "baseline")}
+    rules: dict[str, Counter[str]] = {"reader": Counter(), "baseline": Counter()}
     print(f"\n{title}\n{'policy':24}" + "".join(f"{k:>18}" for k in KINDS))
     for f in files:
         for who in ("reader", "baseline"):
-            res = evaluate(f, who)
+            res = evaluate(f, who, rules[who])
             for k in KINDS:
                 totals[who][k] = [a + b for a, b in zip(totals[who][k], res[k], strict=True)]
             if who == "reader" and per_policy:
                 print(f"{f.stem:24}" + "".join(_cell(list(res[k])) for k in KINDS))
     for who in ("reader", "baseline"):
         print(f"{'overall ' + who:24}" + "".join(_cell(totals[who][k]) for k in KINDS))
+    labelled = sum(1 for f in files for g, _, _ in gold_facts(load(f)[0])["fields"] if g is not None and is_open(g))
+    for who in ("reader", "baseline"):
+        print(f"open field labels found by the {who}: {rules[who]['exact']} exact, {rules[who]['same head']} "
+              f"by same-head containment, of {labelled}")
     return totals
 
 

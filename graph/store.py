@@ -12,6 +12,7 @@ from collections import Counter
 from typing import Any, NamedTuple
 
 from flowaudit.inventory.bulk import collector_paused
+from flowaudit.inventory.phrases import normal_phrase
 from flowaudit.inventory.records import SYSTEM_KINDS, Records
 from rapidfuzz import fuzz, process
 
@@ -96,6 +97,9 @@ class Store(ABC):
     def resolve(self, text: str, kinds: tuple[str, ...]) -> NodeInfo:
         """The node ``text`` names (label or alias, case-insensitive); the shallowest if several."""
         found = self.match_nodes(semantics.query_key(text), kinds)
+        if not found and kinds == ("field",):
+            # "your guest stay information" names the data type a policy called "guest stay information"
+            found = self.match_nodes(semantics.query_key(normal_phrase(text)), kinds)
         if not found:
             what = "field" if kinds == ("field",) else "recipient"
             close = self.closest(text, what)

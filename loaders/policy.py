@@ -30,8 +30,8 @@ from flowaudit.inventory.vocab_nodes import field_node, party_kind_node, term_no
 from flowaudit.inventory.vocabulary import Mention, PhraseMatcher, phrase_key
 from spacy.tokens import Token as ParsedToken
 
+from . import data_types, polarity, practice
 from . import frames as parse_frames
-from . import polarity, practice
 from .parse import head_of, parse
 from .policy_text import PolicyDocument, Sentence, read_policy
 
@@ -212,6 +212,7 @@ class PolicyReader:
         self.flows_stated = 0  # flows stated so far, counting restatements of a known flow
         self.reading = "mention"  # the rule or pass being read, recorded on the nodes it cites
         self._heads_seen: dict[tuple[int, int], ParsedToken | None] = {}  # the sentence's mention heads
+        self.open_fields: dict[str, data_types.OpenField] = {}  # data types in the policy's own words
         self._fp_node = Node(self.first_party, "first_party", self.first_party_label, aliases=names[1:],
                              properties={"party_kind": FIRST_PARTY})
         self._gives = {phrase_key(v) for v in self.lex.patterns["user_gives"]}
@@ -230,8 +231,16 @@ class PolicyReader:
         return f"statement:{self.doc_key}:{sent.number}"
 
     def field_node(self, term_id: str, ev: Evidence, surface: str | None = None) -> Node:
-        """The node of field ``term_id`` (with its ancestors), citing ``ev``."""
+        """The node of field ``term_id`` (with its ancestors), citing ``ev``; an open field's under
+        its closest vocabulary field."""
+        if term_id in self.open_fields:
+            return self._cite(data_types.field_node(self.records, self.open_fields[term_id]), ev, surface)
         return self._cite(field_node(self.records, term_id), ev, surface)
+
+    def field_root(self, term_id: str) -> str:
+        """The vocabulary root of field ``term_id`` (for an open field, its ancestor's)."""
+        opened = self.open_fields.get(term_id)
+        return self.lex.fields.root(opened.parent if opened else term_id)
 
     def party_node(self, term_id: str, ev: Evidence, surface: str | None = None) -> Node:
         """The node of party kind ``term_id`` (with its ancestors), or the first party, citing ``ev``."""
@@ -352,6 +361,10 @@ class PolicyReader:
         includes extends the statements of the sentence before it."""
         tokens = tokenize(sent.text)
         mentions = _drop_modifiers(_named_organisations(self.matcher.find(sent.text, tokens)))
+        # data types in the policy's own words, in the data role of its practices
+        found = data_types.open_types(self.sentence_parse, tokens, mentions, sent.item and self.memory.opens_list)
+        mentions = found.mentions
+        self.open_fields.update(found.fields)
         ev = self.evidence(sent)
         if practice.is_question(self.sentence_parse):
             return  # "Do We Share Personal Data?" asks; it states no practice
@@ -976,7 +989,7 @@ class PolicyReader:
         action = "share" if fr.action in ("share_weak", "see", "publish") else fr.action
         # "we only share aggregate data with them" restricts what reaches them; without "only" a
         # statement about non-personal data says nothing about personal data
-        non_personal = [f for f in fields if self.lex.fields.root(f) in self.lex.patterns["restriction_fields"]]
+        non_personal = [f for f in fields if self.field_root(f) in self.lex.patterns["restriction_fields"]]
         restricted = fr.restricted and bool(non_personal)
         if restricted:
             # "... we will give them aggregate information only": only the non-personal data reaches them
