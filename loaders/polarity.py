@@ -118,3 +118,20 @@ def restricted(verb: Token) -> bool:
     words = set(rules()["restrictors"])
     near = [verb, *[c for c in verb.children if c.dep_ in ("obj", "iobj", "nsubj:pass", "obl")]]
     return any(c.lower_ in words for t in near for c in t.children)
+
+
+def governing(tok: Token) -> list[Token]:
+    """``tok`` and the words above it up to the first clause that only modifies its head (an adverbial or
+    relative clause): a denial above that clause does not reach into it.
+
+    >>> from flowaudit.loaders.parse import parse
+    >>> doc = parse(["We will not write to you again once you use the unsubscribe link."])[0]
+    >>> [t.text for t in governing(doc[-2])]
+    ['link', 'use']
+    """
+    chain = [tok]
+    while tok.dep_ not in rules()["modifier_clauses"] and tok.head.i != tok.i:
+        tok = tok.head
+        chain.append(tok)
+    return chain
+

@@ -340,7 +340,7 @@ class PolicyReader:
         cues = self.lex.cues.find(sent.text)
         for m in (c for c in cues if c.has("opt_out")):
             head = head_of(self.sentence_parse, m.char_start, m.char_end)
-            negated = head is not None and any(polarity.denial(t) for t in (head, *head.ancestors))
+            negated = head is not None and any(polarity.denial(t) for t in polarity.governing(head))
             facts["opt_out"] = "not offered" if negated else facts.get("opt_out", "offered")
         exclusion = next((c for c in cues if c.has("exclusion")), None)
         program = re.search(p["coverage"]["program"], sent.text)
