@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 import msgspec
 from flowaudit.inventory.records import FLOW_RELATIONS, LINK_RELATIONS, NODE_KINDS, Evidence, Flow, Link, Node, Records
-from neo4j import GraphDatabase, ManagedTransaction, NotificationDisabledClassification, Record
+from neo4j import READ_ACCESS, GraphDatabase, ManagedTransaction, NotificationDisabledClassification, Record
 from neo4j.exceptions import AuthError, ConfigurationError, ServiceUnavailable, SessionExpired, TransientError
 
 from . import semantics
@@ -298,6 +298,18 @@ class Neo4jStore(Store):
                 raise
             raise _too_large(self.location, exc) from exc
 
+    def _single_read(self, statement: str, params: dict[str, Any]) -> Record | None:
+        """The one row of a read-only statement, run as an auto-commit query: one round trip where a
+        managed transaction adds its BEGIN and COMMIT. A transient failure runs it again as a managed
+        transaction, with the driver's retries."""
+        try:
+            with self.driver.session(database=self.database, default_access_mode=READ_ACCESS) as session:
+                return session.run(statement, params).single(strict=False)
+        except (TransientError, SessionExpired):
+            return self._run(False, _single, statement, params)
+        except (AuthError, ServiceUnavailable) as exc:
+            raise self._unavailable(exc) from exc
+
     def _query(self, statement: str, **params: Any) -> list[dict[str, Any]]:
         """Rows of one read-only statement."""
         return self._run(False, _rows, statement, params)
@@ -373,7 +385,7 @@ class Neo4jStore(Store):
         lists, each node described once, evidence parsed here."""
         if not self._field_indexes_online():
             return super().field_flows(field)
-        row = self._run(False, _single, _FIELD_FLOWS, {"key": semantics.query_key(field)})
+        row = self._single_read(_FIELD_FLOWS, {"key": semantics.query_key(field)})
         if row is None:
             return super().field_flows(field)  # no such field: the generic path raises the helpful error
         fnode = {"id": row["id"], "kind": row["kind"], "label": row["label"]}
