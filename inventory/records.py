@@ -10,7 +10,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 NODE_KINDS = (
     "data_subject",
@@ -365,36 +365,15 @@ class Records:
 
     def add_node(self, node: Node) -> Node:
         """Add ``node`` or merge it into the node with the same id; return the stored node."""
-        key = node.id
-        mine = self.nodes.get(key)
-        if mine is None:
-            self.nodes[key] = node
-            return node
-        if mine is not node:   # adding the stored record again is a no-op
-            mine.merge(node)
-        return mine
+        return _add(self.nodes, node)
 
     def add_flow(self, flow: Flow) -> Flow:
         """Add ``flow`` or merge it into the flow with the same id."""
-        key = flow.id
-        mine = self.flows.get(key)
-        if mine is None:
-            self.flows[key] = flow
-            return flow
-        if mine is not flow:   # adding the stored record again is a no-op
-            mine.merge(flow)
-        return mine
+        return _add(self.flows, flow)
 
     def add_link(self, link: Link) -> Link:
         """Add ``link`` or merge it into the link with the same id."""
-        key = link.id
-        mine = self.links.get(key)
-        if mine is None:
-            self.links[key] = link
-            return link
-        if mine is not link:   # adding the stored record again is a no-op
-            mine.merge(link)
-        return mine
+        return _add(self.links, link)
 
     def update(self, other: Records) -> None:
         """Merge every record of ``other`` into this set."""
@@ -427,3 +406,20 @@ class Records:
             records.add_link(Link.from_dict(link))
         records.warnings = list(data.get("warnings", []))
         return records
+
+
+R = TypeVar("R", Node, Flow, Link)
+
+
+def _add(table: dict[str, R], record: R) -> R:
+    """Put ``record`` in ``table`` under its id, or merge it into the record stored there; return the stored one.
+    Adding the stored record itself again is a no-op."""
+    key = record.id
+    mine = table.get(key)
+    if mine is None:
+        table[key] = record
+        return record
+    if mine is not record:
+        mine.merge(record)
+    return mine
+
