@@ -128,6 +128,11 @@ class Cited:
         state[1] += 1
         return True
 
+    def recite(self, i: int, ev: Evidence) -> None:
+        """Replace the ``i``-th piece of evidence by ``ev`` (the same place cited again, with more said of it)."""
+        self.evidence[i] = ev
+        self._cited = None   # the set no longer matches the list
+
     def cite_all(self, evidence: list[Evidence]) -> None:
         """:meth:`cite` each of ``evidence`` in order."""
         for ev in evidence:

@@ -272,10 +272,10 @@ class PolicyReader:
             if (e.source, e.locator, e.text) == (ev.source, ev.locator, ev.text):
                 rules = (e.rule or "").split(", ") if e.rule else []
                 if rule not in rules:
-                    node.evidence[i] = replace(e, rule=", ".join([*rules, rule]))
+                    node.recite(i, replace(e, rule=", ".join([*rules, rule])))
                 break
         else:
-            node.evidence.append(replace(ev, rule=rule))
+            node.cite(replace(ev, rule=rule))
         if surface and surface.lower() != node.label.lower() and surface not in node.aliases:
             node.aliases.append(surface)
         return node
