@@ -16,6 +16,7 @@ import json
 import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from operator import attrgetter
 from typing import Any, TypeVar
 
 import msgspec
@@ -28,7 +29,7 @@ from .semantics import Edge, NodeInfo
 from .store import FieldFlows, Store
 
 T = TypeVar("T")
-FlowOrLink = TypeVar("FlowOrLink", Flow, Link)
+_RELATION = attrgetter("relation")
 
 #: Node kind → the Neo4j label it gets next to ``Node`` (the only labels ever written into Cypher).
 KIND_LABELS: dict[str, str] = {kind: "".join(part.title() for part in kind.split("_")) for kind in NODE_KINDS}
@@ -500,10 +501,10 @@ def _stored(tx: ManagedTransaction, records: Records) -> Records:
                                  "n.aliases AS aliases, n.props_json AS props_json, n.evidence_json AS evidence_json",
                              {"ids": chunk}):
                 out.add_node(_node_of(row))
-    for rel, flows in _by_relation(records.flows.values()).items():
+    for rel, flows in _grouped(records.flows.values(), _RELATION).items():
         for row in _stored_relationships(tx, rel, [f.id for f in flows], _FLOW_FIELDS) if held[rel] else ():
             out.add_flow(_flow_of(row))
-    for rel, links in _by_relation(records.links.values()).items():
+    for rel, links in _grouped(records.links.values(), _RELATION).items():
         for row in _stored_relationships(tx, rel, [k.id for k in links], _LINK_FIELDS) if held[rel] else ():
             out.add_link(_link_of(row))
     return out
@@ -516,11 +517,11 @@ def _stored_relationships(tx: ManagedTransaction, rel: str, ids: list[str], fiel
                          {"ids": chunk})
 
 
-def _by_relation(items: Iterable[FlowOrLink]) -> dict[str, list[FlowOrLink]]:
-    """``items`` grouped by relation, in one pass, each group in the given order."""
-    groups: dict[str, list[FlowOrLink]] = defaultdict(list)
+def _grouped(items: Iterable[T], key: Callable[[T], str]) -> dict[str, list[T]]:
+    """``items`` grouped by ``key``, in one pass, each group in the given order."""
+    groups: dict[str, list[T]] = defaultdict(list)
     for item in items:
-        groups[item.relation].append(item)
+        groups[key(item)].append(item)
     return groups
 
 
@@ -573,15 +574,12 @@ def _write_load(tx: ManagedTransaction, records: Records, replace: bool) -> None
     problem = _missing_ends(tx, merged, records)
     if problem:
         raise ValueError(problem)
-    nodes: dict[str, list[Node]] = defaultdict(list)
-    for node_id in records.nodes:
-        nodes[merged.nodes[node_id].kind].append(merged.nodes[node_id])
-    for kind, group in nodes.items():
-        _write(tx, merge_nodes_statement(kind), node_row, group)
-    for rel, flows in _by_relation(merged.flows[i] for i in records.flows).items():
+    for kind, nodes in _grouped((merged.nodes[i] for i in records.nodes), attrgetter("kind")).items():
+        _write(tx, merge_nodes_statement(kind), node_row, nodes)
+    for rel, flows in _grouped((merged.flows[i] for i in records.flows), _RELATION).items():
         _write(tx, create_flows_statement(rel), flow_row, [f for f in flows if f.id not in held_flows])
         _write(tx, update_flows_statement(rel), flow_row, [f for f in flows if f.id in held_flows])
-    for rel, links in _by_relation(merged.links[i] for i in records.links).items():
+    for rel, links in _grouped((merged.links[i] for i in records.links), _RELATION).items():
         _write(tx, create_links_statement(rel), link_row, [k for k in links if k.id not in held_links])
         _write(tx, update_links_statement(rel), link_row, [k for k in links if k.id in held_links])
     tx.run(f"MATCH (m:{META_LABEL} {{id: 'store'}}) SET m.warnings = $warnings", {"warnings": merged.warnings}
