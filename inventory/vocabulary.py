@@ -8,14 +8,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from .compiled import YamlError, load_yaml
 from .text import Token, phrase_key, tokenize
 
 VOCAB_DIR = Path(__file__).with_name("vocab")
 VOCABULARIES = ("fields", "parties", "subjects", "collection_points", "purposes", "trackers", "actions")
-#: libyaml's loader when PyYAML was built with it, else the pure-Python one.
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -63,8 +60,8 @@ class Vocabulary:
     def from_file(cls, path: Path, name: str | None = None) -> Vocabulary:
         """Read a vocabulary YAML list (see ``vocab/README.md``)."""
         try:
-            entries = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER) or []
-        except yaml.YAMLError as exc:
+            entries = load_yaml(path) or []
+        except YamlError as exc:
             raise VocabularyError(f"{path}: {exc}") from exc
         terms = []
         for i, entry in enumerate(entries):

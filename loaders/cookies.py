@@ -33,7 +33,9 @@ from pathlib import Path
 from typing import Any
 
 from flowaudit.inventory import organizations as orgs
+from flowaudit.inventory.compiled import cached
 from flowaudit.inventory.records import CONSENT_STATES, Evidence, Node, Records
+from publicsuffixlist import PSLFILE
 
 from .errors import InputError, read_source
 from .observed import Finding, Observations, detect, identifier_like, subject_node
@@ -167,18 +169,28 @@ class CookieDatabase:
         return {"purpose": rows[0].category.lower(), "platform": rows[0].platform, "ocd_id": rows[0].id}
 
 
+def _cookie_rows(path: Path) -> list[tuple[str, str, str, str, str | None, bool]]:
+    """The named rows of the Open Cookie Database CSV at ``path``, with registrable domains."""
+    rows = []
+    for rec in csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))):
+        m = _DOMAIN.search((rec["Domain"] or "").lower())
+        if rec["Cookie / Data Key name"]:
+            rows.append((rec["ID"], rec["Platform"], rec["Category"], rec["Cookie / Data Key name"],
+                         orgs.registrable_domain(m.group(0)) if m else None, rec["Wildcard match"].strip() == "1"))
+    return rows
+
+
 @cache
 def cookie_database() -> CookieDatabase:
-    """The pinned Open Cookie Database (``inventory/data/open-cookie-database.csv``), read once."""
-    text = (resources.files("flowaudit.inventory") / "data" / "open-cookie-database.csv").read_text("utf-8")
+    """The pinned Open Cookie Database (``inventory/data/open-cookie-database.csv``), read once (its rows
+    compiled on first use, keyed by the CSV and the public suffix list that gives their domains)."""
+    path = Path(str(resources.files("flowaudit.inventory") / "data" / "open-cookie-database.csv"))
+    rows = cached("open-cookie-database", [path, Path(PSLFILE)], lambda: _cookie_rows(path),
+                  list[tuple[str, str, str, str, str | None, bool]])
     exact: dict[str, list[CookieRow]] = {}
     prefixes: dict[str, list[CookieRow]] = {}
-    for rec in csv.DictReader(io.StringIO(text)):
-        m = _DOMAIN.search((rec["Domain"] or "").lower())
-        row = CookieRow(rec["ID"], rec["Platform"], rec["Category"], rec["Cookie / Data Key name"],
-                        orgs.registrable_domain(m.group(0)) if m else None, rec["Wildcard match"].strip() == "1")
-        if not row.name:
-            continue
+    for fields in rows:
+        row = CookieRow(*fields)
         (prefixes if row.wildcard else exact).setdefault(row.name, []).append(row)
     ordered = sorted(prefixes.items(), key=lambda kv: (-len(kv[0]), kv[0]))
     return CookieDatabase(exact, ordered)

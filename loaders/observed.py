@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import SplitResult, unquote, urlsplit
 
-import yaml
 from flowaudit.inventory import vocabulary as vocab
+from flowaudit.inventory.compiled import load_yaml
 from flowaudit.inventory.records import Evidence, Flow, Node, Records, node_id
 from flowaudit.inventory.vocab_nodes import field_node, term_node
 
@@ -71,7 +71,7 @@ class Lexicon:
 @cache
 def lexicon() -> Lexicon:
     """The packaged lexicon, checked against the field vocabulary and compiled once."""
-    data = yaml.load(LEXICON_FILE.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    data = load_yaml(LEXICON_FILE)
     fields = vocab.load("fields")
     rules: dict[tuple[str, ...], FieldRule] = {}
     for entry in data["fields"]:

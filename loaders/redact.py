@@ -30,12 +30,13 @@ import base64
 import binascii
 import json
 import re
+from bisect import bisect_left
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import SplitResult, quote, unquote, urlsplit
 
-import yaml
+from flowaudit.inventory.compiled import cached, load_yaml
 from flowaudit.inventory.organizations import registrable_domain
 
 LEXICON_FILE = Path(__file__).with_name("lexicon") / "redact.yaml"
@@ -62,19 +63,39 @@ _IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 
 @cache
 def _lexicon() -> dict[str, frozenset[str]]:
-    data = yaml.safe_load(LEXICON_FILE.read_text(encoding="utf-8"))
+    data = load_yaml(LEXICON_FILE)
     return {k: frozenset(str(v).lower() for v in vals) for k, vals in data.items()}
 
 
+class Words:
+    """A sorted word list that answers ``word in words`` by bisection (nothing to hash at start-up).
+
+    >>> "cat" in Words(["ant", "cat"]), "cow" in Words(["ant", "cat"])
+    (True, False)
+    """
+
+    def __init__(self, sorted_words: list[str]):
+        self._words = sorted_words
+
+    def __contains__(self, word: object) -> bool:
+        i = bisect_left(self._words, word)
+        return i < len(self._words) and self._words[i] == word
+
+
 @cache
-def dictionary() -> frozenset[str]:
-    """Webster's 2nd as spelled there (proper names capitalised), loaded once."""
-    from english_words import get_english_words_set
+def dictionary() -> Words:
+    """Webster's 2nd as spelled there (proper names capitalised), loaded once (compiled on first use)."""
+    import english_words
+    from english_words.constants import ALPHA, PROCESSED_DATA_DIR
+    from english_words.util import get_data_file_name
 
-    return frozenset(get_english_words_set(["web2"], lower=False, alpha=True))
+    source = Path(english_words.__file__).parent / PROCESSED_DATA_DIR / get_data_file_name("web2", [ALPHA])
+    words = cached("english-words-web2", [source],
+                   lambda: sorted(english_words.get_english_words_set(["web2"], lower=False, alpha=True)), list[str])
+    return Words(words)
 
 
-def _in_dictionary(word: str, words: frozenset[str]) -> bool:
+def _in_dictionary(word: str, words: Words) -> bool:
     """A lower-case entry whose capitalised form is not also one (so not a given name)."""
     return word in words and word.capitalize() not in words
 
