@@ -89,6 +89,8 @@ def normal_host(host: str) -> str:
 
 
 def _is_ip(host: str) -> bool:
+    if not host or not (host[-1].isdigit() or ":" in host):   # an IPv4 address ends in a digit; IPv6 has colons
+        return False
     try:
         ipaddress.ip_address(host)
     except ValueError:

@@ -1,6 +1,8 @@
 """Fast streaming of the entries of a HAR file: only the parts the HAR loader reads are decoded.
 
-The file is read in chunks of :data:`CHUNK_BYTES`; the entries array is cut into runs of whole entries
+The file is mapped into memory and read through a window widened by :data:`CHUNK_BYTES` at a time (no
+copy: msgspec decodes the mapped pages, and pages behind the window are given back to the system); the
+entries array is cut into runs of whole entries
 and each run is decoded at once by ``msgspec`` into small typed structs that name only what the loader
 looks at (the URL, method, headers, cookies and post data of the request; the status, headers, cookies
 and content type and size of the response; the resource-type keys of the beacon lexicon). The header and
@@ -11,10 +13,10 @@ may be a 1×1 GIF.
 
 Where a run ends is found without parsing it in Python: the bytes between the first two entries (the
 closing brace, comma, opening brace and first key, with their whitespace) are learnt once, and the last
-occurrence of that separator in the buffer is tried as the end of a run. A JSON value starting at an
+occurrence of that separator in the window is tried as the end of a run. A JSON value starting at an
 entry's first byte has exactly one end, so a run that decodes is a run of whole entries; a run that does
-not decode is cut entry by entry with a small scanner of strings and brackets. Memory holds at most a
-chunk and one run, whatever the size of the file.
+not decode is cut entry by entry with a small scanner of strings and brackets. Memory holds the window
+and the structs of one run, whatever the size of the file.
 
 Anything this reader does not expect (the ``entries`` key not found where the header says, a run that
 does not decode even entry by entry, an entry of a shape the structs refuse) raises :class:`Unexpected`;
@@ -23,6 +25,8 @@ the loader then reads the file again with its general streaming parser, which re
 
 from __future__ import annotations
 
+import contextlib
+import mmap
 import re
 from collections.abc import Callable, Iterator
 from functools import cache
@@ -42,6 +46,8 @@ _TOKEN = re.compile(rb'"[^"\\]*+(?:\\.[^"\\]*+)*+(?P<q>")?|[{}\[\]]')
 _ENTRIES = re.compile(rb'"entries"\s*:\s*\[')
 _AFTER = re.compile(rb'\s*,\s*\{\s*"[^"\\]*(?:\\.[^"\\]*)*"')
 _OPEN = frozenset(b"{[")
+_SEQUENTIAL = getattr(mmap, "MADV_SEQUENTIAL", None)
+_DONTNEED = getattr(mmap, "MADV_DONTNEED", None)
 
 
 class Unexpected(Exception):
@@ -153,10 +159,11 @@ def as_dict(entry: msgspec.Struct, extra_keys: tuple[str, ...]) -> dict[str, Any
     return out
 
 
-def value_end(buf: bytes | bytearray, pos: int) -> int | None:
-    """The index just past the JSON object or array starting at ``buf[pos]``, or None if ``buf`` ends first."""
+def value_end(buf: Any, pos: int, endpos: int | None = None) -> int | None:
+    """The index just past the JSON object or array starting at ``buf[pos]``, or None if ``buf`` (or
+    ``buf[:endpos]``) ends first."""
     depth = 0
-    for m in _TOKEN.finditer(buf, pos):
+    for m in _TOKEN.finditer(buf, pos, len(buf) if endpos is None else endpos):
         c = buf[m.start()]
         if c == 0x22:   # a string: skipped whole, unless the buffer ends inside it
             if m.group("q") is None:
@@ -168,44 +175,58 @@ def value_end(buf: bytes | bytearray, pos: int) -> int | None:
     return None
 
 
-class _Buffer:
-    """A growing window on the file: ``data[pos:]`` is what is not consumed yet, and there is always one
-    byte before ``pos`` (a run is decoded in place by writing ``[`` there and ``]`` after its end)."""
+class _Window:
+    """A window ``data[pos:end]`` on the file mapped into memory copy-on-write (a run is decoded in place
+    by writing ``[`` before it and ``]`` after it, which never reaches the file). Nothing is copied: msgspec
+    decodes the mapped pages, and the pages before the window are given back to the system as it moves on,
+    so the memory in use is the window's, whatever the size of the file."""
 
     def __init__(self, fh: BinaryIO, progress: Callable[[int], object] | None = None):
-        self.fh = fh
+        try:
+            self.data = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_COPY)
+        except (OSError, ValueError) as exc:   # empty, or not a regular file
+            raise Unexpected(f"cannot map the file: {exc}") from exc
+        if _SEQUENTIAL is not None:
+            self.data.madvise(_SEQUENTIAL)
+        self.size = len(self.data)
         self.progress = progress
-        self.data = bytearray(b" ")
-        self.pos = 1
+        self.pos = len(BOM) if self.data[:len(BOM)] == BOM else 0
+        self.end = 0
+        self.released = 0   # pages before this offset were given back
         self.eof = False
-        self.shifted = 0   # how far positions moved left since the start (for marks kept across reads)
 
     def more(self) -> bool:
-        """Read another chunk, dropping the consumed part; False at the end of the file."""
-        if self.eof:
-            return False
-        chunk = self.fh.read(CHUNK_BYTES)
-        if not chunk:
+        """Widen the window by a chunk (giving back the pages before it); False at the end of the file."""
+        if self.end >= self.size:
             self.eof = True
             return False
+        end = min(self.size, self.end + CHUNK_BYTES)
         if self.progress is not None:
-            self.progress(len(chunk))
-        self.data = bytearray(b" ") + self.data[self.pos:] + chunk
-        shift, self.pos = self.pos - 1, 1
-        self.shifted += shift
+            self.progress(end - self.end)
+        self.end = end
+        self.eof = end >= self.size
+        done = (self.pos - 1) // mmap.PAGESIZE * mmap.PAGESIZE
+        if _DONTNEED is not None and done - self.released >= CHUNK_BYTES:
+            self.data.madvise(_DONTNEED, self.released, done - self.released)
+            self.released = done
         return True
 
     def skip_ws(self) -> int | None:
         """Skip whitespace; the next byte, or None at the end of the file."""
         while True:
-            data, pos = self.data, self.pos
-            while pos < len(data) and data[pos] in _WS:
+            data, pos, end = self.data, self.pos, self.end
+            while pos < end and data[pos] in _WS:
                 pos += 1
             self.pos = pos
-            if pos < len(data):
+            if pos < end:
                 return data[pos]
             if not self.more():
                 return None
+
+    def close(self) -> None:
+        """Unmap the file, unless decoded raw values still point into it (then it goes with the last one)."""
+        with contextlib.suppress(BufferError):
+            self.data.close()
 
 
 def iter_entries(path: Path, extra_keys: tuple[str, ...], progress: Callable[[int], object] | None = None,
@@ -217,16 +238,18 @@ def iter_entries(path: Path, extra_keys: tuple[str, ...], progress: Callable[[in
     one = msgspec.json.Decoder(entry)
     run = msgspec.json.Decoder(list[entry])
     with path.open("rb") as fh:
-        buf = _Buffer(fh, progress)
+        buf = _Window(fh, progress)
+    try:
         _seek_entries(buf)
         if buf.skip_ws() == 0x5D:   # "]": no entries
             return
         sep: bytes | None = None
         single_until = 0   # after a run failed to decode: entry by entry up to where it was cut
+        data = buf.data
         while True:
-            data, start = buf.data, buf.pos
-            if sep is not None and start + buf.shifted >= single_until:
-                cut = data.rfind(sep, start)
+            start, end = buf.pos, buf.end
+            if sep is not None and start >= single_until:
+                cut = data.rfind(sep, start, end)
                 if cut > start:
                     close = cut + sep.index(b"}") + 1
                     before, after = data[start - 1], data[close]
@@ -235,7 +258,7 @@ def iter_entries(path: Path, extra_keys: tuple[str, ...], progress: Callable[[in
                         decoded = run.decode(memoryview(data)[start - 1:close + 1])
                     except (msgspec.DecodeError, msgspec.ValidationError):
                         decoded = None
-                        single_until = close + buf.shifted
+                        single_until = close
                     finally:
                         data[start - 1], data[close] = before, after
                     if decoded is not None:
@@ -249,34 +272,36 @@ def iter_entries(path: Path, extra_keys: tuple[str, ...], progress: Callable[[in
                         if _next(buf) is None:
                             return
                         continue
-            if sep is not None and not buf.eof and len(data) - start <= MAX_ENTRY_BYTES \
-                    and data.find(sep, start) < 0:   # no whole entry left in the buffer: read on first
+            if sep is not None and not buf.eof and end - start <= MAX_ENTRY_BYTES \
+                    and data.find(sep, start, end) < 0:   # no whole entry in the window: widen it first
                 buf.more()
                 continue
-            end = value_end(data, start)
+            stop = value_end(data, start, end)
             decoded_one = None
-            if end is not None:
+            if stop is not None:
                 try:
-                    decoded_one = one.decode(memoryview(data)[start:end])
+                    decoded_one = one.decode(memoryview(data)[start:stop])
                 except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-                    if buf.eof or len(data) - start > MAX_ENTRY_BYTES:
+                    if buf.eof or end - start > MAX_ENTRY_BYTES:
                         raise Unexpected(str(exc)) from exc
-            if decoded_one is None:   # the entry goes on past the buffer (or was cut inside a string)
-                if len(data) - start > MAX_ENTRY_BYTES or not buf.more():
+            if decoded_one is None:   # the entry goes on past the window (or was cut inside a string)
+                if end - start > MAX_ENTRY_BYTES or not buf.more():
                     raise Unexpected("the entries array ends inside an entry")
                 continue
             yield decoded_one if structs else as_dict(decoded_one, extra_keys)
             if sep is None:
-                sep = _separator(data, end)
-            buf.pos = end
+                sep = _separator(data, stop, end)
+            buf.pos = stop
             if _next(buf) is None:
                 return
+    finally:
+        buf.close()
 
 
-def _separator(data: bytearray, end: int) -> bytes | None:
+def _separator(data: Any, end: int, endpos: int) -> bytes | None:
     """The bytes from the whitespace before an entry's closing brace (at ``end - 1``) to the first key of
-    the next entry, if they are in ``data``."""
-    m = _AFTER.match(data, end)
+    the next entry, if they are in ``data[:endpos]``."""
+    m = _AFTER.match(data, end, endpos)
     if m is None:
         return None
     begin = end - 1
@@ -285,7 +310,7 @@ def _separator(data: bytearray, end: int) -> bytes | None:
     return bytes(data[begin:m.end()])
 
 
-def _next(buf: _Buffer) -> int | None:
+def _next(buf: _Window) -> int | None:
     """After an entry: skip the comma to the next entry's start (its position), or None after the last."""
     c = buf.skip_ws()
     if c == 0x5D:
@@ -298,21 +323,20 @@ def _next(buf: _Buffer) -> int | None:
     return buf.pos
 
 
-def _seek_entries(buf: _Buffer) -> None:
+def _seek_entries(buf: _Window) -> None:
     """Move to the first byte inside ``log.entries``: the first ``"entries": [`` at object depth 2."""
+    first = buf.pos
     while True:
-        before = len(buf.data)
+        before = buf.end
         if not buf.more():
             raise Unexpected("no entries array")
-        if before == 1 and buf.data.startswith(BOM, 1):
-            del buf.data[1:1 + len(BOM)]
-        m = _ENTRIES.search(buf.data, max(0, before - 64))
+        m = _ENTRIES.search(buf.data, max(first, before - 64), buf.end)
         if m is not None:
             break
-        if len(buf.data) > MAX_ENTRY_BYTES:
+        if buf.end - first > MAX_ENTRY_BYTES:
             raise Unexpected("no entries array near the start")
     depth = 0
-    for t in _TOKEN.finditer(buf.data, 0, m.start()):
+    for t in _TOKEN.finditer(buf.data, first, m.start()):
         c = buf.data[t.start()]
         if c != 0x22:
             depth += 1 if c in _OPEN else -1
