@@ -15,18 +15,19 @@ import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flowaudit import __version__, views
-from flowaudit.api import default_store_location, open_store, policy_text
-from flowaudit.graph import audit, export, queries, report_formats
-from flowaudit.graph.embedded import EmbeddedStore, StoreFileError
-from flowaudit.graph.policy_diff import diff_policies
-from flowaudit.graph.store import QueryError, Store
+from flowaudit import __version__
 from flowaudit.loaders.errors import InputError
 from flowaudit.loaders.sources import LOADERS, extract, loader
 
 from .paths import check_output, check_store_to_read, check_store_to_write, reason
+
+if TYPE_CHECKING:
+    from flowaudit.graph.store import Store
+
+# Each command imports what it needs when it runs (the graph, the audit, the exports, pandas and plotly
+# behind them), so that `flowaudit extract capture.har` loads only the loaders.
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -103,6 +104,9 @@ def _format(sp: argparse.ArgumentParser, choices: Sequence[str] = ("table", "jso
 
 def _store_for(args: argparse.Namespace) -> Store:
     """An in-memory store of the given sources, or the named/default store (which must exist)."""
+    from flowaudit.api import default_store_location, open_store
+    from flowaudit.graph.embedded import EmbeddedStore
+
     if getattr(args, "sources", None):
         if args.store:
             raise InputError(args.store, "give either SOURCES or --store, not both")
@@ -144,8 +148,18 @@ def _extract_args(sp: argparse.ArgumentParser) -> None:
 
 def _extract(args: argparse.Namespace) -> int:
     records = extract(args.sources, args.kind, args.force)
-    return _answer(args.format, records.to_dict(), lambda: queries.flows_frame(records),
-                   lambda: views.extract(records))
+
+    def frame() -> Any:
+        from flowaudit.graph import queries
+
+        return queries.flows_frame(records)
+
+    def view() -> str:
+        from flowaudit import views
+
+        return views.extract(records)
+
+    return _answer(args.format, records.to_dict(), frame, view)
 
 
 command(Command(
@@ -162,6 +176,8 @@ def _load_args(sp: argparse.ArgumentParser) -> None:
 
 
 def _load(args: argparse.Namespace) -> int:
+    from flowaudit.api import default_store_location, open_store
+
     location = args.store or default_store_location()
     check_store_to_write(location)
     records = extract(args.sources, args.kind, args.force)
@@ -194,6 +210,9 @@ def _trace_args(sp: argparse.ArgumentParser) -> None:
 
 
 def _trace(args: argparse.Namespace) -> int:
+    from flowaudit import views
+    from flowaudit.graph import queries
+
     with _store_for(args) as st:
         paths = st.trace(args.subject)
     return _answer(args.format, paths, lambda: queries.trace_frame(paths),
@@ -224,6 +243,9 @@ def _names_args(what: str) -> Callable[[argparse.ArgumentParser], None]:
 
 def _names(what: str) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
+        from flowaudit import views
+        from flowaudit.graph import queries
+
         if args.list == bool(args.subject):
             raise InputError(args.command, f"give a {'recipient' if what == 'field' else 'field'} or --list")
         with _store_for(args) as st:
@@ -266,6 +288,9 @@ def _matrix_args(sp: argparse.ArgumentParser) -> None:
 
 
 def _matrix(args: argparse.Namespace) -> int:
+    from flowaudit import views
+    from flowaudit.graph import queries
+
     if args.by == "system":
         with _store_for(args) as st:
             entries = [e for e in st.systems() if e["kind"] == "system"]
@@ -294,6 +319,9 @@ def _systems_args(sp: argparse.ArgumentParser) -> None:
 
 
 def _systems(args: argparse.Namespace) -> int:
+    from flowaudit import views
+    from flowaudit.graph import queries
+
     with _store_for(args) as st:
         entries = st.systems()
     return _answer(args.format, entries, lambda: queries.systems_frame(entries), lambda: views.systems(entries))
@@ -315,6 +343,10 @@ def _diff_args(sp: argparse.ArgumentParser) -> None:
 
 
 def _diff(args: argparse.Namespace) -> int:
+    from flowaudit import views
+    from flowaudit.graph import queries
+    from flowaudit.graph.policy_diff import diff_policies
+
     rows = diff_policies(loader("policy", args.force)(args.old), loader("policy", args.force)(args.new))
     return _answer(args.format, rows, lambda: queries.diff_frame(rows), lambda: views.diff(rows))
 
@@ -327,6 +359,8 @@ command(Command(
 
 
 def _audit_args(sp: argparse.ArgumentParser) -> None:
+    from flowaudit.graph import audit
+
     _sources(sp, False)
     _store(sp)
     _format(sp, ("table", "json", "sarif", "junit", "markdown"))
@@ -337,6 +371,10 @@ def _audit_args(sp: argparse.ArgumentParser) -> None:
 
 
 def _audit(args: argparse.Namespace) -> int:
+    from flowaudit import views
+    from flowaudit.api import policy_text
+    from flowaudit.graph import audit, report_formats
+
     fail_on = {c.strip() for c in args.fail_on.split(",") if c.strip()}
     unknown = sorted(fail_on - set(audit.CLASSES))
     if unknown:
@@ -373,6 +411,8 @@ command(Command(
 
 
 def _export_args(sp: argparse.ArgumentParser) -> None:
+    from flowaudit.graph import export
+
     _sources(sp, False)
     _store(sp)
     sp.add_argument("--format", required=True, choices=export.FORMATS,
@@ -382,6 +422,8 @@ def _export_args(sp: argparse.ArgumentParser) -> None:
 
 
 def _export(args: argparse.Namespace) -> int:
+    from flowaudit.graph import export
+
     check_output(args.output, "-o")
     with _store_for(args) as st:
         try:
@@ -422,7 +464,8 @@ def _scan_args(sp: argparse.ArgumentParser) -> None:
 
 def _scan(args: argparse.Namespace) -> int:
     """Scan the URLs in each consent state, print the summary and, with --policy, the audit of the captures."""
-    from flowaudit import scan, scan_report
+    from flowaudit import scan, scan_report, views
+    from flowaudit.graph import audit, report_formats
 
     states = [c.strip() for c in args.consent.split(",") if c.strip()]
     bad = sorted(set(states) - set(scan.CHOICES))
@@ -484,8 +527,9 @@ command(Command(
 # --------------------------------------------------------------------------- entry point
 
 
-def parser() -> argparse.ArgumentParser:
-    """The argument parser of every registered command."""
+def parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser of every registered command; with ``only``, the options of that command alone
+    (the others keep their names and summaries), so that parsing imports only what that command needs."""
     p = argparse.ArgumentParser(prog="flowaudit", description=DESCRIPTION, epilog=EPILOG,
                                 formatter_class=_HelpFormatter)
     p.add_argument("--version", action="version", version=f"flowaudit {__version__}")
@@ -494,13 +538,16 @@ def parser() -> argparse.ArgumentParser:
         epilog = "examples:\n" + "\n".join(f"  {e}" for e in cmd.examples) + "\n\n" + cmd.exit_codes
         sp = sub.add_parser(cmd.name, help=cmd.summary, description=f"{cmd.summary}.\n\n{cmd.description}",
                             epilog=epilog, formatter_class=_HelpFormatter)
-        cmd.arguments(sp)
+        if only is None or cmd.name == only:
+            cmd.arguments(sp)
     return p
 
 
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit code."""
-    args = parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    named = next((a for a in argv if not a.startswith("-")), "")   # the top level has no options with values
+    args = parser(named).parse_args(argv)
     return COMMANDS[args.command].run(args)
 
 
@@ -511,22 +558,40 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run(argv)
     except BrokenPipeError:
         return EXIT_OK
-    except (InputError, QueryError, StoreFileError, ValueError, ConnectionError) as exc:
+    except (InputError, ValueError, ConnectionError) as exc:
         # ConnectionError: the Neo4j store's StoreUnavailableError (unreachable server, refused login)
         print(f"flowaudit: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except OSError as exc:
-        where = exc.filename or "flowaudit"
-        print(f"flowaudit: error: {where}: {reason(exc)}", file=sys.stderr)
+    except Exception as exc:
+        if not isinstance(exc, _store_errors()):
+            return _failure(exc)
+        print(f"flowaudit: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
-    except Exception as exc:
-        if os.environ.get("FLOWAUDIT_DEBUG"):
-            traceback.print_exc()
-        print(f"flowaudit: internal error: {type(exc).__name__}: {exc} (a bug: please report it with the "
-              f"command; FLOWAUDIT_DEBUG=1 shows where)", file=sys.stderr)
-        return EXIT_INTERNAL
+
+
+def _store_errors() -> tuple[type[Exception], ...]:
+    """The stores' bad-input errors, of the store modules a command imported (one it did not import
+    raised none)."""
+    found = []
+    for module, name in (("flowaudit.graph.store", "QueryError"), ("flowaudit.graph.embedded", "StoreFileError")):
+        if module in sys.modules:
+            found.append(getattr(sys.modules[module], name))
+    return tuple(found)
+
+
+def _failure(exc: Exception) -> int:
+    """The message and exit code of an error no command handled: 2 for a file, 3 for a bug."""
+    if isinstance(exc, OSError):
+        where = exc.filename or "flowaudit"
+        print(f"flowaudit: error: {where}: {reason(exc)}", file=sys.stderr)
+        return EXIT_USAGE
+    if os.environ.get("FLOWAUDIT_DEBUG"):
+        traceback.print_exception(exc)
+    print(f"flowaudit: internal error: {type(exc).__name__}: {exc} (a bug: please report it with the "
+          f"command; FLOWAUDIT_DEBUG=1 shows where)", file=sys.stderr)
+    return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

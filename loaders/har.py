@@ -100,8 +100,9 @@ _PLAIN_URL = re.compile(r"([A-Za-z]++)://([^/?#\[\]\\ \t\r\n]++)(/[^?#\\ \t\r\n]
 # The names of the headers the loader reads, as JSON strings in a raw header list; where each is the name of a
 # plain header object ({"name": ..., "value": "..."}: the key before it, the value after it), the value is read
 # from the match after it, else the list is decoded.
-_REQUEST_HEADER = re.compile(rb'"(?i:referer|cookie)"')
-_SET_COOKIE = re.compile(rb'"(?i:set-cookie)"')
+# the header names the loader reads, quoted as JSON strings, found in a lower-cased copy of a raw header list
+_REQUEST_HEADER = (b'"referer"', b'"cookie"')
+_SET_COOKIE = (b'"set-cookie"',)
 _HEADER_NAME_KEY = re.compile(rb'\{\s*+"name"\s*+:\s*+\Z')
 _HEADER_VALUE = re.compile(rb'\s*+,\s*+"value"\s*+:\s*+"((?:[^"\\]++|\\.)*+)"\s*+\}')
 _LIST = re.compile(rb"\[")
@@ -399,7 +400,7 @@ class Capture:
         set_list = _NO_COOKIES
         if resp is not None:
             raw = resp.headers
-            if raw and (_SET_COOKIE.search(raw) is not None or _LIST.match(raw) is None):
+            if raw and (_SET_COOKIE[0] in bytes(raw).lower() or _LIST.match(raw) is None):
                 set_headers = self._raw_headers(raw, _SET_COOKIE, RESPONSE_HEADERS, i, "response.headers"
                                                 ).get("set-cookie", [])
             if len(resp.cookies) > 2:
@@ -442,24 +443,28 @@ class Capture:
         if raw and _LIST.match(raw) is None and msgspec.json.decode(raw) is not None:
             raise InputError(self.source, f"{what} is not a list", f"entry {i}")
 
-    def _raw_headers(self, raw: msgspec.Raw, names: re.Pattern[bytes], wanted: frozenset[str], i: int,
+    def _raw_headers(self, raw: msgspec.Raw, names: tuple[bytes, ...], wanted: frozenset[str], i: int,
                      what: str) -> dict[str, list[str]]:
-        """The ``wanted`` headers (lower-case names) of a raw header list, where their ``names`` occur."""
+        """The ``wanted`` headers (lower-case names) of a raw header list, where their ``names`` (quoted,
+        lower-case) occur in any case."""
         if not raw:
             return _NO_HEADERS
         if _LIST.match(raw) is None:
             return _headers(msgspec.json.decode(raw), wanted, self.source, f"entry {i}", what)
         out = _NO_HEADERS
-        for hit in names.finditer(raw):
-            start = hit.start()
-            m = _HEADER_VALUE.match(raw, hit.end())
-            if m is None or _HEADER_NAME_KEY.search(raw, max(start - 64, 0), start) is None:
-                return _headers(msgspec.json.decode(raw), wanted, self.source, f"entry {i}", what)
-            if out is _NO_HEADERS:
-                out = {}
-            value = m[1]
-            text = msgspec.json.decode(b'"' + value + b'"') if b"\\" in value else value.decode()
-            out.setdefault(hit[0][1:-1].decode().lower(), []).append(text)
+        low = bytes(raw).lower()   # the same length: offsets in it are offsets in raw
+        for name in names:
+            start = low.find(name)
+            while start >= 0:
+                m = _HEADER_VALUE.match(raw, start + len(name))
+                if m is None or _HEADER_NAME_KEY.search(raw, max(start - 64, 0), start) is None:
+                    return _headers(msgspec.json.decode(raw), wanted, self.source, f"entry {i}", what)
+                if out is _NO_HEADERS:
+                    out = {}
+                value = m[1]
+                text = msgspec.json.decode(b'"' + value + b'"') if b"\\" in value else value.decode()
+                out.setdefault(name[1:-1].decode(), []).append(text)
+                start = low.find(name, m.end())
         return out
 
     def _raw_cookies(self, raw: msgspec.Raw, i: int) -> tuple[bytes, list[Any]]:
