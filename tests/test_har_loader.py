@@ -525,3 +525,35 @@ def test_entries_past_the_first_few_of_their_kind_are_counted_as_if_read(monkeyp
     with monkeypatch.context() as m:
         _general_parser_only(m)
         assert extract_har(path).to_dict() == counted
+
+
+def test_extracting_a_har_imports_no_graph_notebook_or_policy_library(tmp_path):
+    """`flowaudit extract capture.har` loads the loaders only: not pandas, plotly, networkx, spaCy or fideslang."""
+    import subprocess
+    import sys
+
+    code = ("import sys, io, contextlib\n"
+            "from flowaudit.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            f"    rc = main(['extract', {str(HARS / 'chrome-checkout.har')!r}, '--format', 'json'])\n"
+            "print(rc, json.dumps(sorted({m.split('.')[0] for m in sys.modules})))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    rc, modules = out.split(" ", 1)
+    assert rc == "0"
+    loaded = set(json.loads(modules))
+    assert "msgspec" in loaded
+    assert not loaded & {"pandas", "plotly", "networkx", "spacy", "fideslang", "neo4j", "rapidfuzz", "kaleido"}
+
+
+def test_an_empty_or_truncated_har_is_refused_by_the_mapped_reader_and_named_by_the_general_one(tmp_path):
+    doc = (HARS / "chrome-checkout.har").read_bytes()
+    cut = tmp_path / "cut.har"
+    cut.write_bytes(doc[: len(doc) // 2])
+    with pytest.raises(har_entries.Unexpected):
+        list(har_entries.iter_entries(cut, ()))
+    with pytest.raises(InputError, match=r"cut\.har"):
+        extract_har(cut)
+    empty = tmp_path / "empty.har"
+    empty.write_bytes(b"")
+    with pytest.raises(har_entries.Unexpected, match="cannot map"):
+        list(har_entries.iter_entries(empty, ()))
