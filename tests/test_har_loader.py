@@ -532,7 +532,7 @@ def test_extracting_a_har_imports_no_graph_notebook_or_policy_library(tmp_path):
     import subprocess
     import sys
 
-    code = ("import sys, io, contextlib\n"
+    code = ("import sys, io, contextlib, json\n"
             "from flowaudit.cli import main\n"
             "with contextlib.redirect_stdout(io.StringIO()):\n"
             f"    rc = main(['extract', {str(HARS / 'chrome-checkout.har')!r}, '--format', 'json'])\n"
