@@ -1,7 +1,7 @@
 """HAR load speed and memory on a large capture built from real entries, against the standard library's
 ``json.load`` and ijson iteration of the same file, measured in the same run.
 
-    python benchmarks/har_load.py [--size-mb 50] [--bodies] [--dir DIR] [--keep] [--har FILE]
+    python benchmarks/har_load.py [--size-mb 50] [--bodies] [--dir DIR] [--keep] [--har FILE] [--breakdown]
 
 Writes a HAR 1.2 of about ``--size-mb`` megabytes from the entries of the project's own captures
 (``tests/data/evidence/har`` and ``examples/plimus/evidence``), repeated with varied hosts (a subdomain
@@ -12,7 +12,10 @@ in a fresh process so that peak memory is its own:
 
 - ``json.load``: the standard library parsing the whole file;
 - ``ijson``: ``ijson.items(f, "log.entries.item")`` building every entry and doing nothing with it;
-- ``extract``: ``flowaudit.loaders.har.extract_har`` on the file.
+- ``extract``: ``flowaudit.loaders.har.extract_har`` on the file;
+- with ``--breakdown``, two parts of it: ``startup`` (loading the registry, lexicons, word list and cookie
+  database, which ``extract`` does before its first entry) and ``scan`` (the entry reader of
+  ``loaders/har_entries.py`` decoding every entry, with nothing done with them).
 
 Each phase is timed from after its modules are imported (loading the organisation registry and the
 lexicons is part of ``extract``). Reports MB/s (file bytes / wall-clock seconds, 1 MB = 10**6 bytes), the
@@ -109,6 +112,18 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def startup() -> None:
+    """What ``extract`` loads before its first entry: the registry, the lexicons, the word list and the
+    Open Cookie Database."""
+    from flowaudit.inventory import organizations as orgs
+    from flowaudit.loaders import cookies, redact
+    from flowaudit.loaders.har import Capture
+
+    Capture("startup", orgs.load(), "example.com")
+    redact.dictionary()
+    cookies.cookie_database()
+
+
 def measure(phase: str, path: Path) -> dict:
     """Run one phase in this process; return its timing and peak RSS."""
     import ijson
@@ -119,6 +134,13 @@ def measure(phase: str, path: Path) -> dict:
     if phase == "json.load":
         with path.open("rb") as fh:
             result = {"entries": len(json.load(fh)["log"]["entries"])}
+    elif phase == "startup":
+        startup()
+        result = {}
+    elif phase == "scan":
+        from flowaudit.loaders import har_entries
+
+        result = {"entries": sum(1 for _ in har_entries.iter_entries(path, (), structs=True))}
     elif phase == "ijson":
         with path.open("rb") as fh:
             count = sum(1 for _ in ijson.items(fh, "log.entries.item", use_float=True, buf_size=1 << 20))
@@ -150,6 +172,8 @@ def main() -> int:
     ap.add_argument("--dir", help="where to write the HAR (default: a temporary directory)")
     ap.add_argument("--keep", action="store_true", help="keep the HAR")
     ap.add_argument("--har", help="measure this HAR (written by an earlier run with --keep) instead of writing one")
+    ap.add_argument("--breakdown", action="store_true",
+                    help="also time extract's start-up (data loading) and its scan of the entries alone")
     ap.add_argument("--measure", nargs=2, metavar=("PHASE", "FILE"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.measure:
@@ -166,7 +190,8 @@ def main() -> int:
             size_mb = path.stat().st_size / 1e6
             print(f"HAR from real entries ({'with' if args.bodies else 'without'} response bodies): {size_mb:.1f} MB, "
                   f"{entries} entries (written in {time.perf_counter() - t0:.1f} s)")
-        rows = {phase: _child(phase, path) for phase in ("json.load", "ijson", "extract")}
+        phases = ("json.load", "ijson", "extract") + (("startup", "scan") if args.breakdown else ())
+        rows = {phase: _child(phase, path) for phase in phases}
         print(f"{'phase':<12}{'seconds':>9}{'MB/s':>8}{'× json.load':>13}{'CPU s':>8}{'CPU MB/s':>10}"
               f"{'× json.load':>13}{'process s':>11}{'×':>7}{'peak MB':>9}{'load':>6}")
         base, cpu_base = rows["json.load"]["mb_s"], rows["json.load"]["cpu_mb_s"]
