@@ -57,6 +57,7 @@ from urllib.parse import SplitResult
 import ijson
 import msgspec
 from flowaudit.inventory import organizations as orgs
+from flowaudit.inventory.bulk import collector_paused
 from flowaudit.inventory.records import CONSENT_STATES, Evidence, Node, Records, node_id, slug
 from tqdm import tqdm
 
@@ -891,7 +892,9 @@ def extract_har(path: str | Path, site: str | None = None, registry: orgs.Regist
     show = sys.stderr.isatty() and size >= PROGRESS_MIN_BYTES
     capture = new_capture()
     count = 0
-    with tqdm(total=size, unit="B", unit_scale=True, desc=p.name, disable=not show, leave=False) as bar:
+    # records form no cycles: the cyclic collector's passes over every live object only cost time
+    with tqdm(total=size, unit="B", unit_scale=True, desc=p.name, disable=not show, leave=False) as bar, \
+            collector_paused():
         try:
             entries = har_entries.iter_entries(p, capture.keys, bar.update if show else None, structs=True)
             for i, entry in enumerate(entries):

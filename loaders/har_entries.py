@@ -57,7 +57,7 @@ class Unexpected(Exception):
 EMPTY = msgspec.Raw(b"")
 
 
-class Content(msgspec.Struct):
+class Content(msgspec.Struct, gc=False):
     """``response.content``: the body itself stays raw JSON (looked at only for a 1×1 GIF)."""
 
     size: Any = None
@@ -66,7 +66,7 @@ class Content(msgspec.Struct):
     text: msgspec.Raw = EMPTY
 
 
-class Request(msgspec.Struct):
+class Request(msgspec.Struct, gc=False):
     """What the loader reads of ``request``; the header and cookie lists stay raw JSON (searched for the few
     names the loader reads before anything is decoded)."""
 
@@ -77,7 +77,7 @@ class Request(msgspec.Struct):
     postData: Any = None
 
 
-class Response(msgspec.Struct):
+class Response(msgspec.Struct, gc=False):
     """What the loader reads of ``response`` (header and cookie lists raw, as in :class:`Request`)."""
 
     status: Any = None
@@ -93,7 +93,7 @@ def entry_type(extra_keys: tuple[str, ...]) -> type[msgspec.Struct]:
     fields: list[tuple[str, Any, Any]] = [("request", Request | None, None), ("response", Response | None, None),
                                           ("startedDateTime", Any, None)]
     fields += [(f"x{k}", Any, msgspec.field(default=None, name=key)) for k, key in enumerate(extra_keys)]
-    return msgspec.defstruct("Entry", fields)
+    return msgspec.defstruct("Entry", fields, gc=False)   # no cycles: not tracked by the collector
 
 
 def _raw(value: Any) -> msgspec.Raw:
