@@ -94,3 +94,11 @@ def test_word_list_and_cookie_database_match_their_sources(cache: Path) -> None:
     cookies.cookie_database.cache_clear()
     assert cookies.cookie_database() == db   # decoded from the compiled copy
     assert compiled.cache_dir() == cache
+
+
+@pytest.mark.parametrize("module", [compiled, orgs, redact], ids=lambda m: m.__name__.rsplit(".", 1)[1])
+def test_docstring_examples(cache: Path, module) -> None:
+    import doctest
+
+    result = doctest.testmod(module)
+    assert result.attempted and not result.failed
