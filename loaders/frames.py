@@ -36,6 +36,7 @@ from .parse import pipeline
 
 TABLE = Path(__file__).with_name("lexicon") / "frames.yaml"
 _FRAMES = "flowaudit_frames"
+_SETTERS = "flowaudit_setters"
 
 
 @cache
@@ -64,7 +65,15 @@ def _matcher() -> DependencyMatcher:
         lemmas = pos.get("lemmas") or [lemma for a in pos.get("actions", acts) for lemma in acts[a]]
         verb = {"RIGHT_ID": "verb", "RIGHT_ATTRS": {"LEMMA": {"IN": sorted(set(lemmas))}, **pos.get("verb", {})}}
         m.add(pos["id"], [[verb, *pos["pattern"]]])
+    for pos in table()["setters"]:
+        m.add(pos["id"], [pos["pattern"]])
     return m
+
+
+@cache
+def _setter_positions() -> dict[str, list[str]]:
+    """Setter position id → the names of its pattern's nodes, in match order."""
+    return {p["id"]: [node["RIGHT_ID"] for node in p["pattern"]] for p in table()["setters"]}
 
 
 @dataclass
@@ -126,9 +135,16 @@ def frames(doc: Doc) -> dict[int, Frame]:
     out = {t.i: Frame(t, acts[t.lemma_.lower()], _passive(t)) for t in doc
            if t.lemma_.lower() in acts and (t.pos_ in ("VERB", "AUX") or t.dep_ == "ROOT")}
     doc.user_data[_FRAMES] = out
-    positions = _positions()
+    setters: dict[int, dict[int, str]] = {}
+    doc.user_data[_SETTERS] = setters
+    positions, setter_positions = _positions(), _setter_positions()
     for match_id, ids in _matcher()(doc):
-        pos = positions[doc.vocab.strings[match_id]]
+        name = doc.vocab.strings[match_id]
+        if name in setter_positions:
+            at = dict(zip(setter_positions[name], ids, strict=True))
+            setters.setdefault(at["tracker"], {}).setdefault(at["party"], name)
+            continue
+        pos = positions[name]
         frame = out.get(ids[0])
         if frame is None:
             continue
@@ -139,6 +155,25 @@ def frames(doc: Doc) -> dict[int, Frame]:
         holder = ids[names.index(pos["take"])]
         frame.holders.setdefault(holder, (pos["role"], pos["id"]))
     return out
+
+
+def setter_of(tracker: Token, party: Token) -> str | None:
+    """The setter position by which the parse makes ``party`` (or the word it is coordinated with) set
+    or read ``tracker`` ("cookies set by our partners and vendors"), or None.
+
+    >>> from flowaudit.loaders.parse import parse
+    >>> doc = parse(["Our advertising partners may place web beacons on our pages."])[0]
+    >>> setter_of(doc[6], doc[2])
+    'setter.subject'
+    """
+    frames(tracker.doc)
+    found = tracker.doc.user_data[_SETTERS].get(tracker.i, {})
+    if not found:
+        return None
+    t = party
+    while t.i not in found and t.dep_ in table()["coordination"] and t.head.i != t.i:
+        t = t.head
+    return found.get(t.i)
 
 
 def coordinated(a: Token, b: Token) -> bool:

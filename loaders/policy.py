@@ -1090,6 +1090,24 @@ class PolicyReader:
                 node.properties["set_by"].append(oid)
         return node, owners
 
+    def _setters(self, tokens: list[Token], tm: Mention, parties: list[Mention], ev: Evidence) -> list[str]:
+        """The parties the parse makes set or read tracker mention ``tm`` ("cookies set by our partners",
+        "our vendors may place web beacons"), each cited with its setter position."""
+        head = self._head(tm)
+        out = []
+        last: tuple[Mention, str] | None = None
+        for m in parties:
+            tok = self._head(m)
+            pos = parse_frames.setter_of(head, tok) if head is not None and tok is not None else None
+            if not pos and last and _only(tokens, last[0].end, m.start, self._glue, []):
+                pos = last[1]  # "by our partners, tracking utility company and service providers": the list goes on
+            last = (m, pos) if pos else None
+            if pos:
+                pid = m.ids("party")[0]
+                out.append(pid)
+                self._cite(self.party_node(pid, ev, m.text), ev, None, pos)
+        return list(dict.fromkeys(out))
+
     def _tracker_facts(self, sent: Sentence, tokens: list[Token], mentions: list[Mention], ev: Evidence) -> None:
         """Tracker nodes of the sentence, with who sets them and the properties stated of them."""
         tms = [m for m in mentions if m.has("tracker")]
@@ -1117,8 +1135,9 @@ class PolicyReader:
                 target = min(tms, key=lambda t: abs(t.start - m.start))
                 nearest.setdefault(id(target), []).append(prop)
         purposes = [m.ids("purpose")[0] for m in mentions if m.has("purpose")]
+        parties = [m for m in mentions if m.has("party") and not m.has("tracker")]
         for tm in tms:
-            node, _ = self._tracker_for(tm, actors, ev)
+            node, _ = self._tracker_for(tm, list(dict.fromkeys([*actors, *self._setters(tokens, tm, parties, ev)])), ev)
             for prop in nearest.get(id(tm), []):
                 fixed_expiry = prop["property"] == "expiry" and node.properties.get("expiry") in ("session",
                                                                                                "persistent")

@@ -336,3 +336,22 @@ def test_every_node_and_flow_records_the_rule_that_read_it():
     assert flow.evidence[0].rule == "frame.share/data.passive_subject/recipient.with"
     assert flow.evidence[0].rule in rec.nodes["recipient:advertiser"].evidence[0].rule.split(", ")
     assert rec.nodes["cookie:cookie"].evidence[0].rule == "tracker.mention"
+
+
+def _set_by(rec) -> dict[str, set[str]]:
+    """Tracker kind → the party ids that set it."""
+    return {n.properties["tracker_kind"]: {s.split(":", 1)[1] for s in n.properties["set_by"]}
+            for n in rec.nodes.values() if "tracker_kind" in n.properties}
+
+
+def test_the_parse_names_who_sets_a_tracker():
+    rec = read("The use of web beacons by our vendors, analytics companies and partners is described here. "
+               "Our advertising partners may place cookies on your device. "
+               "You may refuse pixel tags that may be served by network advertisers.")
+    set_by = _set_by(rec)
+    assert set_by["clear_gif"] >= {"advertising_provider"}
+    assert set_by["cookie"] == {"advertising_provider"}
+    rec = read("The use of web beacons by our vendors, analytics companies and partners is described here.")
+    assert _set_by(rec)["clear_gif"] == {"processor", "analytics_provider", "business_partner"}
+    rec = read("We or our service providers may set analytics cookies.")
+    assert _set_by(rec)["analytics_cookie"] == {"first_party", "processor"}
