@@ -37,6 +37,7 @@ from .parse import pipeline
 TABLE = Path(__file__).with_name("lexicon") / "frames.yaml"
 _FRAMES = "flowaudit_frames"
 _SETTERS = "flowaudit_setters"
+_ENGAGED = "flowaudit_engaged"
 
 
 @cache
@@ -65,7 +66,7 @@ def _matcher() -> DependencyMatcher:
         lemmas = pos.get("lemmas") or [lemma for a in pos.get("actions", acts) for lemma in acts[a]]
         verb = {"RIGHT_ID": "verb", "RIGHT_ATTRS": {"LEMMA": {"IN": sorted(set(lemmas))}, **pos.get("verb", {})}}
         m.add(pos["id"], [[verb, *pos["pattern"]]])
-    for pos in table()["setters"]:
+    for pos in (*table()["setters"], *table()["engagements"]):
         m.add(pos["id"], [pos["pattern"]])
     return m
 
@@ -74,6 +75,24 @@ def _matcher() -> DependencyMatcher:
 def _setter_positions() -> dict[str, list[str]]:
     """Setter position id → the names of its pattern's nodes, in match order."""
     return {p["id"]: [node["RIGHT_ID"] for node in p["pattern"]] for p in table()["setters"]}
+
+
+@cache
+def _engagement_positions() -> dict[str, list[str]]:
+    """Engagement position id → the names of its pattern's nodes, in match order."""
+    return {p["id"]: [node["RIGHT_ID"] for node in p["pattern"]] for p in table()["engagements"]}
+
+
+@dataclass(frozen=True)
+class Engagement:
+    """A party the organisation engages ("we use Google Analytics"): the verb, the word heading the
+    party, the word whose subtree holds the data it works on (None if the pattern names none), and the
+    position id."""
+
+    verb: Token
+    party: Token
+    data: Token | None
+    rule: str
 
 
 @dataclass
@@ -136,10 +155,18 @@ def frames(doc: Doc) -> dict[int, Frame]:
            if t.lemma_.lower() in acts and (t.pos_ in ("VERB", "AUX") or t.dep_ == "ROOT")}
     doc.user_data[_FRAMES] = out
     setters: dict[int, dict[int, str]] = {}
-    doc.user_data[_SETTERS] = setters
-    positions, setter_positions = _positions(), _setter_positions()
+    engaged: list[Engagement] = []
+    doc.user_data[_SETTERS], doc.user_data[_ENGAGED] = setters, engaged
+    positions, setter_positions, engagements = _positions(), _setter_positions(), _engagement_positions()
     for match_id, ids in _matcher()(doc):
         name = doc.vocab.strings[match_id]
+        if name in engagements:
+            at = dict(zip(engagements[name], ids, strict=True))
+            if "case" not in at and any(c.dep_ == "case" for c in doc[at["party"]].children):
+                continue  # "we use cookies with our partners": not the object of the verb
+            data = doc[at["data"]] if "data" in at else None
+            engaged.append(Engagement(doc[at["verb"]], doc[at["party"]], data, name))
+            continue
         if name in setter_positions:
             at = dict(zip(setter_positions[name], ids, strict=True))
             setters.setdefault(at["tracker"], {}).setdefault(at["party"], name)
@@ -170,6 +197,23 @@ def setter_of(tracker: Token, party: Token) -> str | None:
     found = tracker.doc.user_data[_SETTERS].get(tracker.i, {})
     if not found:
         return None
+    t = party
+    while t.i not in found and t.dep_ in table()["coordination"] and t.head.i != t.i:
+        t = t.head
+    return found.get(t.i)
+
+
+def engaged_as(party: Token) -> Engagement | None:
+    """The engagement by which the parse makes ``party`` (or the word it is coordinated with) a party
+    the organisation engages, or None.
+
+    >>> from flowaudit.loaders.parse import parse
+    >>> doc = parse(["We may engage market research firms to assist us."])[0]
+    >>> engaged_as(doc[5]).rule
+    'engage.object'
+    """
+    frames(party.doc)
+    found = {e.party.i: e for e in party.doc.user_data[_ENGAGED]}
     t = party
     while t.i not in found and t.dep_ in table()["coordination"] and t.head.i != t.i:
         t = t.head

@@ -190,6 +190,7 @@ class Memory:
     excepted: bool = False  # the list being read holds the exceptions to a denial ("will not sell ... except that:")
     opener: list[str] = field(default_factory=list)  # fields of the statement that opened the current list
     item: bool = False  # the sentence being read is an item of a list
+    trackers: list[str] = field(default_factory=list)  # tracker kinds a list's lead-in names, set by its items' parties
     section: str = ""
     lead: str = ""
 
@@ -360,7 +361,7 @@ class PolicyReader:
         """Read one sentence, clause by clause; a sentence that only lists what "this information"
         includes extends the statements of the sentence before it."""
         tokens = tokenize(sent.text)
-        mentions = _drop_modifiers(_named_organisations(self.matcher.find(sent.text, tokens)))
+        mentions = _drop_modifiers(_named_organisations(self.matcher.find(sent.text, tokens), sent.item))
         # data types in the policy's own words, in the data role of its practices
         found = data_types.open_types(self.sentence_parse, tokens, mentions, sent.item and self.memory.opens_list)
         mentions = found.mentions
@@ -379,7 +380,7 @@ class PolicyReader:
                 self._fields(tokens, mentions, ev)
             return
         self.reading = "tracker.mention"
-        self._tracker_facts(sent, tokens, mentions, ev)
+        trackers = self._tracker_facts(sent, tokens, mentions, ev)
         if _defines_tracker(tokens, mentions):
             return
         sentence_fields: list[str] = []
@@ -391,10 +392,14 @@ class PolicyReader:
             sentence_fields += f
             sentence_recipients += r
             emitted += e
+        sentence_recipients += self._engaged(tokens, mentions, sentence_fields, sentence_recipients, ev)
         if not emitted and self._defines(mentions):
             self.reading = "definition.list"
             self._fields(tokens, mentions, ev)
-        if not emitted and sent.item and self.memory.opens_list and self.memory.frames:
+        if not emitted and sent.item and self.memory.trackers:
+            self.reading = "list.item.setter"
+            self._item_setters(mentions, ev)
+        elif not emitted and sent.item and self.memory.opens_list and self.memory.frames:
             self.reading = "list.item"
             sentence_fields, sentence_recipients = self._list_item(tokens, mentions, ev)
         elif not emitted and self._continues(tokens, mentions):
@@ -406,8 +411,16 @@ class PolicyReader:
         if emitted:
             self.memory.frames = emitted
             self.memory.opens_list = sent.text.rstrip().endswith(":")
-        elif sent.text.rstrip().endswith(":") and any(m.has("backref") for m in mentions[:3]):
-            self.memory.opens_list = True  # "This information can include:" opens a list for the statement before
+        elif sent.text.rstrip().endswith(":") and (any(m.has("backref") for m in mentions[:3]) or (
+                len(tokens) > 2 and tokens[0].norm in W("continuing_pronouns")
+                and tokens[1].norm in W("continuing_verbs"))):
+            # "This information can include:", "This includes:" open a list for the statement before
+            self.memory.opens_list = True
+        if not sent.item:
+            # "... please visit the website of each of the third parties below:": a lead-in naming
+            # trackers and the parties that set them opens a list of those parties
+            named = any(m.has("party") and FIRST_PARTY not in m.ids("party") for m in mentions)
+            self.memory.trackers = trackers if named and sent.text.rstrip().endswith(":") else []
         if emitted and self.memory.opens_list:
             self.memory.opener = list(dict.fromkeys(sentence_fields))
         elif not sent.item:
@@ -420,6 +433,47 @@ class PolicyReader:
                     and m.ids("party")[0] not in (FIRST_PARTY, "third_party")]
         if specific:
             self.memory.parties = list(dict.fromkeys(specific))
+
+    def _engaged(self, tokens: list[Token], mentions: list[Mention], fields: list[str], known: list[str],
+                 ev: Evidence) -> list[str]:
+        """Parties the parse says the organisation engages ("we use Google Analytics", "we work with
+        third party vendors", "these companies may have access to your personal information"), each
+        receiving the data it works on: the fields under "access to", else the fields the sentence
+        states, else personal information. A denied verb and a party already a recipient of the sentence
+        add nothing. Returns the parties."""
+        out: list[str] = []
+        purposes = [m.ids("purpose")[0] for m in mentions if m.has("purpose")]
+        for m in mentions:
+            if not m.has("party") or m.has("tracker") or FIRST_PARTY in m.ids("party"):
+                continue
+            pid, tok = m.ids("party")[0], self._head(m)
+            hit = parse_frames.engaged_as(tok) if tok is not None else None
+            if hit is None or pid in known or pid in out or polarity.denial(hit.verb) or practice.disclaimed(hit.verb):
+                continue
+            under = {t.i for t in hit.data.subtree} if hit.data is not None else set()
+            own = [x for x in mentions if x.has("field") and (h := self._head(x)) is not None and h.i in under]
+            self.reading = hit.rule
+            use = (self._fields(tokens, own, ev) if own else []) or fields or ["personal_information"]
+            rnode = self.party_node(pid, ev, m.text)
+            relation = "DISCLOSES_TO" if rnode.kind in self.lex.patterns["disclosure_kinds"] else "SHARES_WITH"
+            fp = self.party_node(FIRST_PARTY, ev).id
+            for fid in use:
+                self.field_node(fid, ev)
+                self.flow(fid, fp, rnode.id, "share", relation, [ev], purposes, [], "+",
+                          f"{hit.rule}/recipient.engaged")
+            out.append(pid)
+        return out
+
+    def _item_setters(self, mentions: list[Mention], ev: Evidence) -> None:
+        """An item of a list whose lead-in names trackers and the parties that set them ("Google",
+        "Mixpanel"): each party it names sets each of those trackers."""
+        parties = [m for m in mentions if m.has("party") and FIRST_PARTY not in m.ids("party")]
+        for kind in self.memory.trackers if parties else []:
+            node = self.tracker_node(kind, True, ev, None)
+            for m in parties:
+                pid = self.party_node(m.ids("party")[0], ev, m.text).id
+                if pid not in node.properties["set_by"]:
+                    node.properties["set_by"].append(pid)
 
     def _defines(self, mentions: list[Mention]) -> bool:
         """'"Personal Data" can include A, B and C': a field, then a list cue, then fields, no verb.
@@ -1108,12 +1162,14 @@ class PolicyReader:
                 self._cite(self.party_node(pid, ev, m.text), ev, None, pos)
         return list(dict.fromkeys(out))
 
-    def _tracker_facts(self, sent: Sentence, tokens: list[Token], mentions: list[Mention], ev: Evidence) -> None:
-        """Tracker nodes of the sentence, with who sets them and the properties stated of them."""
+    def _tracker_facts(self, sent: Sentence, tokens: list[Token], mentions: list[Mention], ev: Evidence
+                       ) -> list[str]:
+        """Tracker nodes of the sentence, with who sets them and the properties stated of them; returns
+        the tracker kinds."""
         tms = [m for m in mentions if m.has("tracker")]
         named = {i for m in tms for i in range(m.start, m.end)}
         if not tms or all(i in named for i, t in enumerate(tokens) if t.is_word):
-            return  # a heading such as "Mobile Device Tracking." names a topic, not a practice
+            return []  # a heading such as "Mobile Device Tracking." names a topic, not a practice
         frames = self._frames(tokens, mentions, (0, len(tokens)))
         actors = [a for fr in frames for a in fr.actors if fr.action in ("use", "track", "collect", "store")]
         actors += [m.ids("party")[0] for m in mentions if m.has("party") and m.start >= 1
@@ -1154,6 +1210,7 @@ class PolicyReader:
                 pnode = self.simple_node("purpose", pid, ev, None)
                 if pnode.id not in node.properties["purposes"]:
                     node.properties["purposes"].append(pnode.id)
+        return list(dict.fromkeys(tm.ids("tracker")[0] for tm in tms))
 
 
 # --------------------------------------------------------------------- small helpers
@@ -1233,12 +1290,13 @@ def _proper_name(tokens: list[Token], m: Mention) -> bool:
     return (m.text[:1].isupper() and len(after) == 2 and after[0].norm == "of" and after[1].text[:1].isupper())
 
 
-def _named_organisations(mentions: list[Mention]) -> list[Mention]:
+def _named_organisations(mentions: list[Mention], item: bool = False) -> list[Mention]:
     """A company the registry knows ("Google Analytics", "DoubleClick") is read as its party kind.
 
     A one-word name counts only when capitalised inside the sentence, so that a name that is also a
-    word ("Square", "Impact") at the start of a sentence or in lower case is not taken for a company;
-    the policy's own organisation stays the first party."""
+    word ("Square", "Impact") at the start of a sentence or in lower case is not taken for a company
+    (an item of a list may start with one: "- Mixpanel"); the policy's own organisation stays the first
+    party."""
     registry = organizations.load()
     out = []
     for m in mentions:
@@ -1247,7 +1305,7 @@ def _named_organisations(mentions: list[Mention]) -> list[Mention]:
             out.append(m)
             continue
         rest = tuple(x for x in m.senses if x[0] != "org")
-        named = m.end - m.start > 1 or (m.text[:1].isupper() and m.start > 0)
+        named = m.end - m.start > 1 or (m.text[:1].isupper() and (m.start > 0 or item))
         if named and not any(p == FIRST_PARTY for p in m.ids("party")):
             rest = (("party", registry.party_kind(orgs[0])), *rest)
         if rest:

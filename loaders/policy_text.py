@@ -196,8 +196,8 @@ def _align(clean: str, raw: str, window: int = 400) -> list[int]:
     return out
 
 
-def _is_heading_line(raw: str, clean: str) -> bool:
-    """A line that is wholly emphasised, or short, unpunctuated and title-like."""
+def _is_heading_line(raw: str, clean: str, titles: bool = True) -> bool:
+    """A line that is wholly emphasised, or (with ``titles``) short, unpunctuated and title-like."""
     stripped = raw.strip()
     if not clean or len(clean) > 90:
         return False
@@ -205,7 +205,8 @@ def _is_heading_line(raw: str, clean: str) -> bool:
         return True
     words = clean.split()
     return (
-        len(words) <= 8
+        titles
+        and len(words) <= 8
         and not re.search(r"[.,;:!?]$", clean)
         and all(w[:1].isupper() or w.lower() in {"and", "of", "the", "to", "for", "in", "a", "our", "we", "you", "&"}
                 for w in words)
@@ -303,7 +304,8 @@ def parse_policy(source: str, raw: str) -> PolicyDocument:
                 flush()
             table.append((lineno, line))
             continue
-        if heading or (not para and _is_heading_line(line, clean)):
+        # an item of a list is a heading only if it is wholly emphasised ("* Mixpanel" names a party)
+        if heading or (not para and _is_heading_line(line, clean, titles=not _LIST_ITEM.match(line))):
             flush()
             glossary = False
             section = inline_text(heading.group(2) if heading else line).rstrip(":").strip()

@@ -219,7 +219,9 @@ def test_them_stands_for_the_party_named_earlier_in_the_sentence():
     rec = read("We work with payment processors. In the example of shippers, we provide them your name and "
                "shipping address.")
     shared = {(f, t) for f, rel, t, _ in flows(rec) if rel in ("SHARES_WITH", "DISCLOSES_TO")}
-    assert shared == {("name", "fulfillment_provider"), ("shipping_address", "fulfillment_provider")}
+    # the first sentence engages payment processors (personal information); "them" are the shippers
+    assert shared == {("name", "fulfillment_provider"), ("shipping_address", "fulfillment_provider"),
+                      ("personal_information", "payment_processor")}
 
 
 def test_logging_is_a_log_file_and_logging_in_is_not():
@@ -355,3 +357,33 @@ def test_the_parse_names_who_sets_a_tracker():
     assert _set_by(rec)["clear_gif"] == {"processor", "analytics_provider", "business_partner"}
     rec = read("We or our service providers may set analytics cookies.")
     assert _set_by(rec)["analytics_cookie"] == {"first_party", "processor"}
+
+
+def _recipients(rec) -> set[str]:
+    """Party ids that receive a positive flow from the first party."""
+    return {f.target.split(":", 1)[1] for f in rec.flows.values()
+            if f.source.startswith("first_party:") and f.polarity == "+"
+            and f.relation in ("SHARES_WITH", "DISCLOSES_TO")}
+
+
+def test_a_party_the_organisation_engages_receives_the_data_it_works_on():
+    assert _recipients(read("We use a web analytics service to understand how visitors use the site.")) == {
+        "analytics_provider"}
+    assert _recipients(read("We may engage market research firms to help us survey our customers.")) == {
+        "research_provider"}
+    assert _recipients(read("Acme works with ad networks that show you offers.")) == {"advertising_provider"}
+    assert _recipients(read("We may outsource certain functions to outside contractors.")) == {"processor"}
+    rec = read("Our hosting providers may have access to your email address and billing address.")
+    assert flows(rec) >= {("email_address", "SHARES_WITH", "hosting_provider", "+"),
+                          ("billing_address", "SHARES_WITH", "hosting_provider", "+")}
+
+
+def test_an_engagement_denied_or_with_a_preposition_engages_no_one():
+    assert not _recipients(read("We do not use advertising networks."))
+    assert not _recipients(read("We use cookies with our partners to remember your settings."))
+
+
+def test_items_of_a_list_whose_lead_in_names_trackers_set_them():
+    rec = read("If you do not want Acme and its marketing partners to follow your usage via cookies, please visit "
+               "the website of each of the third parties below:\n\n  * Google\n  * Mixpanel\n  * comScore")
+    assert _set_by(rec)["cookie"] >= {"advertising_provider", "analytics_provider"}
