@@ -164,6 +164,8 @@ def frames(doc: Doc) -> dict[int, Frame]:
             at = dict(zip(engagements[name], ids, strict=True))
             if "case" not in at and any(c.dep_ == "case" for c in doc[at["party"]].children):
                 continue  # "we use cookies with our partners": not the object of the verb
+            if name == "engage.agent" and _gives_to(doc[at["verb"]]):
+                continue  # "made available to you by your employer": the agent gives, someone else receives
             data = doc[at["data"]] if "data" in at else None
             engaged.append(Engagement(doc[at["verb"]], doc[at["party"]], data, name))
             continue
@@ -201,6 +203,13 @@ def setter_of(tracker: Token, party: Token) -> str | None:
     while t.i not in found and t.dep_ in table()["coordination"] and t.head.i != t.i:
         t = t.head
     return found.get(t.i)
+
+
+def _gives_to(verb: Token) -> bool:
+    """True if ``verb`` (or its complement: "made available to you") names who receives."""
+    words = [verb, *(c for c in verb.children if c.dep_ == "xcomp")]
+    return any(c.dep_ == "iobj" or (c.dep_ == "obl" and any(g.dep_ == "case" and g.lower_ == "to" for g in c.children))
+               for w in words for c in w.children)
 
 
 def engaged_as(party: Token) -> Engagement | None:

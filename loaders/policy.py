@@ -450,6 +450,8 @@ class PolicyReader:
             hit = parse_frames.engaged_as(tok) if tok is not None else None
             if hit is None or pid in known or pid in out or polarity.denial(hit.verb) or practice.disclaimed(hit.verb):
                 continue
+            if hit.rule == "engage.agent" and self._reads(pid, ev):
+                continue  # "collected by Bizrate.com", "cookies set by our partners": read already
             under = {t.i for t in hit.data.subtree} if hit.data is not None else set()
             own = [x for x in mentions if x.has("field") and (h := self._head(x)) is not None and h.i in under]
             self.reading = hit.rule
@@ -463,6 +465,13 @@ class PolicyReader:
                           f"{hit.rule}/recipient.engaged")
             out.append(pid)
         return out
+
+    def _reads(self, pid: str, ev: Evidence) -> bool:
+        """True if a flow citing ``ev`` reaches party ``pid``, or ``pid`` sets a tracker ``ev`` names."""
+        nid = self.party_node(pid, ev).id
+        return any(f.target == nid and any(e.text == ev.text for e in f.evidence) for f in self.records.flows.values()
+                   ) or any(nid in n.properties.get("set_by", ()) and any(e.text == ev.text for e in n.evidence)
+                            for n in self.records.nodes.values() if "tracker_kind" in n.properties)
 
     def _item_setters(self, mentions: list[Mention], ev: Evidence) -> None:
         """An item of a list whose lead-in names trackers and the parties that set them ("Google",

@@ -378,6 +378,15 @@ def test_a_party_the_organisation_engages_receives_the_data_it_works_on():
                           ("billing_address", "SHARES_WITH", "hosting_provider", "+")}
 
 
+def test_a_party_that_handles_data_as_the_agent_receives_it():
+    assert _recipients(read("Your orders may be checked by fraud prevention services.")) == {
+        "fraud_prevention_provider"}
+    assert _recipients(read("We keep your files on servers managed by our hosting providers.")) == {"hosting_provider"}
+    # a party that already collects or sets a tracker in the sentence is not also a recipient
+    assert not _recipients(read("Your email address is collected by a survey company, not us."))
+    assert not _recipients(read("The use of cookies by our partners is covered by this statement."))
+
+
 def test_an_engagement_denied_or_with_a_preposition_engages_no_one():
     assert not _recipients(read("We do not use advertising networks."))
     assert not _recipients(read("We use cookies with our partners to remember your settings."))
