@@ -86,7 +86,8 @@ def lexicon() -> Lexicon:
         m.add(word, "neg", "neg")
     for phrase in patterns["not_data"]:
         m.add(phrase, "plain", "plain")
-    simple = {"backrefs": "backref", "party_backrefs": "party_backref", "list_cues": "list", "exceptions": "except",
+    simple = {"backrefs": "backref", "party_backrefs": "party_backref",
+              "tracker_backrefs": "tracker_backref", "list_cues": "list", "exceptions": "except",
               "via": "via", "to": "to", "first_party_pronouns": "party"}
     for key, category in simple.items():
         for phrase in patterns[key]:
@@ -191,6 +192,7 @@ class Memory:
     opener: list[str] = field(default_factory=list)  # fields of the statement that opened the current list
     item: bool = False  # the sentence being read is an item of a list
     trackers: list[str] = field(default_factory=list)  # tracker kinds a list's lead-in names, set by its items' parties
+    named_trackers: list[str] = field(default_factory=list)  # the tracker kinds the section named last
     section: str = ""
     lead: str = ""
 
@@ -364,7 +366,7 @@ class PolicyReader:
         mentions = _drop_modifiers(_named_organisations(self.matcher.find(sent.text, tokens), sent.item))
         # data types in the policy's own words, in the data role of its practices
         found = data_types.open_types(self.sentence_parse, tokens, mentions, sent.item and self.memory.opens_list)
-        mentions = found.mentions
+        mentions = self._tracker_backrefs(found.mentions)
         self.open_fields.update(found.fields)
         ev = self.evidence(sent)
         if practice.is_question(self.sentence_parse):
@@ -472,6 +474,20 @@ class PolicyReader:
         return any(f.target == nid and any(e.text == ev.text for e in f.evidence) for f in self.records.flows.values()
                    ) or any(nid in n.properties.get("set_by", ()) and any(e.text == ev.text for e in n.evidence)
                             for n in self.records.nodes.values() if "tracker_kind" in n.properties)
+
+    def _tracker_backrefs(self, mentions: list[Mention]) -> list[Mention]:
+        """"Third parties may also use this technology": a tracker back-reference stands for each tracker
+        the section named last (and is dropped if it named none); the kinds named are remembered."""
+        out: list[Mention] = []
+        for m in mentions:
+            if m.has("tracker_backref") and not m.has("tracker"):
+                out += [replace(m, senses=(("tracker", kind),)) for kind in self.memory.named_trackers]
+            else:
+                out.append(m)
+        named = [m.ids("tracker")[0] for m in mentions if m.has("tracker")]
+        if named:
+            self.memory.named_trackers = [k for k in dict.fromkeys(named) if k != "tracking_technology"]
+        return out
 
     def _item_setters(self, mentions: list[Mention], ev: Evidence) -> None:
         """An item of a list whose lead-in names trackers and the parties that set them ("Google",

@@ -396,3 +396,11 @@ def test_items_of_a_list_whose_lead_in_names_trackers_set_them():
     rec = read("If you do not want Acme and its marketing partners to follow your usage via cookies, please visit "
                "the website of each of the third parties below:\n\n  * Google\n  * Mixpanel\n  * comScore")
     assert _set_by(rec)["cookie"] >= {"advertising_provider", "analytics_provider"}
+
+
+def test_these_technologies_stands_for_the_trackers_named_before():
+    rec = read("We use cookies and web beacons to remember you. "
+               "Our service providers may use these technologies to measure traffic.")
+    set_by = _set_by(rec)
+    assert "processor" in set_by["cookie"] and "processor" in set_by["clear_gif"]
+    assert not _set_by(read("Our service providers may use these technologies to measure traffic."))
