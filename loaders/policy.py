@@ -193,6 +193,7 @@ class Memory:
     item: bool = False  # the sentence being read is an item of a list
     trackers: list[str] = field(default_factory=list)  # tracker kinds a list's lead-in names, set by its items' parties
     named_trackers: list[str] = field(default_factory=list)  # the tracker kinds the section named last
+    engaged: list[str] = field(default_factory=list)  # the fields of a lead-in engaging the parties its list names
     section: str = ""
     lead: str = ""
 
@@ -394,13 +395,21 @@ class PolicyReader:
             sentence_fields += f
             sentence_recipients += r
             emitted += e
-        sentence_recipients += self._engaged(tokens, mentions, sentence_fields, sentence_recipients, ev)
+        engaged = self._engaged(tokens, mentions, sentence_fields, sentence_recipients, ev)
+        sentence_recipients += engaged
         if not emitted and self._defines(mentions):
             self.reading = "definition.list"
             self._fields(tokens, mentions, ev)
+        others = [m for m in mentions if m.has("party") and FIRST_PARTY not in m.ids("party")]
         if not emitted and sent.item and self.memory.trackers:
             self.reading = "list.item.setter"
             self._item_setters(mentions, ev)
+        elif sent.item and self.memory.engaged and others and not engaged:
+            # "We use the following service providers to process your personal information: - Amazon
+            # Web Services for content storage;": each party an item names is engaged as its lead-in says
+            for m in others:
+                if m.ids("party")[0] not in sentence_recipients:
+                    self._engage(m, self.memory.engaged, [], ev, "list.item.engaged")
         elif not emitted and sent.item and self.memory.opens_list and self.memory.frames:
             self.reading = "list.item"
             sentence_fields, sentence_recipients = self._list_item(tokens, mentions, ev)
@@ -419,6 +428,8 @@ class PolicyReader:
             # "This information can include:", "This includes:" open a list for the statement before
             self.memory.opens_list = True
         if not sent.item:
+            self.memory.engaged = (sentence_fields or ["personal_information"]) if engaged and sent.text.rstrip(
+                ).endswith(":") else []
             # "... please visit the website of each of the third parties below:": a lead-in naming
             # trackers and the parties that set them opens a list of those parties
             named = any(m.has("party") and FIRST_PARTY not in m.ids("party") for m in mentions)
@@ -458,15 +469,18 @@ class PolicyReader:
             own = [x for x in mentions if x.has("field") and (h := self._head(x)) is not None and h.i in under]
             self.reading = hit.rule
             use = (self._fields(tokens, own, ev) if own else []) or fields or ["personal_information"]
-            rnode = self.party_node(pid, ev, m.text)
-            relation = "DISCLOSES_TO" if rnode.kind in self.lex.patterns["disclosure_kinds"] else "SHARES_WITH"
-            fp = self.party_node(FIRST_PARTY, ev).id
-            for fid in use:
-                self.field_node(fid, ev)
-                self.flow(fid, fp, rnode.id, "share", relation, [ev], purposes, [], "+",
-                          f"{hit.rule}/recipient.engaged")
+            self._engage(m, use, purposes, ev, hit.rule)
             out.append(pid)
         return out
+
+    def _engage(self, m: Mention, fields: list[str], purposes: list[str], ev: Evidence, rule: str) -> None:
+        """Flows of ``fields`` from the first party to the party of mention ``m``, which it engages."""
+        rnode = self.party_node(m.ids("party")[0], ev, m.text)
+        relation = "DISCLOSES_TO" if rnode.kind in self.lex.patterns["disclosure_kinds"] else "SHARES_WITH"
+        fp = self.party_node(FIRST_PARTY, ev).id
+        for fid in fields:
+            self.field_node(fid, ev)
+            self.flow(fid, fp, rnode.id, "share", relation, [ev], purposes, [], "+", f"{rule}/recipient.engaged")
 
     def _reads(self, pid: str, ev: Evidence) -> bool:
         """True if a flow citing ``ev`` reaches party ``pid``, or ``pid`` sets a tracker ``ev`` names."""

@@ -404,3 +404,16 @@ def test_these_technologies_stands_for_the_trackers_named_before():
     set_by = _set_by(rec)
     assert "processor" in set_by["cookie"] and "processor" in set_by["clear_gif"]
     assert not _set_by(read("Our service providers may use these technologies to measure traffic."))
+
+
+def test_items_of_a_list_whose_lead_in_engages_parties_are_engaged():
+    rec = read("We use the following service providers to process your email address:\n\n"
+               "  * Amazon Web Services for content storage;\n  * Mixpanel for usage analysis;")
+    assert {("email_address", "SHARES_WITH", "hosting_provider", "+"),
+            ("email_address", "SHARES_WITH", "analytics_provider", "+")} <= flows(rec)
+
+
+def test_general_names_of_parties():
+    assert _recipients(read("We provide your postal address to the postal service.")) == {"fulfillment_provider"}
+    assert _recipients(read("We share your card number with credit card processing companies.")) == {
+        "payment_processor"}
