@@ -419,7 +419,10 @@ class PolicyReader:
             for fr, clause, _ in self.memory.frames:
                 sentence_recipients += self._emit(fr, clause, fields, [ev, clause.ev])
             sentence_fields += fields
-        if emitted:
+        # an item with statements of its own leaves the list open for the items after it, unless it
+        # opens a list of its own
+        keeps_list = sent.item and self.memory.opens_list and not sent.text.rstrip().endswith(":")
+        if emitted and not keeps_list:
             self.memory.frames = emitted
             self.memory.opens_list = sent.text.rstrip().endswith(":")
         elif sent.text.rstrip().endswith(":") and (any(m.has("backref") for m in mentions[:3]) or (
@@ -434,7 +437,7 @@ class PolicyReader:
             # trackers and the parties that set them opens a list of those parties
             named = any(m.has("party") and FIRST_PARTY not in m.ids("party") for m in mentions)
             self.memory.trackers = trackers if named and sent.text.rstrip().endswith(":") else []
-        if emitted and self.memory.opens_list:
+        if emitted and self.memory.opens_list and not keeps_list:
             self.memory.opener = list(dict.fromkeys(sentence_fields))
         elif not sent.item:
             self.memory.opener = []

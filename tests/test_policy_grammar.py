@@ -417,3 +417,11 @@ def test_general_names_of_parties():
     assert _recipients(read("We provide your postal address to the postal service.")) == {"fulfillment_provider"}
     assert _recipients(read("We share your card number with credit card processing companies.")) == {
         "payment_processor"}
+
+
+def test_an_item_with_statements_of_its_own_leaves_the_list_open():
+    rec = read("We may share your email address with third parties as follows:\n\n"
+               "  * With service providers, including processing information that you provide to us.\n"
+               "  * With affiliates of Acme, or with successors in the event of a merger.")
+    assert {("email_address", "SHARES_WITH", "affiliate", "+"),
+            ("email_address", "DISCLOSES_TO", "acquirer", "+")} <= flows(rec)
