@@ -106,7 +106,10 @@ class Frame:
 
     def role_of(self, tok: Token) -> tuple[str, str] | None:
         """The (role, position id) ``tok`` fills in this frame: the role of its nearest holding
-        ancestor below the verb; None if it lies under another frame's verb or outside the frame."""
+        ancestor below the verb; None if it lies under another frame's verb, outside the frame, or in
+        another sentence (a list item restating its lead-in's frame)."""
+        if tok.doc is not self.verb.doc:
+            return None
         verbs = tok.doc.user_data[_FRAMES]
         t = tok
         while t.i != self.verb.i:
@@ -120,6 +123,8 @@ class Frame:
     def heads(self, tok: Token, role: str) -> str | None:
         """The position id if ``tok`` is the word holding ``role`` or one coordinated with it ("to a
         user profile", "to advertisers and partners"), not merely a word inside it; else None."""
+        if tok.doc is not self.verb.doc:
+            return None
         t = tok
         while t.i not in self.holders and t.dep_ in table()["coordination"] and t.head.i != t.i:
             t = t.head

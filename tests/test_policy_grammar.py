@@ -425,3 +425,14 @@ def test_an_item_with_statements_of_its_own_leaves_the_list_open():
                "  * With affiliates of Acme, or with successors in the event of a merger.")
     assert {("email_address", "SHARES_WITH", "affiliate", "+"),
             ("email_address", "DISCLOSES_TO", "acquirer", "+")} <= flows(rec)
+
+
+
+def test_a_frame_places_nothing_in_another_sentence():
+    # a list item restates its lead-in's frame; that frame's parse places none of the item's words
+    from flowaudit.loaders.frames import frames
+    from flowaudit.loaders.parse import parse
+    lead, item = parse(["We may share your email address with advertisers.", "Your name and postal address."])
+    frame = frames(lead)[2]
+    assert frame.role_of(lead[5]) == ("data", "data.object")
+    assert all(frame.role_of(t) is None and frame.heads(t, "data") is None for t in item)
