@@ -421,7 +421,9 @@ class PolicyReader:
             sentence_fields += fields
         # an item with statements of its own leaves the list open for the items after it, unless it
         # opens a list of its own
-        keeps_list = sent.item and self.memory.opens_list and not sent.text.rstrip().endswith(":")
+        # (the items of a denial's list are its exceptions, read as such: they do not restate it)
+        keeps_list = (sent.item and self.memory.opens_list and not sent.text.rstrip().endswith(":")
+                      and not any(fr.negated for fr, _, _ in self.memory.frames))
         if emitted and not keeps_list:
             self.memory.frames = emitted
             self.memory.opens_list = sent.text.rstrip().endswith(":")
