@@ -462,8 +462,8 @@ class PolicyReader:
         out: list[str] = []
         purposes = [m.ids("purpose")[0] for m in mentions if m.has("purpose")]
         for m in mentions:
-            if not m.has("party") or m.has("tracker") or FIRST_PARTY in m.ids("party"):
-                continue
+            if not m.has("party") or m.has("tracker") or m.ids("party")[0] in (FIRST_PARTY, "third_party"):
+                continue  # "we work with third parties" names no kind: it would cover every recipient
             pid, tok = m.ids("party")[0], self._head(m)
             hit = parse_frames.engaged_as(tok) if tok is not None else None
             if hit is None or pid in known or pid in out or polarity.denial(hit.verb) or practice.disclaimed(hit.verb):
