@@ -36,9 +36,12 @@ def rules() -> dict[str, Any]:
 
 @cache
 def _matcher() -> DependencyMatcher:
-    m = DependencyMatcher(pipeline().vocab)
+    by_id: dict[str, list[list[dict[str, Any]]]] = {}
     for spec in rules()["negation_patterns"]:
-        m.add(spec["id"], [spec["pattern"]])
+        by_id.setdefault(spec["id"], []).append(spec["pattern"])  # one rule may have several forms
+    m = DependencyMatcher(pipeline().vocab)
+    for rule, patterns in by_id.items():
+        m.add(rule, patterns)
     return m
 
 
@@ -84,10 +87,10 @@ def denial(tok: Token, depth: int = 0) -> str | None:
     head = tok.head
     if tok.dep_ in r["inherit_relations"] and not _has_subject(tok) and denial(head, depth + 1):
         return "neg.inherited"
-    if tok.dep_ in ("xcomp", "ccomp", "advcl", "acl") and head.lemma_.lower() in r["control_verbs"] \
+    if tok.dep_ in r["control_relations"] and head.lemma_.lower() in r["control_verbs"] \
             and denial(head, depth + 1):
         return "neg.control"
-    if tok.dep_ in ("acl", "xcomp", "advcl", "nmod", "acl:relcl") and head.lemma_.lower() in r["intent_nouns"] \
+    if tok.dep_ in r["intent_relations"] and head.lemma_.lower() in r["intent_nouns"] \
             and denial(head, depth + 1):
         return "neg.intent"
     return None

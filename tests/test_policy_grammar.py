@@ -1,5 +1,8 @@
 """The policy grammar, one kind of sentence at a time, on short made-up policies."""
 
+import pytest
+from flowaudit.loaders.frames import frames
+from flowaudit.loaders.parse import parse
 from flowaudit.loaders.policy import PolicyReader
 from flowaudit.loaders.policy_text import parse_policy
 
@@ -301,9 +304,15 @@ def shared(records) -> set[tuple[str, str]]:
     return {(f, t) for f, rel, t, p in flows(records) if rel in ("SHARES_WITH", "DISCLOSES_TO") and p == "+"}
 
 
-def test_data_in_a_relative_clause_under_the_object_is_collected():
-    rec = read("This form requires certain personally identifiable information that may include, without "
-               "limitation, your name, email address and telephone number.")
+@pytest.mark.parametrize("text", [
+    "This form requires certain personally identifiable information that may include, without limitation, "
+    "your name, email address and telephone number.",
+    "The registration form asks for details that may include, without limitation, your name, email address and "
+    "telephone number.",
+    "We collect information that includes, without limitation, your name, email address and telephone number.",
+])
+def test_data_in_a_relative_clause_under_the_object_is_collected(text):
+    rec = read(text)
     assert {"name", "email_address", "phone_number"} <= fields(rec)
 
 
@@ -336,3 +345,10 @@ def test_every_node_and_flow_records_the_rule_that_read_it():
     assert flow.evidence[0].rule == "frame.share/data.passive_subject/recipient.with"
     assert flow.evidence[0].rule in rec.nodes["recipient:advertiser"].evidence[0].rule.split(", ")
     assert rec.nodes["cookie:cookie"].evidence[0].rule == "tracker.mention"
+
+
+def test_without_limitation_withholds_nothing():
+    doc = parse(["Our form asks for information that may include, without limitation, your name and phone number, "
+                 "and we post reviews without your email address."])[0]
+    withheld = {doc[i].text for f in frames(doc).values() for i, (role, _) in f.holders.items() if role == "withheld"}
+    assert withheld == {"address"}
