@@ -23,6 +23,7 @@ DENIALS = [
     "It is not our policy to sell your email address to advertisers.",
     "It has never been our practice to sell your email address to advertisers.",
     "We never sell your email address to advertisers.",
+    "We don’t sell your email address to advertisers.",
     "We will not sell or rent your email address to advertisers.",
     "Your email address is never sold to advertisers.",
     "We do not and will not sell your email address to advertisers.",
