@@ -24,6 +24,8 @@ DENIALS = [
     "It has never been our practice to sell your email address to advertisers.",
     "We never sell your email address to advertisers.",
     "We don’t sell your email address to advertisers.",
+    "We do not knowingly or deliberately sell your email address to advertisers.",
+    "We will not knowingly or intentionally sell your email address to advertisers.",
     "We will not sell or rent your email address to advertisers.",
     "Your email address is never sold to advertisers.",
     "We do not and will not sell your email address to advertisers.",
