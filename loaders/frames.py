@@ -142,7 +142,7 @@ def frames(doc: Doc) -> dict[int, Frame]:
            if t.lemma_.lower() in acts and (t.pos_ in ("VERB", "AUX") or t.dep_ == "ROOT")}
     doc.user_data[_FRAMES] = out
     positions = _positions()
-    for match_id, ids in _matcher()(doc):
+    for match_id, ids in _matcher()(doc) if out else ():  # no verb of an action: no position can match
         pos = positions[doc.vocab.strings[match_id]]
         frame = out.get(ids[0])
         if frame is None:

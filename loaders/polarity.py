@@ -23,7 +23,7 @@ import yaml
 from spacy.matcher import DependencyMatcher
 from spacy.tokens import Doc, Span, Token
 
-from .parse import pipeline
+from .parse import cue_words, pipeline, words_of
 
 RULES = Path(__file__).with_name("lexicon") / "polarity.yaml"
 
@@ -45,6 +45,12 @@ def _matcher() -> DependencyMatcher:
     return m
 
 
+@cache
+def _cues() -> frozenset[str] | None:
+    """The words without one of which no negation pattern can match a sentence."""
+    return cue_words(spec["pattern"] for spec in rules()["negation_patterns"])
+
+
 _DENIED = "flowaudit_denied"
 
 
@@ -55,8 +61,8 @@ def _own_denials(doc: Doc) -> dict[int, str]:
     r = rules()
     skip_next = set(r["not_negation_next"])
     out: dict[int, str] = {}
-    matcher = _matcher()
-    for match_id, ids in matcher(doc):
+    words, cues = words_of(doc), _cues()
+    for match_id, ids in _matcher()(doc) if cues is None or words & cues else ():
         rule = doc.vocab.strings[match_id]
         neg = doc[ids[-1]]
         if rule == "neg.adverb":
@@ -65,7 +71,7 @@ def _own_denials(doc: Doc) -> dict[int, str]:
                 continue  # "not only ... but also", "not limited to"
         out.setdefault(ids[0], rule)
     negators, reach = set(r["negators"]), r["misattached_reach"]
-    for tok in doc:
+    for tok in doc if words & negators else ():
         if tok.lower_ in negators and tok.head.pos_ in ("PRON", "ADP", "DET", "PART", "PUNCT"):
             nxt = next((t for t in doc[tok.i + 1 : tok.i + 1 + reach] if t.pos_ == "VERB"), None)
             if nxt is not None:

@@ -212,6 +212,7 @@ class PolicyReader:
         self.flows_stated = 0  # flows stated so far, counting restatements of a known flow
         self.reading = "mention"  # the rule or pass being read, recorded on the nodes it cites
         self._heads_seen: dict[tuple[int, int], ParsedToken | None] = {}  # the sentence's mention heads
+        self._words: tuple[list[Token], list[Mention]] = ([], [])  # the sentence's tokens and phrase matches
         self.open_fields: dict[str, data_types.OpenField] = {}  # data types in the policy's own words
         self._fp_node = Node(self.first_party, "first_party", self.first_party_label, aliases=names[1:],
                              properties={"party_kind": FIRST_PARTY})
@@ -313,6 +314,8 @@ class PolicyReader:
         for sent in self.doc.sentences:
             self.sentence_parse = self.parsed[sent.number]
             self._heads_seen = {}
+            tokens = tokenize(sent.text)
+            self._words = (tokens, self.matcher.find(sent.text, tokens))
             if sent.section != self.memory.section:
                 self.memory = Memory(section=sent.section)
             before = (len(self.records.nodes), len(self.records.flows))
@@ -329,7 +332,7 @@ class PolicyReader:
         """What ``sent`` says as a whole: notice (with the conditions it speaks of), whether it offers
         an opt-out, and the collection points a named seal or framework does not cover."""
         p = self.lex.patterns
-        mentions = self.matcher.find(sent.text)
+        tokens, mentions = self._words
         facts: dict[str, Any] = {}
         notice = [m.ids("notice")[0] for m in mentions if m.has("notice")]
         if notice:
@@ -337,7 +340,7 @@ class PolicyReader:
             conds = sorted({int(i) for m in mentions if m.has("condition") for i in m.ids("condition")})
             if conds:
                 facts["conditions"] = [p["conditions"][i]["label"] for i in conds]
-        cues = self.lex.cues.find(sent.text)
+        cues = self.lex.cues.find(sent.text, tokens)
         for m in (c for c in cues if c.has("opt_out")):
             head = head_of(self.sentence_parse, m.char_start, m.char_end)
             negated = head is not None and any(polarity.denial(t) for t in polarity.governing(head))
@@ -353,14 +356,14 @@ class PolicyReader:
 
     def _topics(self, sent: Sentence) -> dict[str, list[str]]:
         """The record-of-processing topics (retention, security, transfer) ``sent`` speaks of."""
-        found = sorted({m.ids("topic")[0] for m in self.lex.topics.find(sent.text)})
+        found = sorted({m.ids("topic")[0] for m in self.lex.topics.find(sent.text, self._words[0])})
         return {"topics": found} if found else {}
 
     def read_sentence(self, sent: Sentence) -> None:
         """Read one sentence, clause by clause; a sentence that only lists what "this information"
         includes extends the statements of the sentence before it."""
-        tokens = tokenize(sent.text)
-        mentions = _drop_modifiers(_named_organisations(self.matcher.find(sent.text, tokens)))
+        tokens, matched = self._words
+        mentions = _drop_modifiers(_named_organisations(matched))
         # data types in the policy's own words, in the data role of its practices
         found = data_types.open_types(self.sentence_parse, tokens, mentions, sent.item and self.memory.opens_list)
         mentions = found.mentions
