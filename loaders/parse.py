@@ -20,6 +20,7 @@ import spacy
 from spacy.attrs import IDX, LENGTH, LOWER
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
+from thinc.api import use_ops
 
 MODEL = Path(__file__).with_name("model")
 _BOUNDS = "flowaudit_token_bounds"
@@ -31,7 +32,8 @@ def pipeline() -> Language:
     """The packaged pipeline, loaded once per process."""
     if not (MODEL / "config.cfg").is_file():
         raise RuntimeError(f"the parser model is missing at {MODEL}; run scripts/train-parser")
-    return spacy.load(MODEL)
+    with use_ops("numpy", use_blis=False):
+        return spacy.load(MODEL)
 
 
 def parse(texts: Iterable[str]) -> list[Doc]:
