@@ -2,19 +2,30 @@
 
     python benchmarks/extract_seed.py [--runs N] [POLICY]
     python benchmarks/extract_seed.py --set [DIR]
+    python benchmarks/extract_seed.py --set --baseline REV [DIR]
 
 The model and lexicon load once per process (reported apart). ``--set`` reads each policy of DIR
 (default ``tests/data/policies``) after one warm-up extraction and prints its words and time, the
 policies per second on one core, words per second, and the longest policy's time, and how much of
 the time the open data-type pass (``loaders/data_types.open_types``) took. Run it with
 ``OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1`` to hold the process to one core.
+
+``--baseline REV`` first makes the same measurement with the reader of git revision REV (its tree
+exported with ``git archive`` to a temporary folder and run in a child process, on the same policies),
+then with this tree, one right after the other, so that both see the same load on the machine.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
+import os
+import shutil
 import statistics
+import subprocess
 import sys
+import tarfile
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -81,13 +92,44 @@ def policy_set(folder: Path) -> None:
     print(f"open data-type pass: {PASS_TIME[0]:.2f} s of {total:.1f} s ({100 * PASS_TIME[0] / total:.1f}%)")
 
 
+def baseline(rev: str, args: list[str]) -> None:
+    """Run this benchmark as it stood at git revision ``rev`` with ``args``, on that revision's reader.
+
+    The revision's tree is laid out as the installed package (``flowaudit`` with ``inventory``,
+    ``loaders`` and ``graph`` inside it) and put first on the child's ``PYTHONPATH``.
+    """
+    got = subprocess.run(["git", "-C", str(ROOT), "archive", rev], capture_output=True)
+    if got.returncode:
+        print(f"extract_seed.py: --baseline {rev}: {got.stderr.decode().strip()}", file=sys.stderr)
+        raise SystemExit(2)
+    archive = got.stdout
+    with tempfile.TemporaryDirectory(prefix="extract-baseline-") as tmp:
+        tree = Path(tmp) / "tree"
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(tree, filter="data")
+        package = Path(tmp) / "path" / "flowaudit"
+        shutil.copytree(tree / "flowaudit", package)
+        for sub in ("inventory", "loaders", "graph"):
+            (package / sub).symlink_to(tree / sub, target_is_directory=True)
+        env = {**os.environ, "PYTHONPATH": str(package.parent)}
+        print(f"--- baseline: revision {rev}", flush=True)
+        # run from the temporary folder, so that this checkout's folder is not first on the path
+        subprocess.run([sys.executable, str(tree / "benchmarks" / "extract_seed.py"), *args], env=env, cwd=tmp,
+                       check=True)
+        print("--- this tree", flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Print the load time, then the seed's or the set's extraction times."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("policy", nargs="?", type=Path, default=None)
     ap.add_argument("--runs", type=int, default=30)
     ap.add_argument("--set", action="store_true", help="every policy of the folder POLICY (default: the test set)")
+    ap.add_argument("--baseline", metavar="REV", help="measure git revision REV's reader first, in the same run")
     args = ap.parse_args(argv)
+    if args.baseline:
+        target = (args.policy or (POLICY_SET if args.set else SEED)).resolve()
+        baseline(args.baseline, ["--set", str(target)] if args.set else ["--runs", str(args.runs), str(target)])
     data_types.open_types = _clocked(data_types.open_types)
     t0 = time.perf_counter()
     lexicon()
