@@ -11,9 +11,11 @@ the time went to the spaCy pipeline (``loaders/parse.parse``), the frame table's
 patterns' dependency matchers, and the open data-type pass (``loaders/data_types.open_types``). Run it with
 ``OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1`` to hold the process to one core.
 
-``--baseline REV`` first makes the same measurement with the reader of git revision REV (its tree
-exported with ``git archive`` to a temporary folder and run in a child process, on the same policies),
-then with this tree, one right after the other, so that both see the same load on the machine.
+``--baseline REV`` first makes the same measurement, by this script, with the reader of git revision
+REV (its tree exported with ``git archive`` to a temporary folder and imported in a child process, on
+the same policies), then with this tree, one right after the other, so that both see the same load on
+the machine. REV must have the parsed reader's modules (``loaders/frames.py``, ``loaders/polarity.py``,
+``loaders/data_types.py``).
 """
 
 from __future__ import annotations
@@ -57,12 +59,15 @@ def _clocked(fn: Callable[..., Any], part: str) -> Callable[..., Any]:
 
 
 def _clock_parts() -> None:
-    """Clock the parts of the reader that :func:`policy_set` reports."""
-    reader.parse = _clocked(reader.parse, "spaCy pipeline")
-    data_types.open_types = _clocked(data_types.open_types, "open data types")
+    """Clock the parts of the reader that :func:`policy_set` reports (those the reader has)."""
+    if hasattr(reader, "parse"):
+        reader.parse = _clocked(reader.parse, "spaCy pipeline")
+    if hasattr(data_types, "open_types"):
+        data_types.open_types = _clocked(data_types.open_types, "open data types")
     for module, part in ((frames, "frame matcher"), (polarity, "negation matcher")):
-        clocked = _clocked(module._matcher(), part)
-        module._matcher = lambda clocked=clocked: clocked
+        if hasattr(module, "_matcher"):
+            clocked = _clocked(module._matcher(), part)
+            module._matcher = lambda clocked=clocked: clocked
 
 
 def _timed(policy: Path) -> tuple[float, int, int]:
@@ -106,7 +111,7 @@ def policy_set(folder: Path) -> None:
 
 
 def baseline(rev: str, args: list[str]) -> None:
-    """Run this benchmark as it stood at git revision ``rev`` with ``args``, on that revision's reader.
+    """Run this benchmark with ``args`` on the reader of git revision ``rev``.
 
     The revision's tree is laid out as the installed package (``flowaudit`` with ``inventory``,
     ``loaders`` and ``graph`` inside it) and put first on the child's ``PYTHONPATH``.
@@ -127,8 +132,7 @@ def baseline(rev: str, args: list[str]) -> None:
         env = {**os.environ, "PYTHONPATH": str(package.parent)}
         print(f"--- baseline: revision {rev}", flush=True)
         # run from the temporary folder, so that this checkout's folder is not first on the path
-        subprocess.run([sys.executable, str(tree / "benchmarks" / "extract_seed.py"), *args], env=env, cwd=tmp,
-                       check=True)
+        subprocess.run([sys.executable, __file__, *args], env=env, cwd=tmp, check=True)
         print("--- this tree", flush=True)
 
 
