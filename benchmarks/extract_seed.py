@@ -6,11 +6,11 @@
 
 The model and lexicon load once per process (reported apart). ``--set`` reads each policy of DIR
 (default ``tests/data/policies``) after one warm-up extraction and prints its words and time, the
-policies per second on one core, words per second (by the wall clock and by processor time), and
-the longest policy's time, and how much of
-the time went to the spaCy pipeline (``loaders/parse.parse``), the frame table's and the negation
-patterns' dependency matchers, and the open data-type pass (``loaders/data_types.open_types``). Run it with
-``OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1`` to hold the process to one core.
+policies per second on one core, words per second (by the wall clock and by processor time), the
+longest policy's time, and how much of the time went to the spaCy pipeline (``loaders/parse.parse``),
+the frame table's and the negation patterns' dependency matchers, and the open data-type pass
+(``loaders/data_types.open_types``). Run it with ``OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1`` to hold
+the process to one core.
 
 ``--baseline REV`` first makes the same measurement, by this script, with the reader of git revision
 REV (its tree exported with ``git archive`` to a temporary folder and imported in a child process, on
