@@ -883,6 +883,13 @@ class PolicyReader:
 
     def _emit(self, fr: Frame, clause: Clause, fields: list[str], evs: list[Evidence]) -> list[str]:
         """The flows of frame ``fr`` for ``fields``, citing ``evs``; return the recipients."""
+        giver = self._handed_over(fr, clause)
+        if giver:
+            # "you must give us your e-mail address", "you may be asked to provide your name": what the
+            # user hands over to nobody else is collected by the organisation
+            if not fr.negated:
+                self._collect(replace(fr, action="collect", rule=f"{fr.rule}/{giver}"), clause, fields, evs)
+            return []
         if fr.action in SHARE_ACTIONS:
             return self._share(fr, clause, fields, evs)
         mentions = clause.mentions
@@ -890,6 +897,18 @@ class PolicyReader:
                 m.has("purpose") for m in mentions if fr.verb.end <= m.start < fr.scope[1]))):
             self._collect(fr, clause, fields, evs)
         return []
+
+    def _handed_over(self, fr: Frame, clause: Clause) -> str | None:
+        """The table position (``giver.*``) if the parse makes the user the one who hands over the data
+        of the weak sharing verb ``fr`` and no party but the organisation receives it; else None."""
+        if fr.action != "share_weak" or fr.parsed is None:
+            return None
+        giver = next((pos for role, pos in fr.parsed.holders.values() if role == "giver"), None)
+        if giver is None or self._recipients(fr, clause, fr.verb.end, fr.scope[1], fallback=False):
+            return None
+        if giver == "giver.asked" and polarity.denial(fr.parsed.verb.head):
+            return None  # "you are not required to provide your phone number" states no collection
+        return giver
 
     def _recipients(self, fr: Frame, clause: Clause, lo: int, hi: int, fallback: bool = True) -> list[str]:
         """Parties named in tokens [lo, hi) after the verb. With ``fallback``, a back-reference ("the

@@ -352,3 +352,19 @@ def test_without_limitation_withholds_nothing():
                  "and we post reviews without your email address."])[0]
     withheld = {doc[i].text for f in frames(doc).values() for i, (role, _) in f.holders.items() if role == "withheld"}
     assert withheld == {"address"}
+
+
+def test_data_the_user_hands_over_to_nobody_else_is_collected():
+    rec = read("To order a gift box, you must give us your postal address. You may be asked to provide your "
+               "date of birth. We may ask you to submit your phone number. You may also upload a photo.")
+    collected = {(f, r) for f, r, _, p in flows(rec) if p == "+"}
+    assert {("postal_address", "COLLECTS"), ("date_of_birth", "COLLECTS"), ("phone_number", "COLLECTS"),
+            ("photo", "COLLECTS")} <= collected
+    rules = {f.field: f.evidence[0].rule for f in rec.flows.values()}
+    assert "giver.user" in rules["field:postal_address"] and "giver.asked" in rules["field:date_of_birth"]
+
+
+def test_data_the_user_gives_another_party_or_need_not_give_is_not_collected():
+    rec = read("You are not required to provide your phone number. If you provide such company with your "
+               "password, it may use it.")
+    assert not rec.flows
