@@ -37,6 +37,7 @@ looked at the reader's output on them.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections import Counter
 from collections.abc import Callable
@@ -65,8 +66,14 @@ BASELINE_SHARE = ("share", "share_weak", "publish", "see", "transfer", "sell")
 
 
 def squash(text: str) -> str:
-    """Text compared for quoting: markup, quote styles and spacing ignored, lower case."""
-    text = text.replace("**", "").replace("’", "'").replace("“", '"').replace("”", '"')
+    """Text compared for quoting: markup (bold, underscore emphasis), quote styles and spacing ignored,
+    lower case.
+
+    >>> squash("( _e.g._ , your  City)") == squash("( e.g. , your city)")
+    True
+    """
+    text = re.sub(r"(?<!\w)_+|_+(?!\w)", "", text.replace("**", ""))
+    text = text.replace("’", "'").replace("“", '"').replace("”", '"')
     return " ".join(text.lower().split())
 
 
