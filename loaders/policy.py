@@ -406,12 +406,15 @@ class PolicyReader:
             for fr, clause, _ in self.memory.frames:
                 sentence_recipients += self._emit(fr, clause, fields, [ev, clause.ev])
             sentence_fields += fields
-        if emitted:
+        # an item with statements of its own ("1.1 information you give us (and we record calls)") leaves
+        # the list's lead-in to open the items after it
+        in_list = sent.item and self.memory.opens_list and not sent.text.rstrip().endswith(":")
+        if emitted and not in_list:
             self.memory.frames = emitted
             self.memory.opens_list = sent.text.rstrip().endswith(":")
         elif sent.text.rstrip().endswith(":") and any(m.has("backref") for m in mentions[:3]):
             self.memory.opens_list = True  # "This information can include:" opens a list for the statement before
-        if emitted and self.memory.opens_list:
+        if emitted and self.memory.opens_list and not in_list:
             self.memory.opener = list(dict.fromkeys(sentence_fields))
         elif not sent.item:
             self.memory.opener = []

@@ -368,3 +368,17 @@ def test_data_the_user_gives_another_party_or_need_not_give_is_not_collected():
     rec = read("You are not required to provide your phone number. If you provide such company with your "
                "password, it may use it.")
     assert not rec.flows
+
+
+def test_an_item_with_statements_of_its_own_leaves_the_lead_in_to_open_the_next_items():
+    rec = read("Here is the information that we may collect about you:\n\n"
+               "- information you give us when you call us (and we record calls);\n"
+               "- technical information, including your IP address and browser type;\n"
+               "- your date of birth")
+    assert {"ip_address", "browser_type", "date_of_birth"} <= fields(rec)
+
+
+def test_processing_data_is_holding_it():
+    rec = read("The types of personal information that we process include:\n\n- your name and gender;\n"
+               "- your passport number")
+    assert {("name", "COLLECTS", "first_party", "+"), ("passport_number", "COLLECTS", "first_party", "+")} <= flows(rec)
