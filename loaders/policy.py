@@ -435,14 +435,16 @@ class PolicyReader:
             m.has("field") for m in mentions[heads[0] + 2 :])
 
     def _continues(self, tokens: list[Token], mentions: list[Mention]) -> bool:
-        """"This information can include A, B and C", "This may include data such as A and B": a
-        sentence without a verb whose back-reference and list cue extend the statements of the
-        sentence before it."""
+        """"This information can include A, B and C", "This may include data such as A and B",
+        "Examples of this information are A and B", "Examples include A": a sentence without a verb
+        whose back-reference and list cue (or examples) extend the statements of the sentence before it."""
         pronoun = (len(tokens) > 1 and tokens[0].norm in W("continuing_pronouns")
                    and tokens[1].norm in W("continuing_verbs") and any(m.has("list") and m.start <= 4
                                                                         for m in mentions))
-        return (bool(self.memory.frames) and any(m.has("field") for m in mentions)
-                and (pronoun or any(m.has("backref") for m in mentions[:3])) and any(m.has("list") for m in mentions))
+        examples = bool(tokens) and tokens[0].norm in W("example_nouns") and any(
+            t.norm in W("copula") or t.norm in W("continuing_verbs") for t in tokens[1:6])
+        return (bool(self.memory.frames) and any(m.has("field") for m in mentions) and (examples or (
+            (pronoun or any(m.has("backref") for m in mentions[:3])) and any(m.has("list") for m in mentions))))
 
     def _list_item(self, tokens: list[Token], mentions: list[Mention], ev: Evidence) -> tuple[list[str], list[str]]:
         """An item of a list that a sentence ending in a colon opened restates that sentence's

@@ -382,3 +382,10 @@ def test_processing_data_is_holding_it():
     rec = read("The types of personal information that we process include:\n\n- your name and gender;\n"
                "- your passport number")
     assert {("name", "COLLECTS", "first_party", "+"), ("passport_number", "COLLECTS", "first_party", "+")} <= flows(rec)
+
+
+def test_examples_after_a_statement_extend_it():
+    rec = read("We collect information when you register. Examples of this information are your name and "
+               "phone number. We may share information with our affiliates. Examples include your e-mail address.")
+    assert {("name", "COLLECTS", "first_party", "+"), ("phone_number", "COLLECTS", "first_party", "+"),
+            ("email_address", "SHARES_WITH", "affiliate", "+")} <= flows(rec)
