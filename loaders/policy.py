@@ -460,7 +460,8 @@ class PolicyReader:
             use = own or fields
             evs = [ev, clause.ev]
             if named:
-                frame = Frame(fr.action, _ITEM_START, (0, len(tokens)), fr.negated, fr.actors)
+                frame = Frame(fr.action, _ITEM_START, (0, len(tokens)), fr.negated, fr.actors,
+                              rule=f"{fr.rule}/list.item")
                 merged = replace(item, conditions=sorted(set(item.conditions) | set(clause.conditions)),
                                  implied=item.implied or clause.implied, subjects=item.subjects or clause.subjects)
                 recipients += self._emit(frame, merged, use, evs)
@@ -860,7 +861,10 @@ class PolicyReader:
             clause_fields += fields
             before = self.flows_stated
             clause_recipients += self._emit(fr, clause, fields, [ev])
-            if self.flows_stated != before:
+            # "we may share your information in certain circumstances, including:" names no recipient
+            # itself; the items of the list it opens do ("- with tax authorities;")
+            opens_items = fr.action in SHARE_ACTIONS and not fr.negated and tokens[-1].norm == ":"
+            if self.flows_stated != before or opens_items:
                 emitted.append((fr, clause, fields))
         return clause_fields, clause_recipients, emitted
 

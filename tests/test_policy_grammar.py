@@ -389,3 +389,11 @@ def test_examples_after_a_statement_extend_it():
                "phone number. We may share information with our affiliates. Examples include your e-mail address.")
     assert {("name", "COLLECTS", "first_party", "+"), ("phone_number", "COLLECTS", "first_party", "+"),
             ("email_address", "SHARES_WITH", "affiliate", "+")} <= flows(rec)
+
+
+def test_a_sharing_lead_in_without_a_recipient_opens_items_that_name_them():
+    rec = read("We may share your information in certain circumstances, including:\n\n"
+               "- with our affiliates to run the service;\n- with tax authorities;")
+    assert {("personal_information", "SHARES_WITH", "affiliate", "+"),
+            ("personal_information", "DISCLOSES_TO", "authority", "+")} <= flows(rec)
+    assert all("list.item" in f.evidence[0].rule for f in rec.flows.values())
