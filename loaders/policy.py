@@ -397,9 +397,14 @@ class PolicyReader:
         if not emitted and self._defines(mentions):
             self.reading = "definition.list"
             self._fields(tokens, mentions, ev)
-        if not emitted and sent.item and self.memory.opens_list and self.memory.frames:
+        # an item that is a noun phrase ("information about your visit, including … methods used to
+        # browse away") is what the lead-in is about, whatever verbs modify its nouns
+        nominal = any(t.dep_ == "ROOT" and t.pos_ in ("NOUN", "PROPN") for t in self.sentence_parse)
+        if (not emitted or nominal) and sent.item and self.memory.opens_list and self.memory.frames:
             self.reading = "list.item"
-            sentence_fields, sentence_recipients = self._list_item(tokens, mentions, ev)
+            item_fields, item_recipients = self._list_item(tokens, mentions, ev)
+            sentence_fields += item_fields
+            sentence_recipients += item_recipients
         elif not emitted and self._continues(tokens, mentions):
             self.reading = "list.continued"
             fields = self._fields(tokens, mentions, ev)

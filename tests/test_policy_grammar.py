@@ -397,3 +397,11 @@ def test_a_sharing_lead_in_without_a_recipient_opens_items_that_name_them():
     assert {("personal_information", "SHARES_WITH", "affiliate", "+"),
             ("personal_information", "DISCLOSES_TO", "authority", "+")} <= flows(rec)
     assert all("list.item" in f.evidence[0].rule for f in rec.flows.values())
+
+
+def test_an_item_that_is_a_noun_phrase_is_data_of_the_lead_in_whatever_verbs_modify_it():
+    rec = read("We may collect the following information about you:\n\n"
+               "- information about your visit, including your clickstream and the methods used to leave the page;\n"
+               "- your phone number")
+    assert {("clickstream_data", "COLLECTS", "first_party", "+"),
+            ("phone_number", "COLLECTS", "first_party", "+")} <= flows(rec)
