@@ -405,3 +405,14 @@ def test_an_item_that_is_a_noun_phrase_is_data_of_the_lead_in_whatever_verbs_mod
                "- your phone number")
     assert {("clickstream_data", "COLLECTS", "first_party", "+"),
             ("phone_number", "COLLECTS", "first_party", "+")} <= flows(rec)
+
+
+def test_a_giving_verb_coordinated_with_the_users_verb_is_handed_over():
+    rec = read("You may register an account and provide your date of birth.")
+    assert ("date_of_birth", "COLLECTS", "first_party", "+") in flows(rec)
+    assert "giver.coordinated" in next(iter(rec.flows.values())).evidence[0].rule
+
+
+def test_announcing_data_publishes_it():
+    assert ("username", "DISCLOSES_TO", "public", "+") in flows(read("We announce your username on our blog."))
+    assert not read("We announce new features on our blog.").flows
