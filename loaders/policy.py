@@ -591,15 +591,20 @@ class PolicyReader:
         return self._heads_seen[key]
 
     def _role(self, fr: Frame, m: Mention, role: str) -> str | None:
-        """The table position by which ``m`` fills ``role`` in the parsed frame of ``fr``, or None."""
+        """The table position by which ``m`` fills ``role`` in the parsed frame of ``fr``, or None (also
+        when ``fr`` is the frame of an earlier sentence that a list item restates)."""
         tok = self._head(m) if fr.parsed is not None else None
-        return fr.parsed.fills(tok, role) if fr.parsed is not None and tok is not None else None
+        if fr.parsed is None or tok is None or tok.doc is not fr.parsed.verb.doc:
+            return None
+        return fr.parsed.fills(tok, role)
 
     def _heads(self, fr: Frame, m: Mention, role: str) -> str | None:
         """The table position if ``m`` is the word holding ``role`` in the parsed frame of ``fr`` (or one
         coordinated with it), not merely a word inside that role."""
         tok = self._head(m) if fr.parsed is not None else None
-        return fr.parsed.heads(tok, role) if fr.parsed is not None and tok is not None else None
+        if fr.parsed is None or tok is None or tok.doc is not fr.parsed.verb.doc:
+            return None
+        return fr.parsed.heads(tok, role)
 
     def _role_anywhere(self, m: Mention, roles: tuple[str, ...]) -> str | None:
         """The position by which ``m`` fills one of ``roles`` in any frame of the sentence, or None
@@ -748,9 +753,14 @@ class PolicyReader:
         holders = [i for i, (_, pos) in fr.parsed.holders.items() if pos == "actor.agent"] if fr.parsed else []
         if not holders:
             return None
-        holder = self.sentence_parse[holders[0]]
+        # a list item restates the frame of its lead-in, whose parse and mentions ``fr`` and ``mentions`` are
+        doc = fr.parsed.verb.doc
+        holder = doc[holders[0]]
+
+        def head(m: Mention) -> ParsedToken | None:
+            return self._head(m) if doc is self.sentence_parse else head_of(doc, m.char_start, m.char_end)
         # the party that heads the agent ("by us", "by our partners"), not one inside it ("by X, not us")
-        named = [m.ids("party")[0] for m in mentions if m.has("party") and (h := self._head(m)) is not None
+        named = [m.ids("party")[0] for m in mentions if m.has("party") and (h := head(m)) is not None
                  and h.i == holder.i]
         if named:
             fr.found.setdefault(named[0], "actor.agent")

@@ -416,3 +416,10 @@ def test_a_giving_verb_coordinated_with_the_users_verb_is_handed_over():
 def test_announcing_data_publishes_it():
     assert ("username", "DISCLOSES_TO", "public", "+") in flows(read("We announce your username on our blog."))
     assert not read("We announce new features on our blog.").flows
+
+
+def test_a_list_item_restating_a_passive_lead_in_reads_the_agent_of_the_lead_in():
+    rec = read("The following information may be collected by our payment processor:\n\n"
+               "- your card number, which is checked when you pay;\n- your billing address")
+    assert {("credit_card_number", "COLLECTS", "payment_processor", "+"),
+            ("billing_address", "COLLECTS", "payment_processor", "+")} <= flows(rec)
