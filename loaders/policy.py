@@ -405,6 +405,15 @@ class PolicyReader:
             item_fields, item_recipients = self._list_item(tokens, mentions, ev)
             sentence_fields += item_fields
             sentence_recipients += item_recipients
+        elif not emitted and sent.item and not self.memory.opens_list and (shared := self._heading_shares()):
+            # "## Who we share your personal information with" + "- Service providers who host our site.":
+            # the heading states the sharing, each item names who receives it
+            action, fields = shared
+            self.reading = "heading.item"
+            frame = Frame(action, _ITEM_START, (0, len(tokens)), rule=f"frame.{action}/heading.item")
+            for fid in fields:
+                self.field_node(fid, ev)
+            sentence_recipients += self._share(frame, self._clause(tokens, mentions, ev), fields, [ev])
         elif not emitted and self._continues(tokens, mentions):
             self.reading = "list.continued"
             fields = self._fields(tokens, mentions, ev)
@@ -431,6 +440,22 @@ class PolicyReader:
                     and m.ids("party")[0] not in (FIRST_PARTY, "third_party")]
         if specific:
             self.memory.parties = list(dict.fromkeys(specific))
+
+    def _heading_shares(self) -> tuple[str, list[str]] | None:
+        """The sharing action and the data a section heading states ("Who we share your personal
+        information with", "Disclosure of personal data"), or None; a heading with a negation states none."""
+        heading = self.memory.section
+        if not heading:
+            return None
+        found = self.matcher.find(heading)
+        words = {t.norm for t in tokenize(heading)}
+        verbs = [m.ids("verb")[0] for m in found if m.has("verb") and m.ids("verb")[0] in ("share", "transfer", "sell")]
+        if not verbs or words & set(self.lex.patterns["negation"]):
+            return None
+        fields = [m.ids("field")[0] for m in found if m.has("field") and not m.has("tracker")]
+        if not fields and words & W("bare_data_nouns"):
+            fields = ["personal_information"]
+        return (verbs[0], list(dict.fromkeys(fields))) if fields else None
 
     def _defines(self, mentions: list[Mention]) -> bool:
         """'"Personal Data" can include A, B and C': a field, then a list cue, then fields, no verb.

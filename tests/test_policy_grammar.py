@@ -423,3 +423,12 @@ def test_a_list_item_restating_a_passive_lead_in_reads_the_agent_of_the_lead_in(
                "- your card number, which is checked when you pay;\n- your billing address")
     assert {("credit_card_number", "COLLECTS", "payment_processor", "+"),
             ("billing_address", "COLLECTS", "payment_processor", "+")} <= flows(rec)
+
+
+def test_items_under_a_heading_that_states_the_sharing_name_its_recipients():
+    rec = PolicyReader(parse_policy("acme.md", "# Acme privacy policy\n\n## Who we share your personal information "
+                                    "with\n\n- Service providers who host our website.\n- Law enforcement agencies.\n\n"
+                                    "## We do not sell your information\n\n- Advertisers\n")).read()
+    assert {("personal_information", "SHARES_WITH", "processor", "+"),
+            ("personal_information", "DISCLOSES_TO", "authority", "+")} <= flows(rec)
+    assert not any(f.target == "party:advertiser" or "advertiser" in f.target for f in rec.flows.values())
