@@ -156,6 +156,7 @@ class Frame:
     content: bool = False  # the verb is part of what the verb before it is about ("monitor how ...")
     parsed: parse_frames.Frame | None = None  # the verb's frame in the parse (lexicon/frames.yaml)
     found: dict[str, str] = field(default_factory=dict)  # party id → the table position that placed it
+    coordinated: int | None = None  # the first verb of the words' coordination this verb is in ("post, … or submit")
 
     @property
     def by_user(self) -> bool:
@@ -569,6 +570,7 @@ class PolicyReader:
             for i, t in enumerate(tokens[a.verb.end : b.verb.start], start=a.verb.end))]
         for first, second in pairs:
             second.actors = second.actors or first.actors
+            second.coordinated = first.verb.start if first.coordinated is None else first.coordinated
         for first, second in reversed(pairs):  # from the last verb back, so the object reaches the first
             first.scope = (first.scope[0], second.scope[1])
         owner = None
@@ -664,7 +666,9 @@ class PolicyReader:
             return False
         # verbs in a coordination share the data of the one that has it ("collect, use, or disclose X")
         own = fr.parsed.has("data")
-        return any(other is not fr and other.parsed is not None
+        def together(a: Frame, b: Frame) -> bool:  # coordinated in the words ("transmit and/or submit X")
+            return a.coordinated is not None and a.coordinated in (b.coordinated, b.verb.start)
+        return any(other is not fr and other.parsed is not None and not together(fr, other) and not together(other, fr)
                    and (own or not parse_frames.coordinated(fr.parsed.verb, other.parsed.verb))
                    and other.parsed.fills(tok, "data") not in (None, "data.modified") for other in frames)
 

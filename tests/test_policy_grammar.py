@@ -432,3 +432,9 @@ def test_items_under_a_heading_that_states_the_sharing_name_its_recipients():
     assert {("personal_information", "SHARES_WITH", "processor", "+"),
             ("personal_information", "DISCLOSES_TO", "authority", "+")} <= flows(rec)
     assert not any(f.target == "party:advertiser" or "advertiser" in f.target for f in rec.flows.values())
+
+
+def test_verbs_coordinated_in_the_words_share_their_data_whatever_the_parse_says():
+    rec = read("We ask visitors for their e-mail address when they post, upload, transmit and/or otherwise submit "
+               "a comment, photo or other material.")
+    assert {"comment", "photo"} <= fields(rec)
