@@ -400,7 +400,8 @@ class PolicyReader:
             self._fields(tokens, mentions, ev)
         # an item that is a noun phrase ("information about your visit, including … methods used to
         # browse away") is what the lead-in is about, whatever verbs modify its nouns
-        nominal = any(t.dep_ == "ROOT" and t.pos_ in ("NOUN", "PROPN") for t in self.sentence_parse)
+        affirmed = not any(fr.negated for fr, _, _ in self.memory.frames)
+        nominal = affirmed and any(t.dep_ == "ROOT" and t.pos_ in ("NOUN", "PROPN") for t in self.sentence_parse)
         if (not emitted or nominal) and sent.item and self.memory.opens_list and self.memory.frames:
             self.reading = "list.item"
             item_fields, item_recipients = self._list_item(tokens, mentions, ev)
@@ -422,8 +423,8 @@ class PolicyReader:
                 sentence_recipients += self._emit(fr, clause, fields, [ev, clause.ev])
             sentence_fields += fields
         # an item with statements of its own ("1.1 information you give us (and we record calls)") leaves
-        # the list's lead-in to open the items after it
-        in_list = sent.item and self.memory.opens_list and not sent.text.rstrip().endswith(":")
+        # the list's lead-in to open the items after it (a denial's items end at the first that states its own)
+        in_list = affirmed and sent.item and self.memory.opens_list and not sent.text.rstrip().endswith(":")
         if emitted and not in_list:
             self.memory.frames = emitted
             self.memory.opens_list = sent.text.rstrip().endswith(":")
