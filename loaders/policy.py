@@ -518,6 +518,8 @@ class PolicyReader:
             if before in self.lex.patterns["nominal_markers"] or self._controls(tokens, m, verbs):
                 continue
             following = tokens[m.end].norm if m.end < len(tokens) else ""
+            if before in W("quote_marks") and following in W("quote_marks"):
+                continue  # "otherwise submit ("Submit") a comment": a verb in quotation marks names a term
             if before == "," and following == "," and m.end - m.start == 1:
                 continue  # "items for sale, store, feedback": an item of a list, not a verb
             if following in W("copula") and any(x.end == m.start and x.has("field") for x in mentions):

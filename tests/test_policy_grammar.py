@@ -438,3 +438,7 @@ def test_verbs_coordinated_in_the_words_share_their_data_whatever_the_parse_says
     rec = read("We ask visitors for their e-mail address when they post, upload, transmit and/or otherwise submit "
                "a comment, photo or other material.")
     assert {"comment", "photo"} <= fields(rec)
+    # a verb in quotation marks names a term, it opens no statement of its own
+    rec = read('We ask visitors for their e-mail address when they post, upload, transmit and/or otherwise submit '
+               '("Submit") a photo or other material.')
+    assert "photo" in fields(rec)
