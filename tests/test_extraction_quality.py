@@ -73,6 +73,7 @@ def test_development_figures_do_not_regress():
 # precision and recall floors, a little under the development figures the README reports
 # (fields, sharing and negatives precision fell when the reader began to state data types in the
 # policies' own words, which the labels list only in part; recall rose; they rose again when the open
-# data-type pass learnt which heads and forms name no data)
-FLOORS = {"fields": (0.80, 0.58), "recipients": (0.95, 0.60), "trackers": (0.95, 0.85),
-          "sharing": (0.71, 0.52), "negatives": (0.57, 0.55)}
+# data-type pass learnt which heads and forms name no data, and recall when the reader learnt givers,
+# list lead-ins and examples)
+FLOORS = {"fields": (0.78, 0.63), "recipients": (0.95, 0.60), "trackers": (0.95, 0.85),
+          "sharing": (0.68, 0.54), "negatives": (0.55, 0.55)}
