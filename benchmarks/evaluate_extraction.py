@@ -37,6 +37,7 @@ looked at the reader's output on them.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections import Counter
 from collections.abc import Callable
@@ -65,8 +66,14 @@ BASELINE_SHARE = ("share", "share_weak", "publish", "see", "transfer", "sell")
 
 
 def squash(text: str) -> str:
-    """Text compared for quoting: markup, quote styles and spacing ignored, lower case."""
-    text = text.replace("**", "").replace("’", "'").replace("“", '"').replace("”", '"')
+    """Text compared for quoting: markup (bold, underscore emphasis), quote styles and spacing ignored,
+    lower case.
+
+    >>> squash("( _e.g._ , your  City)") == squash("( e.g. , your city)")
+    True
+    """
+    text = re.sub(r"(?<!\w)_+|_+(?!\w)", "", text.replace("**", ""))
+    text = text.replace("’", "'").replace("“", '"').replace("”", '"')
     return " ".join(text.lower().split())
 
 
@@ -284,10 +291,24 @@ def open_matches(gold: list[tuple[Any, str, str]], got: dict[Any, list[str]]) ->
     return out
 
 
+def same_text(label: str, text: str) -> bool:
+    """True if ``text`` (a sentence the reader cites) holds the labelled quote or the quote holds it. A
+    quoted table row ("Registering | Name and e-mail address") is held by the sentence the reader
+    makes of that row ("Activity: Registering; Examples: Name and e-mail address") if it holds each cell.
+
+    >>> same_text("Registering | Name", "Activity: Registering; Data collected: Name")
+    True
+    """
+    q, t = squash(label), squash(text)
+    cells = [c.strip() for c in q.split("|") if c.strip()]
+    if len(cells) > 1:
+        return all(c in t for c in cells)
+    return q in t or t in q
+
+
 def quotes(label: str, cited: list[str]) -> bool:
     """True if a cited sentence holds the labelled quote, or the quote holds the cited sentence."""
-    q = squash(label)
-    return any(q in squash(c) or squash(c) in q for c in cited if c)
+    return any(same_text(label, c) for c in cited if c)
 
 
 Score = tuple[int, int, int, int]  # right extracted, extracted, found labels, labels
@@ -331,8 +352,7 @@ def rules_by_sentence(records: Records) -> dict[str, set[str]]:
 
 def fired(label: str, rules: dict[str, set[str]]) -> str:
     """The rules that read the sentence a label quotes, or a note that none did."""
-    q = squash(label)
-    found = sorted({r for text, rs in rules.items() if q in text or text in q for r in rs} - {"statement"})
+    found = sorted({r for text, rs in rules.items() if same_text(label, text) for r in rs} - {"statement"})
     return f"[rules: {', '.join(found)}]" if found else "[no rule read this sentence]"
 
 

@@ -1,9 +1,11 @@
 """The Neo4j store: the same answers as the embedded store, from a shared Neo4j server.
 
 Each node is a ``(:Node:<Kind>)`` with its id, kind, label, aliases, match keys and JSON-encoded
-properties and evidence; each flow is a relationship of its relation type carrying every part of
-the flow record; links (``SUBSUMES``, ``IS_A``, ``OWNED_BY``) are relationships with their basis and
-evidence. :meth:`Neo4jStore.records` rebuilds exactly the records that were loaded.
+properties and evidence; each flow is a relationship of its relation type with its ``id``, its
+``field`` (indexed, for traces) and the rest of the flow record packed in one JSON string ``data``
+(see :func:`flow_row`: each property costs the commit more than decoding it costs a read); links
+(``SUBSUMES``, ``IS_A``, ``OWNED_BY``) are relationships with their id, basis and evidence.
+:meth:`Neo4jStore.records` rebuilds exactly the records that were loaded.
 
 Every statement is parameterised. Labels and relationship types are written into Cypher only from
 the fixed vocabularies of :mod:`flowaudit.inventory.records`, never from input. A load runs as one
@@ -12,7 +14,6 @@ managed write transaction (retried by the driver on transient errors), so it is 
 
 from __future__ import annotations
 
-import json
 import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -46,10 +47,7 @@ _OUT_OF_TX_MEMORY = "Neo.TransientError.General.MemoryPoolOutOfMemoryError"
 
 _FLOW_TYPES = "|".join(FLOW_RELATIONS)
 _NODE_INFO = "n.id AS id, n.kind AS kind, n.label AS label"
-_EDGE_FIELDS = ("r.id AS id, s.id AS source, t.id AS target, type(r) AS relation, r.action AS action, "
-                "r.field AS field, r.polarity AS polarity, r.purposes AS purposes, r.conditions AS conditions, "
-                "r.basis AS basis, r.evidence_json AS evidence_json")
-_FLOW_FIELDS = _EDGE_FIELDS + ", r.props_json AS props_json, r.consent_state AS consent_state"
+_FLOW_FIELDS = "r.id AS id, s.id AS source, t.id AS target, type(r) AS relation, r.field AS field, r.data AS data"
 _LINK_FIELDS = "s.id AS source, t.id AS target, type(r) AS relation, r.basis AS basis, r.evidence_json AS evidence_json"
 
 
@@ -94,15 +92,35 @@ def _props_json(properties: dict[str, Any]) -> str:
     return _dumps(properties) if properties else "{}"
 
 
+class FlowData(msgspec.Struct, array_like=True):
+    """The parts of a flow other than its id, ends and field, stored as one JSON array (``r.data``)."""
+
+    action: str
+    polarity: str
+    purposes: list[str]
+    conditions: list[str]
+    basis: str
+    consent_state: str | None
+    evidence: list[dict[str, Any]]
+    properties: dict[str, Any]
+
+
+_decode_flow_data = msgspec.json.Decoder(FlowData).decode
+
+
 # ---------------------------------------------------------------- statements
 
+#: Constraints and indexes. Relationships have no index on ``id``: a load finds the stored flows and links
+#: from their ends (:func:`_stored_relationships`) and creates only those absent while it holds the store's
+#: lock, so ids stay unique without one; a uniqueness constraint per type cost about a fifth of a load's
+#: server time, and made every CREATE after ``--replace`` scan the relationships deleted in the same
+#: transaction (quadratic). Stores prepared by earlier versions lose theirs here.
 SCHEMA: tuple[str, ...] = (
     "CREATE CONSTRAINT node_id IF NOT EXISTS FOR (n:Node) REQUIRE n.id IS UNIQUE",
     f"CREATE CONSTRAINT store_id IF NOT EXISTS FOR (m:{META_LABEL}) REQUIRE m.id IS UNIQUE",
     "CREATE INDEX node_kind IF NOT EXISTS FOR (n:Node) ON (n.kind)",
     "CREATE INDEX node_label IF NOT EXISTS FOR (n:Node) ON (n.label)",
-    *(f"CREATE CONSTRAINT {rel.lower()}_id IF NOT EXISTS FOR ()-[r:{rel}]-() REQUIRE r.id IS UNIQUE"
-      for rel in FLOW_RELATIONS + LINK_RELATIONS),
+    *(f"DROP CONSTRAINT {rel.lower()}_id IF EXISTS" for rel in FLOW_RELATIONS + LINK_RELATIONS),
     *(f"CREATE INDEX {rel.lower()}_field IF NOT EXISTS FOR ()-[r:{rel}]-() ON (r.field)" for rel in FLOW_RELATIONS),
 )
 
@@ -114,52 +132,51 @@ def merge_nodes_statement(kind: str) -> str:
             "n.evidence_json = row.evidence_json")
 
 
-_FLOW_PROPS = ("field: row.field, action: row.action, polarity: row.polarity, purposes: row.purposes, "
-               "conditions: row.conditions, basis: row.basis, evidence_json: row.evidence_json, "
-               "props_json: row.props_json, consent_state: row.consent_state")
-_LINK_PROPS = "basis: row.basis, evidence_json: row.evidence_json"
+_FLOW_PROPS = "id: row.id, field: row.field, data: row.data"
+_LINK_PROPS = "id: row.id, basis: row.basis, evidence_json: row.evidence_json"
+#: The ends of a created relationship, by the element ids the load looked up once per node (:func:`_ends`).
+_ENDS = "MATCH (s) WHERE elementId(s) = row.s MATCH (t) WHERE elementId(t) = row.t"
 
 
 def create_flows_statement(relation: str) -> str:
-    """UNWIND-CREATE of flow rows of one ``relation`` that the store does not hold (see :func:`flow_row`).
+    """UNWIND-CREATE of flow rows of one ``relation`` that the store does not hold (:func:`flow_row` with
+    the element ids of its ends as ``s`` and ``t``).
 
     Only rows that the load's read-back (:func:`_stored`) found absent come here, in the transaction
-    that holds the store's lock, so CREATE cannot duplicate a flow; it costs half of a MERGE, which
-    seeks the relationship index and locks both ends once more per row. ``PROFILE`` per row: two
-    unique-index seeks of the ends, one relationship created with its properties::
+    that holds the store's lock, so CREATE cannot duplicate a flow; it costs half of a MERGE. The ends are
+    found by element id, looked up once per node for the whole load, where a seek of the node index per
+    row also locked the index entry. ``PROFILE`` per row: two seeks by element id, one relationship
+    created with three properties (id, field, data)::
 
-        ProduceResults <- EmptyResult <- Create (s)-[r:SHARES_WITH {…}]->(t)
-          <- Apply(Unwind $rows, CartesianProduct(NodeUniqueIndexSeek s:Node(id), NodeUniqueIndexSeek t:Node(id)))
+        ProduceResults <- EmptyResult <- Create (s)-[anon:SHARES_WITH {…}]->(t)
+          <- Apply(Unwind $rows, CartesianProduct(NodeByElementIdSeek s, NodeByElementIdSeek t))
     """
     rel = _rel_type(relation, FLOW_RELATIONS)
-    return ("UNWIND $rows AS row MATCH (s:Node {id: row.source}) MATCH (t:Node {id: row.target}) "
-            f"CREATE (s)-[:{rel} {{id: row.id, {_FLOW_PROPS}}}]->(t)")
+    return f"UNWIND $rows AS row {_ENDS} CREATE (s)-[:{rel} {{{_FLOW_PROPS}}}]->(t)"
 
 
 def update_flows_statement(relation: str) -> str:
-    """UNWIND-SET of flow rows of one ``relation`` that the store holds (merged with the stored version).
+    """UNWIND-SET of flow rows of one ``relation`` that the store holds, merged with the stored version
+    (:func:`flow_row` with the element id the read-back found as ``r``).
 
-    A flow's id is a digest of its relation, ends, field, action, polarity, basis and conditions, so the
-    stored relationship of that id already has the same ends; one seek of the relationship index per
-    row finds it: ``SetProperties <- Apply(Unwind $rows, DirectedRelationshipUniqueIndexSeek
-    (anon)-[r:SHARES_WITH(id)]->(anon) WHERE id = row.id)``."""
+    A flow's id is a digest of its relation, ends, field, action, polarity, basis and conditions, so only
+    ``data`` can change: ``SetProperty <- Apply(Unwind $rows, DirectedRelationshipByElementIdSeek r)``."""
     rel = _rel_type(relation, FLOW_RELATIONS)
-    return (f"UNWIND $rows AS row MATCH ()-[r:{rel} {{id: row.id}}]->() "
-            f"SET r += {{{_FLOW_PROPS}}}")
+    return f"UNWIND $rows AS row MATCH ()-[r:{rel}]->() WHERE elementId(r) = row.r SET r.data = row.data"
 
 
 def create_links_statement(relation: str) -> str:
     """UNWIND-CREATE of link rows of one ``relation`` that the store does not hold (as
     :func:`create_flows_statement`)."""
     rel = _rel_type(relation, LINK_RELATIONS)
-    return ("UNWIND $rows AS row MATCH (s:Node {id: row.source}) MATCH (t:Node {id: row.target}) "
-            f"CREATE (s)-[:{rel} {{id: row.id, {_LINK_PROPS}}}]->(t)")
+    return f"UNWIND $rows AS row {_ENDS} CREATE (s)-[:{rel} {{{_LINK_PROPS}}}]->(t)"
 
 
 def update_links_statement(relation: str) -> str:
     """UNWIND-SET of link rows of one ``relation`` that the store holds (as :func:`update_flows_statement`)."""
     rel = _rel_type(relation, LINK_RELATIONS)
-    return f"UNWIND $rows AS row MATCH ()-[r:{rel} {{id: row.id}}]->() SET r += {{{_LINK_PROPS}}}"
+    return (f"UNWIND $rows AS row MATCH ()-[r:{rel}]->() WHERE elementId(r) = row.r "
+            "SET r.basis = row.basis, r.evidence_json = row.evidence_json")
 
 
 def node_row(node: Node) -> dict[str, Any]:
@@ -170,17 +187,20 @@ def node_row(node: Node) -> dict[str, Any]:
 
 
 def flow_row(flow: Flow) -> dict[str, Any]:
-    """The parameters of one flow for :func:`create_flows_statement` and :func:`update_flows_statement`."""
-    return {"id": flow.id, "source": flow.source, "target": flow.target, "field": flow.field,
-            "action": flow.action, "polarity": flow.polarity, "purposes": list(flow.purposes),
-            "conditions": list(flow.conditions), "basis": flow.basis, "consent_state": flow.consent_state,
-            "evidence_json": _evidence_json(flow.evidence), "props_json": _props_json(flow.properties)}
+    """The stored properties of one flow: ``id``, ``field`` and the rest packed in ``data`` (a JSON array in
+    the order of :class:`FlowData`), for :func:`create_flows_statement` and :func:`update_flows_statement`.
+
+    >>> flow_row(Flow(field="field:email", source="a", target="b", action="share", relation="SHARES_WITH"))["data"]
+    '["share","+",[],[],"stated",null,[],{}]'
+    """
+    data = FlowData(flow.action, flow.polarity, list(flow.purposes), list(flow.conditions), flow.basis,
+                    flow.consent_state, [e.to_dict() for e in flow.evidence], flow.properties)
+    return {"id": flow.id, "field": flow.field, "data": _dumps(data)}
 
 
 def link_row(link: Link) -> dict[str, Any]:
-    """The parameters of one link for :func:`create_links_statement` and :func:`update_links_statement`."""
-    return {"id": link.id, "source": link.source, "target": link.target, "basis": link.basis,
-            "evidence_json": _evidence_json(link.evidence)}
+    """The stored properties of one link, for :func:`create_links_statement` and :func:`update_links_statement`."""
+    return {"id": link.id, "basis": link.basis, "evidence_json": _evidence_json(link.evidence)}
 
 
 def _flow_edges_statement(by_field: bool, by_kind: bool, by_target: bool) -> str:
@@ -200,7 +220,7 @@ def _flow_edges_statement(by_field: bool, by_kind: bool, by_target: bool) -> str
     target = "(t:Node {id: $target})" if by_target else "(t:Node)"
     where = [cond for cond, on in (("r.field IN $fields", by_field), ("t.kind IN $kinds", by_kind)) if on]
     filters = f" WHERE {' AND '.join(where)}" if where else ""
-    branches = " UNION ALL ".join(f"MATCH (s:Node)-[r:{rel}]->{target}{filters} RETURN {_EDGE_FIELDS}"
+    branches = " UNION ALL ".join(f"MATCH (s:Node)-[r:{rel}]->{target}{filters} RETURN {_FLOW_FIELDS}"
                                   for rel in FLOW_RELATIONS)
     return f"CALL () {{ {branches} }} RETURN * ORDER BY id"
 
@@ -219,8 +239,7 @@ def _field_flows_statement() -> str:
     on the 10^5-flow store, to scan each whole index and filter (100,000 rows, about 150 ms)."""
     branches = " UNION ALL ".join(
         f"MATCH (s:Node)-[r:{rel}]->(t:Node) USING INDEX SEEK r:{rel}(field) WHERE r.field IN fields "
-        f"RETURN [r.id, s.id, t.id, '{rel}', r.action, "
-        "r.field, r.polarity, r.purposes, r.conditions, r.basis, r.evidence_json] AS e, s, t"
+        f"RETURN [r.id, s.id, t.id, '{rel}', r.field, r.data] AS e, s, t"
         for rel in FLOW_RELATIONS)
     return (
         f"MATCH (f:{_label('field')}) WHERE $key IN f.keys WITH f ORDER BY f.id LIMIT 1 "
@@ -393,14 +412,7 @@ class Neo4jStore(Store):
         fnode = {"id": row["id"], "kind": row["kind"], "label": row["label"]}
         related = semantics.related_fields(row["id"], [(i, d) for i, d in row["up"]],
                                            [(i, d) for i, d in row["down"]])
-        keys = ("id", "source", "target", "relation", "action", "field", "polarity", "purposes", "conditions",
-                "basis")
-        edges = []
-        for e in sorted(row["edges"], key=lambda e: e[0]):
-            edge = dict(zip(keys, e[:10], strict=True))
-            edge["purposes"], edge["conditions"] = list(edge["purposes"] or []), list(edge["conditions"] or [])
-            edge["evidence"] = _decode(e[10])
-            edges.append(edge)
+        edges = [_edge(*e) for e in sorted(row["edges"], key=lambda e: e[0])]
         nodes = {i: {"id": i, "kind": k, "label": label} for i, k, label in row["infos"]}
         return FieldFlows(fnode, related, edges, nodes if edges else {})
 
@@ -455,11 +467,11 @@ def _node_of(row: dict[str, Any]) -> Node:
 
 
 def _flow_of(row: dict[str, Any]) -> Flow:
-    return Flow(field=row["field"], source=row["source"], target=row["target"], action=row["action"],
-                relation=row["relation"], polarity=row["polarity"], purposes=list(row["purposes"] or []),
-                conditions=list(row["conditions"] or []), basis=row["basis"],
-                evidence=[Evidence.from_dict(e) for e in _decode(row["evidence_json"])],
-                properties=_decode(row["props_json"]), consent_state=row.get("consent_state"))
+    d = _decode_flow_data(row["data"])
+    return Flow(field=row["field"], source=row["source"], target=row["target"], action=d.action,
+                relation=row["relation"], polarity=d.polarity, purposes=d.purposes, conditions=d.conditions,
+                basis=d.basis, evidence=[Evidence.from_dict(e) for e in d.evidence], properties=d.properties,
+                consent_state=d.consent_state)
 
 
 def _link_of(row: dict[str, Any]) -> Link:
@@ -467,11 +479,16 @@ def _link_of(row: dict[str, Any]) -> Link:
                 evidence=[Evidence.from_dict(e) for e in _decode(row["evidence_json"])])
 
 
+def _edge(rid: str, source: str, target: str, relation: str, field: str, data: str) -> Edge:
+    """The edge of a stored flow from its id, ends, relation, field and packed ``data``."""
+    d = _decode_flow_data(data)
+    return {"id": rid, "source": source, "target": target, "relation": relation, "action": d.action,
+            "field": field, "polarity": d.polarity, "purposes": d.purposes, "conditions": d.conditions,
+            "basis": d.basis, "evidence": d.evidence}
+
+
 def _edge_of(row: dict[str, Any]) -> Edge:
-    return {"id": row["id"], "source": row["source"], "target": row["target"], "relation": row["relation"],
-            "action": row["action"], "field": row["field"], "polarity": row["polarity"],
-            "purposes": list(row["purposes"] or []), "conditions": list(row["conditions"] or []),
-            "basis": row["basis"], "evidence": json.loads(row["evidence_json"])}
+    return _edge(row["id"], row["source"], row["target"], row["relation"], row["field"], row["data"])
 
 
 def _warnings(tx: ManagedTransaction) -> list[str]:
@@ -489,11 +506,12 @@ def _held(tx: ManagedTransaction) -> dict[str, int]:
             **{row["what"]: row["n"] for row in _rows(tx, " UNION ALL ".join(branches))}}
 
 
-def _stored(tx: ManagedTransaction, records: Records) -> Records:
-    """The stored versions of the records that ``records`` would merge into: one index seek per record,
-    in batches, returning only those found; a kind or relationship type the store holds none of is not
-    looked up at all (loading into an empty store reads nothing)."""
-    out = Records()
+def _stored(tx: ManagedTransaction, records: Records) -> tuple[Records, dict[str, str]]:
+    """The stored versions of the records that ``records`` would merge into, and the element ids of the
+    stored flows and links among them: one index seek per node, the ends' seeks and an expand between
+    them per flow or link, in batches, returning only those found; a kind or relationship type the store
+    holds none of is not looked up at all (loading into an empty store reads nothing)."""
+    out, element_ids = Records(), {}
     held = _held(tx)
     if held["Node"]:
         for chunk in _chunks(list(records.nodes)):
@@ -502,19 +520,30 @@ def _stored(tx: ManagedTransaction, records: Records) -> Records:
                              {"ids": chunk}):
                 out.add_node(_node_of(row))
     for rel, flows in _grouped(records.flows.values(), _RELATION).items():
-        for row in _stored_relationships(tx, rel, [f.id for f in flows], _FLOW_FIELDS) if held[rel] else ():
-            out.add_flow(_flow_of(row))
+        for row in _stored_relationships(tx, rel, flows, _FLOW_FIELDS) if held[rel] else ():
+            element_ids[out.add_flow(_flow_of(row)).id] = row["element_id"]
     for rel, links in _grouped(records.links.values(), _RELATION).items():
-        for row in _stored_relationships(tx, rel, [k.id for k in links], _LINK_FIELDS) if held[rel] else ():
-            out.add_link(_link_of(row))
-    return out
+        for row in _stored_relationships(tx, rel, links, _LINK_FIELDS) if held[rel] else ():
+            element_ids[out.add_link(_link_of(row)).id] = row["element_id"]
+    return out, element_ids
 
 
-def _stored_relationships(tx: ManagedTransaction, rel: str, ids: list[str], fields: str) -> Iterator[dict[str, Any]]:
-    """``fields`` of the stored relationships of type ``rel`` among ``ids`` (one index seek each)."""
-    for chunk in _chunks(ids):
-        yield from _rows(tx, f"UNWIND $ids AS rid MATCH (s:Node)-[r:{rel} {{id: rid}}]->(t:Node) RETURN {fields}",
-                         {"ids": chunk})
+def _stored_relationships(tx: ManagedTransaction, rel: str, items: list[Flow] | list[Link],
+                          fields: str) -> Iterator[dict[str, Any]]:
+    """``fields`` and the element id of the stored relationships of type ``rel`` among ``items``, found from
+    their ends (relationships have no index on id, see :data:`SCHEMA`). The ends are found in a subquery,
+    so that the relationship is matched with both bound: ``PROFILE`` per row shows two seeks of the node
+    index and an ``Expand(Into)``, which reads the relationships of ``rel`` of whichever end has fewer (a
+    busy first party is not walked; left to itself the planner expanded from the target instead)::
+
+        Projection <- Filter (r.id = row.id) <- Expand(Into) (s)-[r:SHARES_WITH]->(t)
+          <- Apply(Unwind $rows, CartesianProduct(NodeUniqueIndexSeek s:Node(id), NodeUniqueIndexSeek t:Node(id)))
+    """
+    for chunk in _chunks(items):
+        yield from _rows(tx, "UNWIND $rows AS row CALL (row) { MATCH (s:Node {id: row.source}) "
+                             f"MATCH (t:Node {{id: row.target}}) RETURN s, t }} MATCH (s)-[r:{rel}]->(t) "
+                             f"WHERE r.id = row.id RETURN {fields}, elementId(r) AS element_id",
+                         {"rows": [{"id": item.id, "source": item.source, "target": item.target} for item in chunk]})
 
 
 def _grouped(items: Iterable[T], key: Callable[[T], str]) -> dict[str, list[T]]:
@@ -525,21 +554,21 @@ def _grouped(items: Iterable[T], key: Callable[[T], str]) -> dict[str, list[T]]:
     return groups
 
 
-def _missing_ends(tx: ManagedTransaction, merged: Records, records: Records) -> str | None:
-    """The embedded store's message for the first new flow or link whose endpoint exists nowhere."""
-    ends: list[tuple[str, Iterable[str]]] = [
+def _ends(tx: ManagedTransaction, records: Records) -> dict[str, str]:
+    """The element ids of the nodes that the flows and links of ``records`` name (ends and fields), looked
+    up once each; raises the embedded store's message for the first flow or link naming a node that does
+    not exist."""
+    named: list[tuple[str, tuple[str, ...]]] = [
         *((f"flow {f.id}", (f.source, f.target, f.field)) for f in records.flows.values()),
         *((f"link {link.id}", (link.source, link.target)) for link in records.links.values())]
-    outside = sorted({e for _, group in ends for e in group if e not in merged.nodes})
-    if not outside:
-        return None
-    found = {r["id"] for r in _rows(tx, "UNWIND $ids AS nid MATCH (n:Node {id: nid}) RETURN n.id AS id",
-                                     {"ids": outside})}
-    for what, group in ends:
-        for end in group:
-            if end not in merged.nodes and end not in found:
-                return f"{what} refers to missing node {end}"
-    return None
+    found = {r["id"]: r["element_id"] for r in _rows(
+        tx, "UNWIND $ids AS nid MATCH (n:Node {id: nid}) RETURN n.id AS id, elementId(n) AS element_id",
+        {"ids": sorted({end for _, ends in named for end in ends})})}
+    for what, ends in named:
+        for end in ends:
+            if end not in found:
+                raise ValueError(f"{what} refers to missing node {end}")
+    return found
 
 
 def _too_large(location: str, exc: TransientError) -> TransactionTooLargeError:
@@ -560,28 +589,33 @@ def _load(tx: ManagedTransaction, records: Records, replace: bool, location: str
 
 def _write_load(tx: ManagedTransaction, records: Records, replace: bool) -> None:
     """Lock the store (the write lock on the bookkeeping node serialises concurrent loads), merge with what
-    is stored exactly as the embedded store does, check endpoints, then write in batches: nodes by MERGE,
-    flows and links the store does not hold by CREATE, those it holds by SET on their stored version."""
+    is stored exactly as the embedded store does, then write in batches: nodes by MERGE, flows and links the
+    store does not hold by CREATE between their ends (checked to exist first), those it holds by SET on
+    their stored version."""
     tx.run(f"MERGE (m:{META_LABEL} {{id: 'store'}}) SET m.loads = coalesce(m.loads, 0) + 1").consume()
     if replace:
         tx.run("MATCH (n:Node) DETACH DELETE n").consume()
-        merged = Records()
+        merged, held = Records(), {}
     else:
-        merged = _stored(tx, records)
+        merged, held = _stored(tx, records)
         merged.warnings = _warnings(tx)
-    held_flows, held_links = set(merged.flows), set(merged.links)
     merged.update(records)
-    problem = _missing_ends(tx, merged, records)
-    if problem:
-        raise ValueError(problem)
     for kind, nodes in _grouped((merged.nodes[i] for i in records.nodes), attrgetter("kind")).items():
         _write(tx, merge_nodes_statement(kind), node_row, nodes)
+    ends = _ends(tx, records)
+
+    def new(row: Callable[[T], dict[str, Any]]) -> Callable[[Flow | Link], dict[str, Any]]:
+        return lambda item: {**row(item), "s": ends[item.source], "t": ends[item.target]}
+
+    def stored(row: Callable[[T], dict[str, Any]]) -> Callable[[Flow | Link], dict[str, Any]]:
+        return lambda item: {**row(item), "r": held[item.id]}
+
     for rel, flows in _grouped((merged.flows[i] for i in records.flows), _RELATION).items():
-        _write(tx, create_flows_statement(rel), flow_row, [f for f in flows if f.id not in held_flows])
-        _write(tx, update_flows_statement(rel), flow_row, [f for f in flows if f.id in held_flows])
+        _write(tx, create_flows_statement(rel), new(flow_row), [f for f in flows if f.id not in held])
+        _write(tx, update_flows_statement(rel), stored(flow_row), [f for f in flows if f.id in held])
     for rel, links in _grouped((merged.links[i] for i in records.links), _RELATION).items():
-        _write(tx, create_links_statement(rel), link_row, [k for k in links if k.id not in held_links])
-        _write(tx, update_links_statement(rel), link_row, [k for k in links if k.id in held_links])
+        _write(tx, create_links_statement(rel), new(link_row), [k for k in links if k.id not in held])
+        _write(tx, update_links_statement(rel), stored(link_row), [k for k in links if k.id in held])
     tx.run(f"MATCH (m:{META_LABEL} {{id: 'store'}}) SET m.warnings = $warnings", {"warnings": merged.warnings}
            ).consume()
 

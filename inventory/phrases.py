@@ -1,9 +1,9 @@
 """The normal form of a data-type phrase, one for the policy reader, the evaluation and trace queries.
 
 A data type named in a policy's own words ("your contact details", "any guest stay information") is
-compared by its normal form: lower case, the determiners, possessives and quantifiers in front of it
-dropped (``vocab/phrase_words.yaml``), trailing punctuation dropped, and the head noun (the last word)
-in its base form: the parser's lemma where the caller has one, else the shared singular of
+compared by its normal form: lower case, the determiners, possessives, quantifiers and non-classifying
+adjectives in front of it dropped (``vocab/phrase_words.yaml``), trailing punctuation dropped, and the
+head noun (the last word) in its base form: the parser's lemma where the caller has one, else the shared singular of
 :func:`~flowaudit.inventory.text.singular`.
 
 >>> normal_phrase("Your contact details.")
@@ -29,9 +29,11 @@ _EDGE_PUNCT = " \t\n.,;:!?()[]{}\"'“”‘’*-–—•"
 
 @cache
 def dropped_words() -> frozenset[str]:
-    """Words dropped in front of a data-type phrase: determiners, possessives and quantifiers."""
+    """Words dropped in front of a data-type phrase: determiners, possessives, quantifiers and adjectives
+    that do not classify the data ("the above information")."""
     data = yaml.safe_load(WORDS.read_text(encoding="utf-8"))
-    return frozenset(w.lower() for key in ("determiners", "possessives", "quantifiers") for w in data[key])
+    keys = ("determiners", "possessives", "quantifiers", "non_classifying")
+    return frozenset(w.lower() for key in keys for w in data[key])
 
 
 def normal_phrase(text: str, head_lemma: str | None = None) -> str:

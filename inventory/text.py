@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Dotted abbreviations ("e.g.", "i.e.", "U.S.") are one token; then words, then single marks.
 _TOKEN = re.compile(r"(?:[A-Za-z]\.){2,}(?![A-Za-z])|[A-Za-z0-9]+(?:[’'][A-Za-z]+)?|[^\sA-Za-z0-9]")
@@ -57,6 +58,7 @@ def tokenize(text: str) -> list[Token]:
     return tokens
 
 
+@lru_cache(maxsize=65536)
 def phrase_key(text: str) -> tuple[str, ...]:
     """The normalised word sequence used to compare a vocabulary phrase with text."""
     return tuple(t.norm for t in tokenize(text) if t.is_word or t.norm in "&/")

@@ -193,15 +193,41 @@ def _blocked(tok: Token) -> bool:
         c.dep_ == "case" and c.lower_ in w["blocked_cases"] for c in tok.children)
 
 
-def _names_data(head: Token, span: Span, sentence_start: int) -> bool:
+@cache
+def never_data() -> frozenset[str]:
+    """Heads that never name data: ``not_data_heads`` and the classes ``not_data_classes`` lists."""
     w = words()
+    return w["not_data_heads"].union(*(w[key] for key in w["not_data_classes"]))
+
+
+@cache
+def bare_not_data() -> frozenset[str]:
+    """Heads that name data only with a modifier: ``bare_not_data`` and ``bare_acts``."""
+    return words()["bare_not_data"] | words()["bare_acts"]
+
+
+def _names_data(head: Token, span: Span, sentence_start: int) -> bool:
     lemma = _base(head).strip(".")
-    if head.pos_ != "NOUN" or len(lemma) < 3 or lemma in w["not_data_heads"]:
+    if head.pos_ != "NOUN" or len(lemma) < 3 or lemma in never_data() or _predicate(head):
         return False
-    if len(span) == 1 and lemma in w["bare_not_data"]:
+    if len(span) == 1 and (lemma in bare_not_data() or _act_in_list(head)):
         return False
     capitalised = span[0].text[:1].isupper() and span[0].i > sentence_start
     return not capitalised  # "the Service", "our Mobile Apps": the organisation's own names
+
+
+def _predicate(noun: Token) -> bool:
+    """True for a word tagged as a noun that the parse makes a clause's predicate ("If the company
+    nevertheless discovers that ..."): it has a subordinator and no copula."""
+    deps = {c.dep_ for c in noun.children}
+    return bool(deps & words()["predicate_dependents"]) and "cop" not in deps
+
+
+def _act_in_list(noun: Token) -> bool:
+    """True for a bare singular word coordinated with a verb ("you can access and edit ...", "we do not
+    sell, rent, trade, license ..."): a verb the tagger took for a noun, not data."""
+    return (noun.dep_ == "conj" and noun.head.pos_ in ("VERB", "AUX") and "Plur" not in noun.morph.get("Number")
+            and not any(c.dep_ in ("det", "nmod:poss", "amod", "compound") for c in noun.children))
 
 
 def noun_chunks(doc: Doc) -> list[Span]:
@@ -249,7 +275,7 @@ def open_types(doc: Doc, tokens: list[TextToken], mentions: list[Mention], item:
             continue  # the vocabulary names it, or the head is a party, purpose, tracker or verb
         inner = [i for i, t in enumerate(tokens) if t.start >= lo and t.end <= hi]
         phrase = normalise(span)
-        if not inner or not phrase or phrase in w["bare_not_data"] | w["not_data_heads"]:
+        if not inner or not phrase or phrase in bare_not_data() | never_data():
             continue  # "other information" is no data type of its own
         fid = slug(phrase)
         if fid not in vocab.load("fields"):

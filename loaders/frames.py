@@ -115,7 +115,7 @@ class Frame:
         while t.i != self.verb.i:
             if t.i in self.holders:
                 return self.holders[t.i]
-            if t.i in verbs or t.head.i == t.i:
+            if t.i in verbs or t.head.i == t.i or contrasted(t):
                 return None
             t = t.head
         return None
@@ -126,7 +126,8 @@ class Frame:
         if tok.doc is not self.verb.doc:
             return None
         t = tok
-        while t.i not in self.holders and t.dep_ in table()["coordination"] and t.head.i != t.i:
+        while (t.i not in self.holders and t.dep_ in table()["coordination"] and t.head.i != t.i
+               and not contrasted(t)):
             t = t.head
         hit = self.holders.get(t.i)
         return hit[1] if hit and hit[0] == role else None
@@ -139,6 +140,20 @@ class Frame:
     def has(self, role: str) -> bool:
         """True if the parse gives this frame a word in ``role``."""
         return any(r == role for r, _ in self.holders.values())
+
+
+def contrasted(tok: Token) -> bool:
+    """True for a conjunct set against the word it joins by a negator of its own ("we share your name
+    with advertisers but not your e-mail address"): it takes none of that word's roles, wherever the
+    parser attached it.
+
+    >>> from flowaudit.loaders.parse import parse
+    >>> doc = parse(["We share your name with advertisers but not your email address."])[0]
+    >>> [t.text for t in doc if contrasted(t)]
+    ['address']
+    """
+    return tok.dep_ == "conj" and any(
+        c.dep_ == "advmod" and c.lower_ in table()["contrast_negators"] for c in tok.children)
 
 
 def _passive(verb: Token) -> bool:

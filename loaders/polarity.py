@@ -23,7 +23,7 @@ import yaml
 from spacy.matcher import DependencyMatcher
 from spacy.tokens import Doc, Span, Token
 
-from .parse import pipeline
+from .parse import cue_words, pipeline, words_of
 
 RULES = Path(__file__).with_name("lexicon") / "polarity.yaml"
 
@@ -36,10 +36,19 @@ def rules() -> dict[str, Any]:
 
 @cache
 def _matcher() -> DependencyMatcher:
-    m = DependencyMatcher(pipeline().vocab)
+    by_id: dict[str, list[list[dict[str, Any]]]] = {}
     for spec in rules()["negation_patterns"]:
-        m.add(spec["id"], [spec["pattern"]])
+        by_id.setdefault(spec["id"], []).append(spec["pattern"])  # one rule may have several forms
+    m = DependencyMatcher(pipeline().vocab)
+    for rule, patterns in by_id.items():
+        m.add(rule, patterns)
     return m
+
+
+@cache
+def _cues() -> frozenset[str] | None:
+    """The words without one of which no negation pattern can match a sentence."""
+    return cue_words(spec["pattern"] for spec in rules()["negation_patterns"])
 
 
 _DENIED = "flowaudit_denied"
@@ -52,8 +61,8 @@ def _own_denials(doc: Doc) -> dict[int, str]:
     r = rules()
     skip_next = set(r["not_negation_next"])
     out: dict[int, str] = {}
-    matcher = _matcher()
-    for match_id, ids in matcher(doc):
+    words, cues = words_of(doc), _cues()
+    for match_id, ids in _matcher()(doc) if cues is None or words & cues else ():
         rule = doc.vocab.strings[match_id]
         neg = doc[ids[-1]]
         if rule == "neg.adverb":
@@ -62,7 +71,7 @@ def _own_denials(doc: Doc) -> dict[int, str]:
                 continue  # "not only ... but also", "not limited to"
         out.setdefault(ids[0], rule)
     negators, reach = set(r["negators"]), r["misattached_reach"]
-    for tok in doc:
+    for tok in doc if words & negators else ():
         if tok.lower_ in negators and tok.head.pos_ in ("PRON", "ADP", "DET", "PART", "PUNCT"):
             nxt = next((t for t in doc[tok.i + 1 : tok.i + 1 + reach] if t.pos_ == "VERB"), None)
             if nxt is not None:
@@ -84,10 +93,10 @@ def denial(tok: Token, depth: int = 0) -> str | None:
     head = tok.head
     if tok.dep_ in r["inherit_relations"] and not _has_subject(tok) and denial(head, depth + 1):
         return "neg.inherited"
-    if tok.dep_ in ("xcomp", "ccomp", "advcl", "acl") and head.lemma_.lower() in r["control_verbs"] \
+    if tok.dep_ in r["control_relations"] and head.lemma_.lower() in r["control_verbs"] \
             and denial(head, depth + 1):
         return "neg.control"
-    if tok.dep_ in ("acl", "xcomp", "advcl", "nmod", "acl:relcl") and head.lemma_.lower() in r["intent_nouns"] \
+    if tok.dep_ in r["intent_relations"] and head.lemma_.lower() in r["intent_nouns"] \
             and denial(head, depth + 1):
         return "neg.intent"
     return None

@@ -157,6 +157,7 @@ class Frame:
     content: bool = False  # the verb is part of what the verb before it is about ("monitor how ...")
     parsed: parse_frames.Frame | None = None  # the verb's frame in the parse (lexicon/frames.yaml)
     found: dict[str, str] = field(default_factory=dict)  # party id → the table position that placed it
+    coordinated: int | None = None  # the first verb of the words' coordination this verb is in ("post, … or submit")
 
     @property
     def by_user(self) -> bool:
@@ -216,6 +217,7 @@ class PolicyReader:
         self.flows_stated = 0  # flows stated so far, counting restatements of a known flow
         self.reading = "mention"  # the rule or pass being read, recorded on the nodes it cites
         self._heads_seen: dict[tuple[int, int], ParsedToken | None] = {}  # the sentence's mention heads
+        self._words: tuple[list[Token], list[Mention]] = ([], [])  # the sentence's tokens and phrase matches
         self.open_fields: dict[str, data_types.OpenField] = {}  # data types in the policy's own words
         self._fp_node = Node(self.first_party, "first_party", self.first_party_label, aliases=names[1:],
                              properties={"party_kind": FIRST_PARTY})
@@ -317,6 +319,8 @@ class PolicyReader:
         for sent in self.doc.sentences:
             self.sentence_parse = self.parsed[sent.number]
             self._heads_seen = {}
+            tokens = tokenize(sent.text)
+            self._words = (tokens, self.matcher.find(sent.text, tokens))
             if sent.section != self.memory.section:
                 self.memory = Memory(section=sent.section)
             before = (len(self.records.nodes), len(self.records.flows))
@@ -333,7 +337,7 @@ class PolicyReader:
         """What ``sent`` says as a whole: notice (with the conditions it speaks of), whether it offers
         an opt-out, and the collection points a named seal or framework does not cover."""
         p = self.lex.patterns
-        mentions = self.matcher.find(sent.text)
+        tokens, mentions = self._words
         facts: dict[str, Any] = {}
         notice = [m.ids("notice")[0] for m in mentions if m.has("notice")]
         if notice:
@@ -341,7 +345,7 @@ class PolicyReader:
             conds = sorted({int(i) for m in mentions if m.has("condition") for i in m.ids("condition")})
             if conds:
                 facts["conditions"] = [p["conditions"][i]["label"] for i in conds]
-        cues = self.lex.cues.find(sent.text)
+        cues = self.lex.cues.find(sent.text, tokens)
         for m in (c for c in cues if c.has("opt_out")):
             head = head_of(self.sentence_parse, m.char_start, m.char_end)
             negated = head is not None and any(polarity.denial(t) for t in polarity.governing(head))
@@ -357,14 +361,14 @@ class PolicyReader:
 
     def _topics(self, sent: Sentence) -> dict[str, list[str]]:
         """The record-of-processing topics (retention, security, transfer) ``sent`` speaks of."""
-        found = sorted({m.ids("topic")[0] for m in self.lex.topics.find(sent.text)})
+        found = sorted({m.ids("topic")[0] for m in self.lex.topics.find(sent.text, self._words[0])})
         return {"topics": found} if found else {}
 
     def read_sentence(self, sent: Sentence) -> None:
         """Read one sentence, clause by clause; a sentence that only lists what "this information"
         includes extends the statements of the sentence before it."""
-        tokens = tokenize(sent.text)
-        mentions = _drop_modifiers(_named_organisations(self.matcher.find(sent.text, tokens), sent.item))
+        tokens, matched = self._words
+        mentions = _drop_modifiers(_named_organisations(matched, sent.item))
         # data types in the policy's own words, in the data role of its practices
         found = data_types.open_types(self.sentence_parse, tokens, mentions, sent.item and self.memory.opens_list)
         mentions = self._tracker_backrefs(found.mentions)
@@ -401,6 +405,10 @@ class PolicyReader:
             self.reading = "definition.list"
             self._fields(tokens, mentions, ev)
         others = [m for m in mentions if m.has("party") and FIRST_PARTY not in m.ids("party")]
+        # an item that is a noun phrase ("information about your visit, including … methods used to
+        # browse away") is what the lead-in is about, whatever verbs modify its nouns
+        affirmed = not any(fr.negated for fr, _, _ in self.memory.frames)
+        nominal = affirmed and any(t.dep_ == "ROOT" and t.pos_ in ("NOUN", "PROPN") for t in self.sentence_parse)
         if not emitted and sent.item and self.memory.trackers:
             self.reading = "list.item.setter"
             self._item_setters(mentions, ev)
@@ -410,21 +418,30 @@ class PolicyReader:
             for m in others:
                 if m.ids("party")[0] not in sentence_recipients:
                     self._engage(m, self.memory.engaged, [], ev, "list.item.engaged")
-        elif not emitted and sent.item and self.memory.opens_list and self.memory.frames:
+        elif (not emitted or nominal) and sent.item and self.memory.opens_list and self.memory.frames:
             self.reading = "list.item"
-            sentence_fields, sentence_recipients = self._list_item(tokens, mentions, ev)
+            item_fields, item_recipients = self._list_item(tokens, mentions, ev)
+            sentence_fields += item_fields
+            sentence_recipients += item_recipients
+        elif not emitted and sent.item and not self.memory.opens_list and (shared := self._heading_shares()):
+            # "## Who we share your personal information with" + "- Service providers who host our site.":
+            # the heading states the sharing, each item names who receives it
+            action, fields = shared
+            self.reading = "heading.item"
+            frame = Frame(action, _ITEM_START, (0, len(tokens)), rule=f"frame.{action}/heading.item")
+            for fid in fields:
+                self.field_node(fid, ev)
+            sentence_recipients += self._share(frame, self._clause(tokens, mentions, ev), fields, [ev])
         elif not emitted and self._continues(tokens, mentions):
             self.reading = "list.continued"
             fields = self._fields(tokens, mentions, ev)
             for fr, clause, _ in self.memory.frames:
                 sentence_recipients += self._emit(fr, clause, fields, [ev, clause.ev])
             sentence_fields += fields
-        # an item with statements of its own leaves the list open for the items after it, unless it
-        # opens a list of its own
-        # (the items of a denial's list are its exceptions, read as such: they do not restate it)
-        keeps_list = (sent.item and self.memory.opens_list and not sent.text.rstrip().endswith(":")
-                      and not any(fr.negated for fr, _, _ in self.memory.frames))
-        if emitted and not keeps_list:
+        # an item with statements of its own ("1.1 information you give us (and we record calls)") leaves
+        # the list's lead-in to open the items after it (a denial's items end at the first that states its own)
+        in_list = affirmed and sent.item and self.memory.opens_list and not sent.text.rstrip().endswith(":")
+        if emitted and not in_list:
             self.memory.frames = emitted
             self.memory.opens_list = sent.text.rstrip().endswith(":")
         elif sent.text.rstrip().endswith(":") and (any(m.has("backref") for m in mentions[:3]) or (
@@ -439,7 +456,7 @@ class PolicyReader:
             # trackers and the parties that set them opens a list of those parties
             named = any(m.has("party") and FIRST_PARTY not in m.ids("party") for m in mentions)
             self.memory.trackers = trackers if named and sent.text.rstrip().endswith(":") else []
-        if emitted and self.memory.opens_list and not keeps_list:
+        if emitted and self.memory.opens_list and not in_list:
             self.memory.opener = list(dict.fromkeys(sentence_fields))
         elif not sent.item:
             self.memory.opener = []
@@ -519,6 +536,22 @@ class PolicyReader:
                 if pid not in node.properties["set_by"]:
                     node.properties["set_by"].append(pid)
 
+    def _heading_shares(self) -> tuple[str, list[str]] | None:
+        """The sharing action and the data a section heading states ("Who we share your personal
+        information with", "Disclosure of personal data"), or None; a heading with a negation states none."""
+        heading = self.memory.section
+        if not heading:
+            return None
+        found = self.matcher.find(heading)
+        words = {t.norm for t in tokenize(heading)}
+        verbs = [m.ids("verb")[0] for m in found if m.has("verb") and m.ids("verb")[0] in ("share", "transfer", "sell")]
+        if not verbs or words & set(self.lex.patterns["negation"]):
+            return None
+        fields = [m.ids("field")[0] for m in found if m.has("field") and not m.has("tracker")]
+        if not fields and words & W("bare_data_nouns"):
+            fields = ["personal_information"]
+        return (verbs[0], list(dict.fromkeys(fields))) if fields else None
+
     def _defines(self, mentions: list[Mention]) -> bool:
         """'"Personal Data" can include A, B and C': a field, then a list cue, then fields, no verb.
         Reading the fields adds the stated SUBSUMES links from the defined field to each listed one."""
@@ -527,14 +560,16 @@ class PolicyReader:
             m.has("field") for m in mentions[heads[0] + 2 :])
 
     def _continues(self, tokens: list[Token], mentions: list[Mention]) -> bool:
-        """"This information can include A, B and C", "This may include data such as A and B": a
-        sentence without a verb whose back-reference and list cue extend the statements of the
-        sentence before it."""
+        """"This information can include A, B and C", "This may include data such as A and B",
+        "Examples of this information are A and B", "Examples include A": a sentence without a verb
+        whose back-reference and list cue (or examples) extend the statements of the sentence before it."""
         pronoun = (len(tokens) > 1 and tokens[0].norm in W("continuing_pronouns")
                    and tokens[1].norm in W("continuing_verbs") and any(m.has("list") and m.start <= 4
                                                                         for m in mentions))
-        return (bool(self.memory.frames) and any(m.has("field") for m in mentions)
-                and (pronoun or any(m.has("backref") for m in mentions[:3])) and any(m.has("list") for m in mentions))
+        examples = bool(tokens) and tokens[0].norm in W("example_nouns") and any(
+            t.norm in W("copula") or t.norm in W("continuing_verbs") for t in tokens[1:6])
+        return (bool(self.memory.frames) and any(m.has("field") for m in mentions) and (examples or (
+            (pronoun or any(m.has("backref") for m in mentions[:3])) and any(m.has("list") for m in mentions))))
 
     def _list_item(self, tokens: list[Token], mentions: list[Mention], ev: Evidence) -> tuple[list[str], list[str]]:
         """An item of a list that a sentence ending in a colon opened restates that sentence's
@@ -550,7 +585,8 @@ class PolicyReader:
             use = own or fields
             evs = [ev, clause.ev]
             if named:
-                frame = Frame(fr.action, _ITEM_START, (0, len(tokens)), fr.negated, fr.actors)
+                frame = Frame(fr.action, _ITEM_START, (0, len(tokens)), fr.negated, fr.actors,
+                              rule=f"{fr.rule}/list.item")
                 merged = replace(item, conditions=sorted(set(item.conditions) | set(clause.conditions)),
                                  implied=item.implied or clause.implied, subjects=item.subjects or clause.subjects)
                 recipients += self._emit(frame, merged, use, evs)
@@ -575,6 +611,8 @@ class PolicyReader:
             if before in self.lex.patterns["nominal_markers"] or self._controls(tokens, m, verbs):
                 continue
             following = tokens[m.end].norm if m.end < len(tokens) else ""
+            if before in W("quote_marks") and following in W("quote_marks"):
+                continue  # "otherwise submit ("Submit") a comment": a verb in quotation marks names a term
             if before == "," and following == "," and m.end - m.start == 1:
                 continue  # "items for sale, store, feedback": an item of a list, not a verb
             if following in W("copula") and any(x.end == m.start and x.has("field") for x in mentions):
@@ -628,6 +666,7 @@ class PolicyReader:
             for i, t in enumerate(tokens[a.verb.end : b.verb.start], start=a.verb.end))]
         for first, second in pairs:
             second.actors = second.actors or first.actors
+            second.coordinated = first.verb.start if first.coordinated is None else first.coordinated
         for first, second in reversed(pairs):  # from the last verb back, so the object reaches the first
             first.scope = (first.scope[0], second.scope[1])
         owner = None
@@ -675,15 +714,20 @@ class PolicyReader:
         return self._heads_seen[key]
 
     def _role(self, fr: Frame, m: Mention, role: str) -> str | None:
-        """The table position by which ``m`` fills ``role`` in the parsed frame of ``fr``, or None."""
+        """The table position by which ``m`` fills ``role`` in the parsed frame of ``fr``, or None (also
+        when ``fr`` is the frame of an earlier sentence that a list item restates)."""
         tok = self._head(m) if fr.parsed is not None else None
-        return fr.parsed.fills(tok, role) if fr.parsed is not None and tok is not None else None
+        if fr.parsed is None or tok is None or tok.doc is not fr.parsed.verb.doc:
+            return None
+        return fr.parsed.fills(tok, role)
 
     def _heads(self, fr: Frame, m: Mention, role: str) -> str | None:
         """The table position if ``m`` is the word holding ``role`` in the parsed frame of ``fr`` (or one
         coordinated with it), not merely a word inside that role."""
         tok = self._head(m) if fr.parsed is not None else None
-        return fr.parsed.heads(tok, role) if fr.parsed is not None and tok is not None else None
+        if fr.parsed is None or tok is None or tok.doc is not fr.parsed.verb.doc:
+            return None
+        return fr.parsed.heads(tok, role)
 
     def _role_anywhere(self, m: Mention, roles: tuple[str, ...]) -> str | None:
         """The position by which ``m`` fills one of ``roles`` in any frame of the sentence, or None
@@ -718,7 +762,9 @@ class PolicyReader:
             return False
         # verbs in a coordination share the data of the one that has it ("collect, use, or disclose X")
         own = fr.parsed.has("data")
-        return any(other is not fr and other.parsed is not None
+        def together(a: Frame, b: Frame) -> bool:  # coordinated in the words ("transmit and/or submit X")
+            return a.coordinated is not None and a.coordinated in (b.coordinated, b.verb.start)
+        return any(other is not fr and other.parsed is not None and not together(fr, other) and not together(other, fr)
                    and (own or not parse_frames.coordinated(fr.parsed.verb, other.parsed.verb))
                    and other.parsed.fills(tok, "data") not in (None, "data.modified") for other in frames)
 
@@ -832,9 +878,14 @@ class PolicyReader:
         holders = [i for i, (_, pos) in fr.parsed.holders.items() if pos == "actor.agent"] if fr.parsed else []
         if not holders:
             return None
-        holder = self.sentence_parse[holders[0]]
+        # a list item restates the frame of its lead-in, whose parse and mentions ``fr`` and ``mentions`` are
+        doc = fr.parsed.verb.doc
+        holder = doc[holders[0]]
+
+        def head(m: Mention) -> ParsedToken | None:
+            return self._head(m) if doc is self.sentence_parse else head_of(doc, m.char_start, m.char_end)
         # the party that heads the agent ("by us", "by our partners"), not one inside it ("by X, not us")
-        named = [m.ids("party")[0] for m in mentions if m.has("party") and (h := self._head(m)) is not None
+        named = [m.ids("party")[0] for m in mentions if m.has("party") and (h := head(m)) is not None
                  and h.i == holder.i]
         if named:
             fr.found.setdefault(named[0], "actor.agent")
@@ -950,7 +1001,10 @@ class PolicyReader:
             clause_fields += fields
             before = self.flows_stated
             clause_recipients += self._emit(fr, clause, fields, [ev])
-            if self.flows_stated != before:
+            # "we may share your information in certain circumstances, including:" names no recipient
+            # itself; the items of the list it opens do ("- with tax authorities;")
+            opens_items = fr.action in SHARE_ACTIONS and not fr.negated and tokens[-1].norm == ":"
+            if self.flows_stated != before or opens_items:
                 emitted.append((fr, clause, fields))
         return clause_fields, clause_recipients, emitted
 
@@ -978,6 +1032,13 @@ class PolicyReader:
 
     def _emit(self, fr: Frame, clause: Clause, fields: list[str], evs: list[Evidence]) -> list[str]:
         """The flows of frame ``fr`` for ``fields``, citing ``evs``; return the recipients."""
+        giver = self._handed_over(fr, clause)
+        if giver:
+            # "you must give us your e-mail address", "you may be asked to provide your name": what the
+            # user hands over to nobody else is collected by the organisation
+            if not fr.negated:
+                self._collect(replace(fr, action="collect", rule=f"{fr.rule}/{giver}"), clause, fields, evs)
+            return []
         if fr.action in SHARE_ACTIONS:
             return self._share(fr, clause, fields, evs)
         mentions = clause.mentions
@@ -985,6 +1046,18 @@ class PolicyReader:
                 m.has("purpose") for m in mentions if fr.verb.end <= m.start < fr.scope[1]))):
             self._collect(fr, clause, fields, evs)
         return []
+
+    def _handed_over(self, fr: Frame, clause: Clause) -> str | None:
+        """The table position (``giver.*``) if the parse makes the user the one who hands over the data
+        of the weak sharing verb ``fr`` and no party but the organisation receives it; else None."""
+        if fr.action != "share_weak" or fr.parsed is None:
+            return None
+        giver = next((pos for role, pos in fr.parsed.holders.values() if role == "giver"), None)
+        if giver is None or self._recipients(fr, clause, fr.verb.end, fr.scope[1], fallback=False):
+            return None
+        if giver == "giver.asked" and polarity.denial(fr.parsed.verb.head):
+            return None  # "you are not required to provide your phone number" states no collection
+        return giver
 
     def _recipients(self, fr: Frame, clause: Clause, lo: int, hi: int, fallback: bool = True) -> list[str]:
         """Parties named in tokens [lo, hi) after the verb. With ``fallback``, a back-reference ("the

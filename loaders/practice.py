@@ -23,9 +23,10 @@ def is_question(doc: Doc) -> bool:
     text = doc.text.strip()
     if text.endswith("?"):
         return True
+    if text.endswith((".", ":", ";")):
+        return False
     words = [t for t in doc if not t.is_punct]
-    return bool(words) and not text.endswith((".", ":", ";")) and words[0].lower_ in rules()["question_words"] \
-        and len(words) <= 12
+    return bool(words) and words[0].lower_ in rules()["question_words"] and len(words) <= 12
 
 
 def _ancestors(tok: Token) -> list[Token]:

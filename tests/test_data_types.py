@@ -21,6 +21,8 @@ from tests.test_policy_grammar import flows, read
     ("such frequent flyer details", "frequent flyer detail"),
     ("the browser types.", "browser type"),
     ("Your", ""),
+    ("the above information", "information"),
+    ("other available loyalty tiers", "loyalty tier"),
 ])
 def test_normal_phrase(phrase, normal):
     assert normal_phrase(phrase) == normal
@@ -65,9 +67,15 @@ def test_the_vocabulary_comes_first():
     "We use it to improve the Service.",                          # a pronoun and a product name
     "We collect information to provide customer support.",        # a purpose
     "We collect information when you register for an account.",   # a clause of its own
+    "We may share your travel companions with investors and contest winners.",  # people by their role
+    "We maintain databases and locked repositories of loyalty tiers.",                  # places, equipment
+    "We may transfer your loyalty tier and other assets to a buyer.",                   # assets
+    "We may disclose a portion of your loyalty tier or the majority of it.",            # quantities
+    "We collect the above information and other available information.",    # words that do not classify
+    "We track your experience and the impact of our marketing strategies.",  # acts and states
 ])
 def test_no_open_type_outside_the_data_role(text):
-    assert open_fields(text) == {}
+    assert set(open_fields(text)) <= {"travel_companion", "loyalty_tier"}
 
 
 def test_ancestor_is_the_closest_vocabulary_field():
@@ -119,3 +127,13 @@ def test_a_verb_the_tagger_took_for_a_noun_stays_a_verb():
                "and the pages you request.")
     got = {f.field.split(":", 1)[1] for f in rec.flows.values()}
     assert {"ip_address", "page"} <= got and "records_information" not in got, got
+
+
+@pytest.mark.parametrize("text", [
+    "You can access and edit certain loyalty tiers you have provided to us.",
+    "Users may post, upload or share travel companions on the Site.",
+    "We do not sell, rent, trade, license or disclose your loyalty tier.",
+    "If Acme nevertheless discovers that it holds your loyalty tier, it deletes it.",
+])
+def test_a_verb_in_a_list_of_acts_is_no_data_type(text):
+    assert set(open_fields(text)) <= {"loyalty_tier", "travel_companion"}, open_fields(text)

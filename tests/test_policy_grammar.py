@@ -1,5 +1,8 @@
 """The policy grammar, one kind of sentence at a time, on short made-up policies."""
 
+import pytest
+from flowaudit.loaders.frames import frames
+from flowaudit.loaders.parse import parse
 from flowaudit.loaders.policy import PolicyReader
 from flowaudit.loaders.policy_text import parse_policy
 
@@ -303,9 +306,15 @@ def shared(records) -> set[tuple[str, str]]:
     return {(f, t) for f, rel, t, p in flows(records) if rel in ("SHARES_WITH", "DISCLOSES_TO") and p == "+"}
 
 
-def test_data_in_a_relative_clause_under_the_object_is_collected():
-    rec = read("This form requires certain personally identifiable information that may include, without "
-               "limitation, your name, email address and telephone number.")
+@pytest.mark.parametrize("text", [
+    "This form requires certain personally identifiable information that may include, without limitation, "
+    "your name, email address and telephone number.",
+    "The registration form asks for details that may include, without limitation, your name, email address and "
+    "telephone number.",
+    "We collect information that includes, without limitation, your name, email address and telephone number.",
+])
+def test_data_in_a_relative_clause_under_the_object_is_collected(text):
+    rec = read(text)
     assert {"name", "email_address", "phone_number"} <= fields(rec)
 
 
@@ -436,3 +445,100 @@ def test_a_frame_places_nothing_in_another_sentence():
     frame = frames(lead)[2]
     assert frame.role_of(lead[5]) == ("data", "data.object")
     assert all(frame.role_of(t) is None and frame.heads(t, "data") is None for t in item)
+
+
+def test_without_limitation_withholds_nothing():
+    doc = parse(["Our form asks for information that may include, without limitation, your name and phone number, "
+                 "and we post reviews without your email address."])[0]
+    withheld = {doc[i].text for f in frames(doc).values() for i, (role, _) in f.holders.items() if role == "withheld"}
+    assert withheld == {"address"}
+
+
+def test_data_the_user_hands_over_to_nobody_else_is_collected():
+    rec = read("To order a gift box, you must give us your postal address. You may be asked to provide your "
+               "date of birth. We may ask you to submit your phone number. You may also upload a photo.")
+    collected = {(f, r) for f, r, _, p in flows(rec) if p == "+"}
+    assert {("postal_address", "COLLECTS"), ("date_of_birth", "COLLECTS"), ("phone_number", "COLLECTS"),
+            ("photo", "COLLECTS")} <= collected
+    rules = {f.field: f.evidence[0].rule for f in rec.flows.values()}
+    assert "giver.user" in rules["field:postal_address"] and "giver.asked" in rules["field:date_of_birth"]
+
+
+def test_data_the_user_gives_another_party_or_need_not_give_is_not_collected():
+    rec = read("You are not required to provide your phone number. If you provide such company with your "
+               "password, it may use it.")
+    assert not rec.flows
+
+
+def test_an_item_with_statements_of_its_own_leaves_the_lead_in_to_open_the_next_items():
+    rec = read("Here is the information that we may collect about you:\n\n"
+               "- information you give us when you call us (and we record calls);\n"
+               "- technical information, including your IP address and browser type;\n"
+               "- your date of birth")
+    assert {"ip_address", "browser_type", "date_of_birth"} <= fields(rec)
+
+
+def test_processing_data_is_holding_it():
+    rec = read("The types of personal information that we process include:\n\n- your name and gender;\n"
+               "- your passport number")
+    assert {("name", "COLLECTS", "first_party", "+"), ("passport_number", "COLLECTS", "first_party", "+")} <= flows(rec)
+
+
+def test_examples_after_a_statement_extend_it():
+    rec = read("We collect information when you register. Examples of this information are your name and "
+               "phone number. We may share information with our affiliates. Examples include your e-mail address.")
+    assert {("name", "COLLECTS", "first_party", "+"), ("phone_number", "COLLECTS", "first_party", "+"),
+            ("email_address", "SHARES_WITH", "affiliate", "+")} <= flows(rec)
+
+
+def test_a_sharing_lead_in_without_a_recipient_opens_items_that_name_them():
+    rec = read("We may share your information in certain circumstances, including:\n\n"
+               "- with our affiliates to run the service;\n- with tax authorities;")
+    assert {("personal_information", "SHARES_WITH", "affiliate", "+"),
+            ("personal_information", "DISCLOSES_TO", "authority", "+")} <= flows(rec)
+    assert all("list.item" in f.evidence[0].rule for f in rec.flows.values())
+
+
+def test_an_item_that_is_a_noun_phrase_is_data_of_the_lead_in_whatever_verbs_modify_it():
+    rec = read("We may collect the following information about you:\n\n"
+               "- information about your visit, including your clickstream and the methods used to leave the page;\n"
+               "- your phone number")
+    assert {("clickstream_data", "COLLECTS", "first_party", "+"),
+            ("phone_number", "COLLECTS", "first_party", "+")} <= flows(rec)
+
+
+def test_a_giving_verb_coordinated_with_the_users_verb_is_handed_over():
+    rec = read("You may register an account and provide your date of birth.")
+    assert ("date_of_birth", "COLLECTS", "first_party", "+") in flows(rec)
+    assert "giver.coordinated" in next(iter(rec.flows.values())).evidence[0].rule
+
+
+def test_announcing_data_publishes_it():
+    assert ("username", "DISCLOSES_TO", "public", "+") in flows(read("We announce your username on our blog."))
+    assert not read("We announce new features on our blog.").flows
+
+
+def test_a_list_item_restating_a_passive_lead_in_reads_the_agent_of_the_lead_in():
+    rec = read("The following information may be collected by our payment processor:\n\n"
+               "- your card number, which is checked when you pay;\n- your billing address")
+    assert {("credit_card_number", "COLLECTS", "payment_processor", "+"),
+            ("billing_address", "COLLECTS", "payment_processor", "+")} <= flows(rec)
+
+
+def test_items_under_a_heading_that_states_the_sharing_name_its_recipients():
+    rec = PolicyReader(parse_policy("acme.md", "# Acme privacy policy\n\n## Who we share your personal information "
+                                    "with\n\n- Service providers who host our website.\n- Law enforcement agencies.\n\n"
+                                    "## We do not sell your information\n\n- Advertisers\n")).read()
+    assert {("personal_information", "SHARES_WITH", "processor", "+"),
+            ("personal_information", "DISCLOSES_TO", "authority", "+")} <= flows(rec)
+    assert not any(f.target == "party:advertiser" or "advertiser" in f.target for f in rec.flows.values())
+
+
+def test_verbs_coordinated_in_the_words_share_their_data_whatever_the_parse_says():
+    rec = read("We ask visitors for their e-mail address when they post, upload, transmit and/or otherwise submit "
+               "a comment, photo or other material.")
+    assert {"comment", "photo"} <= fields(rec)
+    # a verb in quotation marks names a term, it opens no statement of its own
+    rec = read('We ask visitors for their e-mail address when they post, upload, transmit and/or otherwise submit '
+               '("Submit") a photo or other material.')
+    assert "photo" in fields(rec)

@@ -20,7 +20,12 @@ DENIALS = [
     "Under no circumstances will we sell your email address to advertisers.",
     "At no time will your email address be sold to advertisers.",
     "It is not our practice to sell your email address to advertisers.",
+    "It is not our policy to sell your email address to advertisers.",
+    "It has never been our practice to sell your email address to advertisers.",
     "We never sell your email address to advertisers.",
+    "We don’t sell your email address to advertisers.",
+    "We do not knowingly or deliberately sell your email address to advertisers.",
+    "We will not knowingly or intentionally sell your email address to advertisers.",
     "We will not sell or rent your email address to advertisers.",
     "Your email address is never sold to advertisers.",
     "We do not and will not sell your email address to advertisers.",
@@ -47,6 +52,8 @@ def test_neither_nor_denies_both(text):
 @pytest.mark.parametrize("text", [
     "We share your name with advertisers, but not your email address.",
     "We may share your name with advertisers but not your email address.",
+    "We share your name with advertisers and not your email address.",
+    "We may share your name with advertisers, but never your email address.",
 ])
 def test_but_not_denies_only_its_own_object(text):
     got = shares(text)
@@ -121,8 +128,14 @@ def test_the_polarity_pass_on_its_own():
     assert not is_question(parse(["We collect your name."])[0])
 
 
-def test_a_sentence_opening_with_no_denies_its_verb():
-    rec = read("No additional personally identifying information (e.g., username or IP address) is stored.")
+@pytest.mark.parametrize("text", [
+    "No additional personally identifying information (e.g., username or IP address) is stored.",
+    "No additional personally identifying information is stored.",
+    "No personally identifying information, such as your name, is kept.",
+    "No personal information is collected when you browse the site.",
+])
+def test_a_sentence_opening_with_no_denies_its_verb(text):
+    rec = read(text)
     assert rec.flows and all(f.polarity == "-" for f in rec.flows.values())
 
 

@@ -96,6 +96,15 @@ def test_a_denial_outside_the_clause_of_an_opt_out_does_not_deny_it(tmp_path):
     assert facts["You cannot opt out of receipts for your orders."] == "not offered"
 
 
+def test_saying_no_is_an_opt_out_not_a_denial(tmp_path):
+    """"no" the interjection ("say no") denies nothing, though a parser may hang it on the next noun."""
+    policy = tmp_path / "policy.md"
+    policy.write_text("# Privacy policy\n\nShop (\"we\") runs this web site. We send offers by e-mail. You can "
+                      "say no or withdraw consent at any time. You may answer no to our surveys.\n")
+    findings = [f for f in audit_records(extract_policy(policy)) if f["class"] == "policy"]
+    assert [f for f in findings if f["rule"] == "FA108"] == []
+
+
 # Every self-audit finding over every policy in tests/data/policies, by reading: rule id → a phrase of
 # the sentence it rests on. Most policies have none.
 POLICY_FINDINGS = {
