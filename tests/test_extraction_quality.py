@@ -76,5 +76,8 @@ def test_development_figures_do_not_regress():
 # data-type pass learnt which heads and forms name no data, and recall when the reader learnt givers,
 # list lead-ins and examples, and the parties the organisation engages (which receive the data of their
 # sentence, or personal information if it names none: sharing precision fell a little there))
-FLOORS = {"fields": (0.78, 0.65), "recipients": (0.95, 0.76), "trackers": (0.95, 0.90),
-          "sharing": (0.72, 0.61), "negatives": (0.57, 0.55)}
+# Rounds 4 and 5 joined the development labels when their misses were read (27 policies): the floors
+# sit just under those figures (fields P 0.76 R 0.65, recipients R 0.73, trackers P 0.98 R 0.91,
+# sharing P 0.70 R 0.58, negatives P 0.59 R 0.56).
+FLOORS = {"fields": (0.74, 0.63), "recipients": (0.95, 0.71), "trackers": (0.95, 0.89),
+          "sharing": (0.68, 0.56), "negatives": (0.56, 0.54)}
