@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any, TypeVar
 
 import msgspec
@@ -31,6 +31,7 @@ from .store import FieldFlows, Store
 
 T = TypeVar("T")
 _RELATION = attrgetter("relation")
+_FIRST = itemgetter(0)
 
 #: Node kind → the Neo4j label it gets next to ``Node`` (the only labels ever written into Cypher).
 KIND_LABELS: dict[str, str] = {kind: "".join(part.title() for part in kind.split("_")) for kind in NODE_KINDS}
@@ -228,32 +229,42 @@ def _flow_edges_statement(by_field: bool, by_kind: bool, by_target: bool) -> str
 def _field_flows_statement() -> str:
     """One statement for everything a trace walks (see :meth:`Neo4jStore.field_flows`), in one row of compact
     lists: the field matched by ``$key`` (the first by id), its ancestors and descendants through ``SUBSUMES``
-    with their distance, the flows of all of them, and each node they name once (id, kind, label).
+    with their distance, the flows of all of them, and ``[id, kind, label]`` of each node they name (a node
+    may come more than once).
 
-    ``PROFILE`` on a 10^5-flow store: a label scan of ``:Field`` filtered by ``$key IN f.keys`` (about
-    a thousand nodes), a ``VarLengthExpand`` each way over ``SUBSUMES``, then per relationship type a
-    ``DirectedRelationshipIndexSeek RANGE INDEX (s)-[r:<REL>(field)]->(t) WHERE field IN fields`` (the
-    ``<rel>_field`` index of :data:`SCHEMA`) and an aggregation: about 3,000 db hits for a field of 200
-    flows, however busy the first party is. The seek is forced with ``USING INDEX SEEK``: the field ids
-    are a variable here, not a parameter, and left to itself (or to ``USING INDEX``) the planner chose,
-    on the 10^5-flow store, to scan each whole index and filter (100,000 rows, about 150 ms)."""
+    ``PROFILE`` on a 10^5-flow store (slotted runtime): a label scan of ``:Field`` filtered by ``$key IN
+    f.keys`` (about a thousand nodes), a ``VarLengthExpand`` each way over ``SUBSUMES``, then per relationship
+    type a ``DirectedRelationshipIndexSeek RANGE INDEX (s)-[r:<REL>(field)]->(t) WHERE field IN fields`` (the
+    ``<rel>_field`` index of :data:`SCHEMA`) feeding one ``EagerAggregation``; the node infos are a list
+    projection of the aggregated ends::
+
+        ProduceResults <- Projection (infos) <- Apply(
+          Apply(Top(Filter($key IN f.keys, NodeByLabelScan f:Field)), VarLengthExpand ×2),
+          EagerAggregation (collect(e), collect(DISTINCT s), …) <- Union of DirectedRelationshipIndexSeek ×5)
+
+    about 2,500 db hits for a field of 200 flows, however busy the first party is. The seek is forced with
+    ``USING INDEX SEEK``: the field ids are a variable here, not a parameter, and left to itself (or to
+    ``USING INDEX``) the planner chose, on the 10^5-flow store, to scan each whole index and filter
+    (100,000 rows, about 150 ms). Measured against the statement before it (``benchmarks/neo4j_trace.py``),
+    what the server spends goes down by leaving out what every row repeated: the ``:Node`` label checks of
+    both ends of each flow (every node has it), and a second pass (``UNWIND`` then ``DISTINCT``) over the
+    ends to describe them."""
     branches = " UNION ALL ".join(
-        f"MATCH (s:Node)-[r:{rel}]->(t:Node) USING INDEX SEEK r:{rel}(field) WHERE r.field IN fields "
+        f"MATCH (s)-[r:{rel}]->(t) USING INDEX SEEK r:{rel}(field) WHERE r.field IN fields "
         f"RETURN [r.id, s.id, t.id, '{rel}', r.field, r.data] AS e, s, t"
         for rel in FLOW_RELATIONS)
     return (
         f"MATCH (f:{_label('field')}) WHERE $key IN f.keys WITH f ORDER BY f.id LIMIT 1 "
-        "CALL (f) { MATCH p = (a:Node)-[:SUBSUMES*]->(f) WHERE a <> f WITH a, min(length(p)) AS d "
+        "CALL (f) { MATCH p = (a)-[:SUBSUMES*]->(f) WHERE a <> f WITH a, min(length(p)) AS d "
         "RETURN collect([a.id, d]) AS up, collect(a) AS ups } "
-        "CALL (f) { MATCH p = (f)-[:SUBSUMES*]->(a:Node) WHERE a <> f WITH a, min(length(p)) AS d "
+        "CALL (f) { MATCH p = (f)-[:SUBSUMES*]->(a) WHERE a <> f WITH a, min(length(p)) AS d "
         "RETURN collect([a.id, d]) AS down, collect(a) AS downs } "
         "WITH f, up, down, [f] + ups + downs AS fields_nodes "
         "WITH f, up, down, fields_nodes, [n IN fields_nodes | n.id] AS fields "
         f"CALL (fields) {{ CALL (fields) {{ {branches} }} "
-        "RETURN collect(e) AS edges, collect(DISTINCT s) + collect(DISTINCT t) AS ends } "
-        "CALL (fields_nodes, ends) { UNWIND fields_nodes + ends AS n WITH DISTINCT n "
-        "RETURN collect([n.id, n.kind, n.label]) AS infos } "
-        "RETURN f.id AS id, f.kind AS kind, f.label AS label, up, down, edges, infos")
+        "RETURN collect(e) AS edges, collect(DISTINCT s) AS ss, collect(DISTINCT t) AS ts } "
+        "RETURN f.id AS id, f.kind AS kind, f.label AS label, up, down, edges, "
+        "[n IN fields_nodes + ss + ts | [n.id, n.kind, n.label]] AS infos")
 
 
 _FIELD_FLOWS = _field_flows_statement()
@@ -402,19 +413,19 @@ class Neo4jStore(Store):
         return [_edge_of(row) for row in rows]
 
     def field_flows(self, field: str) -> FieldFlows:
-        """What a trace of ``field`` walks, in one round trip (:func:`_field_flows_statement`): rows of
-        lists, each node described once, evidence parsed here."""
+        """What a trace of ``field`` walks, in one round trip (:func:`_field_flows_statement`): one row of
+        lists, read as the driver decoded them and unpacked here into the walker's edges (evidence parsed)."""
         if not self._field_indexes_online():
             return super().field_flows(field)
         row = self._single_read(_FIELD_FLOWS, {"key": semantics.query_key(field)})
         if row is None:
             return super().field_flows(field)  # no such field: the generic path raises the helpful error
-        fnode = {"id": row["id"], "kind": row["kind"], "label": row["label"]}
-        related = semantics.related_fields(row["id"], [(i, d) for i, d in row["up"]],
-                                           [(i, d) for i, d in row["down"]])
-        edges = [_edge(*e) for e in sorted(row["edges"], key=lambda e: e[0])]
-        nodes = {i: {"id": i, "kind": k, "label": label} for i, k, label in row["infos"]}
-        return FieldFlows(fnode, related, edges, nodes if edges else {})
+        fid, kind, label, up, down, rows, infos = row.values()
+        related = semantics.related_fields(fid, [(i, d) for i, d in up], [(i, d) for i, d in down])
+        rows.sort(key=_FIRST)
+        edges = [_edge(*e) for e in rows]
+        nodes = {i: {"id": i, "kind": k, "label": n} for i, k, n in infos} if edges else {}
+        return FieldFlows({"id": fid, "kind": kind, "label": label}, related, edges, nodes)
 
     def _field_indexes_online(self) -> bool:
         """Whether the relationship property indexes on the flows' field are online (the trace's statement
