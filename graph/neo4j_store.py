@@ -267,7 +267,8 @@ def _field_flows_statement() -> str:
         "[n IN fields_nodes + ss + ts | [n.id, n.kind, n.label]] AS infos")
 
 
-_FIELD_FLOWS = _field_flows_statement()
+#: The statement of a trace (:func:`_field_flows_statement`); its one row is unpacked by :func:`field_flows_of`.
+FIELD_FLOWS = _field_flows_statement()
 
 
 _COUNTS = " UNION ALL ".join(
@@ -413,19 +414,14 @@ class Neo4jStore(Store):
         return [_edge_of(row) for row in rows]
 
     def field_flows(self, field: str) -> FieldFlows:
-        """What a trace of ``field`` walks, in one round trip (:func:`_field_flows_statement`): one row of
-        lists, read as the driver decoded them and unpacked here into the walker's edges (evidence parsed)."""
+        """What a trace of ``field`` walks, in one round trip (:func:`_field_flows_statement`), unpacked by
+        :func:`field_flows_of`."""
         if not self._field_indexes_online():
             return super().field_flows(field)
-        row = self._single_read(_FIELD_FLOWS, {"key": semantics.query_key(field)})
+        row = self._single_read(FIELD_FLOWS, {"key": semantics.query_key(field)})
         if row is None:
             return super().field_flows(field)  # no such field: the generic path raises the helpful error
-        fid, kind, label, up, down, rows, infos = row.values()
-        related = semantics.related_fields(fid, [(i, d) for i, d in up], [(i, d) for i, d in down])
-        rows.sort(key=_FIRST)
-        edges = [_edge(*e) for e in rows]
-        nodes = {i: {"id": i, "kind": k, "label": n} for i, k, n in infos} if edges else {}
-        return FieldFlows({"id": fid, "kind": kind, "label": label}, related, edges, nodes)
+        return field_flows_of(row)
 
     def _field_indexes_online(self) -> bool:
         """Whether the relationship property indexes on the flows' field are online (the trace's statement
@@ -457,6 +453,17 @@ class Neo4jStore(Store):
 
 
 # ---------------------------------------------------------------- transaction functions
+
+def field_flows_of(row: Record) -> FieldFlows:
+    """The walker's material from the one row of :data:`FIELD_FLOWS`, read as the driver decoded it: edges
+    sorted by id, each flow's packed ``data`` decoded once (:func:`_edge`)."""
+    fid, kind, label, up, down, rows, infos = row.values()
+    related = semantics.related_fields(fid, [(i, d) for i, d in up], [(i, d) for i, d in down])
+    rows.sort(key=_FIRST)
+    edges = [_edge(*e) for e in rows]
+    nodes = {i: {"id": i, "kind": k, "label": n} for i, k, n in infos} if edges else {}
+    return FieldFlows({"id": fid, "kind": kind, "label": label}, related, edges, nodes)
+
 
 def _rows(tx: ManagedTransaction, statement: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     return tx.run(statement, params or {}).data()
