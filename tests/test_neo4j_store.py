@@ -18,7 +18,7 @@ import pytest
 from flowaudit.graph import neo4j_store
 from flowaudit.graph.embedded import EmbeddedStore
 from flowaudit.graph.neo4j_store import KIND_LABELS, SCHEMA, Neo4jStore, StoreUnavailableError
-from flowaudit.graph.store import QueryError
+from flowaudit.graph.store import QueryError, Store
 from flowaudit.inventory.records import Evidence, Flow, Node, Records
 from flowaudit.loaders.sources import extract
 
@@ -102,6 +102,25 @@ def test_trace_without_the_field_indexes_gives_the_same_answer(neo4j_store: Neo4
         bare.close()
     finally:
         neo4j_store.driver.execute_query(next(s for s in SCHEMA if "tracks_with_field" in s))
+
+
+def test_one_statement_gathers_what_the_primitives_gather_for_every_field(neo4j_store: Neo4jStore, seed_records):
+    """The trace's one statement (``FIELD_FLOWS``) against the store's primitives, field by field: the field,
+    its broader and narrower fields, their flows in id order with parsed evidence, and each node they name;
+    fields that no flow carries come back with no edges."""
+    neo4j_store.load(seed_records)
+    unused = Records()
+    unused.add_node(Node(id="field:shoe_size", kind="field", label="shoe size"))
+    neo4j_store.load(unused)
+    labels = sorted({n.label for n in seed_records.nodes.values() if n.kind == "field"} | {"shoe size"})
+    seen_broader = False
+    for label in labels:
+        one, generic = neo4j_store.field_flows(label), Store.field_flows(neo4j_store, label)
+        assert one == generic, label
+        seen_broader |= any(match == "broader" for match, _ in one.related.values()) and bool(one.edges)
+    assert seen_broader
+    assert neo4j_store.field_flows("shoe size") == ({"id": "field:shoe_size", "kind": "field", "label": "shoe size"},
+                                                    {"field:shoe_size": ("exact", 0)}, [], {})
 
 
 # ---------------------------------------------------------------- the CLI on Neo4j
