@@ -14,8 +14,10 @@ Per Neo4j trace, the phases of :meth:`Neo4jStore.trace`: the round trip of the o
 ``result_available_after`` + ``result_consumed_after``) and the rest (the wire, the driver's decoding, the
 session); the client's CPU time in that round trip (the driver sending and decoding); the bytes received
 for it; unpacking the row into the walker's edges (``field_flows_of``, evidence parsed); and the walk
-(``semantics.trace_paths``, the same function on both stores). Per embedded trace: gathering the field's
-flows from the store's index (``field_flows``) and the same walk. A trace as the user calls it (the
+(``semantics.trace_paths``, the same function on both stores). The round trip of the statement this work
+replaced (``PREVIOUS``, the baseline) is timed beside it for the same field (before it for every other
+field), and must gather the same. Per embedded trace: gathering the field's flows from the store's index
+(``field_flows``) and the same walk. A trace as the user calls it (the
 collector paused, then restarted, see :meth:`Store.trace`) is timed apart, on both stores.
 """
 
@@ -36,10 +38,33 @@ from flowaudit.graph.embedded import EmbeddedStore
 from flowaudit.graph.neo4j_store import FIELD_FLOWS, Neo4jStore, field_flows_of
 from flowaudit.graph.store import FieldFlows
 from flowaudit.inventory.bulk import collector_paused
+from flowaudit.inventory.records import FLOW_RELATIONS
 from neo4j import READ_ACCESS
 
 sys.path.insert(0, str(Path(__file__).parent))
 from neo4j_load import load_average, synthetic_records
+
+#: The trace's statement before this benchmark was written (the baseline of the "previous statement" row): it
+#: checked the ``:Node`` label of both ends of every flow and described the ends in a second pass (UNWIND,
+#: DISTINCT). Its row has the same columns, so ``field_flows_of`` reads it too.
+_PREVIOUS_BRANCHES = " UNION ALL ".join(
+    f"MATCH (s:Node)-[r:{rel}]->(t:Node) USING INDEX SEEK r:{rel}(field) WHERE r.field IN fields "
+    f"RETURN [r.id, s.id, t.id, '{rel}', r.action, "
+    "r.field, r.polarity, r.purposes, r.conditions, r.basis, r.evidence_json] AS e, s, t"
+    for rel in FLOW_RELATIONS)
+PREVIOUS = (
+    "MATCH (f:Field) WHERE $key IN f.keys WITH f ORDER BY f.id LIMIT 1 "
+    "CALL (f) { MATCH p = (a:Node)-[:SUBSUMES*]->(f) WHERE a <> f WITH a, min(length(p)) AS d "
+    "RETURN collect([a.id, d]) AS up, collect(a) AS ups } "
+    "CALL (f) { MATCH p = (f)-[:SUBSUMES*]->(a:Node) WHERE a <> f WITH a, min(length(p)) AS d "
+    "RETURN collect([a.id, d]) AS down, collect(a) AS downs } "
+    "WITH f, up, down, [f] + ups + downs AS fields_nodes "
+    "WITH f, up, down, fields_nodes, [n IN fields_nodes | n.id] AS fields "
+    f"CALL (fields) {{ CALL (fields) {{ {_PREVIOUS_BRANCHES} }} "
+    "RETURN collect(e) AS edges, collect(DISTINCT s) + collect(DISTINCT t) AS ends } "
+    "CALL (fields_nodes, ends) { UNWIND fields_nodes + ends AS n WITH DISTINCT n "
+    "RETURN collect([n.id, n.kind, n.label]) AS infos } "
+    "RETURN f.id AS id, f.kind AS kind, f.label AS label, up, down, edges, infos")
 
 _received = [0]
 _recv_into = bolt_socket.BoltSocketBase.recv_into
@@ -69,23 +94,34 @@ def timed(action: Callable[[], Any]) -> tuple[Any, float]:
     return out, (time.perf_counter() - t) * 1000
 
 
-def neo4j_phases(neo: Neo4jStore, label: str) -> dict[str, float]:
-    """One Neo4j trace of ``label``, phase by phase (ms, bytes)."""
+def round_trip(neo: Neo4jStore, statement: str, key: str) -> tuple[Any, dict[str, float]]:
+    """The one row of ``statement`` for ``key``, and its round trip: wall and server ms, client CPU ms, KB."""
+    received, cpu, t = _received[0], time.process_time(), time.perf_counter()
+    with neo.driver.session(database=neo.database, default_access_mode=READ_ACCESS) as session:
+        result = session.run(statement, {"key": key})
+        row = result.single(strict=False)
+        summary = result.consume()
+    wall = (time.perf_counter() - t) * 1000
+    server = (summary.result_available_after or 0) + (summary.result_consumed_after or 0)
+    return row, {"round trip": wall, "  server": server, "  wire, driver, session": wall - server,
+                 "  client CPU in it": (time.process_time() - cpu) * 1000,
+                 "  KB received": (_received[0] - received) / 1000}
+
+
+def neo4j_phases(neo: Neo4jStore, label: str, previous_first: bool) -> dict[str, float]:
+    """One Neo4j trace of ``label``, phase by phase (ms, KB), and the previous statement's round trip for it."""
     with collector_paused():
         key = semantics.query_key(label)
-        received, cpu, t = _received[0], time.process_time(), time.perf_counter()
-        with neo.driver.session(database=neo.database, default_access_mode=READ_ACCESS) as session:
-            result = session.run(FIELD_FLOWS, {"key": key})
-            row = result.single(strict=False)
-            summary = result.consume()
-        round_trip = (time.perf_counter() - t) * 1000
-        client_cpu = (time.process_time() - cpu) * 1000
-        server = (summary.result_available_after or 0) + (summary.result_consumed_after or 0)
-        found, unpack = timed(lambda: field_flows_of(row))
-        paths, walk_ms = timed(lambda: walk(found))
-    return {"round trip": round_trip, "  server": server, "  wire, driver, session": round_trip - server,
-            "  client CPU in it": client_cpu, "  KB received": (_received[0] - received) / 1000,
-            "unpack": unpack, "walk": walk_ms, "paths": paths}
+        if previous_first:
+            before, previous = round_trip(neo, PREVIOUS, key)
+        row, phases = round_trip(neo, FIELD_FLOWS, key)
+        found, phases["unpack"] = timed(lambda: field_flows_of(row))
+        phases["paths"], phases["walk"] = timed(lambda: walk(found))
+        if not previous_first:
+            before, previous = round_trip(neo, PREVIOUS, key)
+        if field_flows_of(before) != found:
+            raise SystemExit(f"the previous statement gathers something else for {label!r}")
+    return {**phases, **{f"{k} (previous)": v for k, v in previous.items()}}
 
 
 def embedded_phases(store: EmbeddedStore, label: str) -> dict[str, float]:
@@ -131,8 +167,8 @@ def main(argv: list[str] | None = None) -> int:
             neo.trace(label)
             embedded.trace(label)
         for round_ in range(args.rounds):
-            for label in labels:
-                phases = (neo4j_phases(neo, label), embedded_phases(embedded, label))
+            for i, label in enumerate(labels):
+                phases = (neo4j_phases(neo, label, i % 2 == 1), embedded_phases(embedded, label))
                 traces = (timed(lambda label=label: neo.trace(label)), timed(lambda label=label: embedded.trace(label)))
                 if phases[0]["paths"] != phases[1]["paths"] or len(traces[0][0]) != len(traces[1][0]):
                     raise SystemExit(f"the stores disagree on {label!r}")
@@ -150,6 +186,8 @@ def main(argv: list[str] | None = None) -> int:
     for key in ("round trip", "  server", "  wire, driver, session", "  client CPU in it", "  KB received",
                 "unpack"):
         print(f"{key:<34}{p50(neo_rows, key):>10.2f}{'':>10}")
+    for key in ("round trip", "  server", "  wire, driver, session", "  client CPU in it", "  KB received"):
+        print(f"{key + ' (previous)':<34}{p50(neo_rows, key + ' (previous)'):>10.2f}{'':>10}")
     print(f"{'field_flows (the index)':<34}{'':>10}{p50(emb_rows, 'field_flows'):>10.2f}")
     print(f"{'walk':<34}{p50(neo_rows, 'walk'):>10.2f}{p50(emb_rows, 'walk'):>10.2f}")
     neo_p50, emb_p50 = statistics.median(neo_trace), statistics.median(emb_trace)
