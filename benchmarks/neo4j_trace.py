@@ -13,7 +13,8 @@ Per Neo4j trace, the phases of :meth:`Neo4jStore.trace`: the round trip of the o
 (``graph.neo4j_store.FIELD_FLOWS``), split into the server's own time (the result summary's
 ``result_available_after`` + ``result_consumed_after``) and the rest (the wire, the driver's decoding, the
 session); the client's CPU time in that round trip (the driver sending and decoding); the bytes received
-for it; unpacking the row into the walker's edges (``field_flows_of``, evidence parsed); and the walk
+for it; unpacking the row into the walker's edges (``field_flows_of``, each flow's packed ``data``
+decoded); and the walk
 (``semantics.trace_paths``, the same function on both stores). The round trip of the statement this work
 replaced (``PREVIOUS``, the baseline) is timed beside it for the same field (before it for every other
 field), and must gather the same. Per embedded trace: gathering the field's flows from the store's index
@@ -44,13 +45,13 @@ from neo4j import READ_ACCESS
 sys.path.insert(0, str(Path(__file__).parent))
 from neo4j_load import load_average, synthetic_records
 
-#: The trace's statement before this benchmark was written (the baseline of the "previous statement" row): it
-#: checked the ``:Node`` label of both ends of every flow and described the ends in a second pass (UNWIND,
-#: DISTINCT). Its row has the same columns, so ``field_flows_of`` reads it too.
+#: The trace's statement before this benchmark was written (the baseline of the "previous statement" row), reading
+#: the flows' packed ``data`` as the store now holds them: it checked the ``:Node`` label of both ends of every
+#: flow and described the ends in a second pass (UNWIND, DISTINCT). Its row has the same columns, so
+#: ``field_flows_of`` reads it too.
 _PREVIOUS_BRANCHES = " UNION ALL ".join(
     f"MATCH (s:Node)-[r:{rel}]->(t:Node) USING INDEX SEEK r:{rel}(field) WHERE r.field IN fields "
-    f"RETURN [r.id, s.id, t.id, '{rel}', r.action, "
-    "r.field, r.polarity, r.purposes, r.conditions, r.basis, r.evidence_json] AS e, s, t"
+    f"RETURN [r.id, s.id, t.id, '{rel}', r.field, r.data] AS e, s, t"
     for rel in FLOW_RELATIONS)
 PREVIOUS = (
     "MATCH (f:Field) WHERE $key IN f.keys WITH f ORDER BY f.id LIMIT 1 "
