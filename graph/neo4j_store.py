@@ -60,6 +60,11 @@ class TransactionTooLargeError(ValueError):
     """A load does not fit in the server's transaction memory; the message says what to change."""
 
 
+class StaleFlowError(ValueError):
+    """A stored flow is not in the shape this version reads (stored by an earlier flowaudit version, before
+    flows were packed in ``data``); the message names the store, the flow and the fix."""
+
+
 def _label(kind: str) -> str:
     """The whitelisted label of ``kind``; anything else is refused."""
     if kind not in KIND_LABELS:
@@ -107,6 +112,24 @@ class FlowData(msgspec.Struct, array_like=True):
 
 
 _decode_flow_data = msgspec.json.Decoder(FlowData).decode
+
+
+def _flow_data(rid: str, data: str | None) -> FlowData:
+    """The decoded ``data`` of flow ``rid``; a flow without it, or with one this version cannot read, raises
+    :class:`StaleFlowError` (the store adds its location, see :meth:`Neo4jStore._run`).
+
+    >>> _flow_data("flow:1", None)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    flowaudit.graph.neo4j_store.StaleFlowError: flow flow:1 was stored by an earlier flowaudit version ...
+    """
+    if not isinstance(data, str):
+        raise StaleFlowError(f"flow {rid} was stored by an earlier flowaudit version (it has no packed data); "
+                             "load the store's sources again with --replace")
+    try:
+        return _decode_flow_data(data)
+    except msgspec.DecodeError as exc:
+        raise StaleFlowError(f"flow {rid}: its packed data cannot be read ({exc}); load the store's sources "
+                             "again with --replace") from exc
 
 
 # ---------------------------------------------------------------- statements
@@ -330,6 +353,12 @@ class Neo4jStore(Store):
             if exc.code != _OUT_OF_TX_MEMORY:
                 raise
             raise _too_large(self.location, exc) from exc
+        except StaleFlowError as exc:
+            raise self._stale(exc) from exc
+
+    def _stale(self, exc: StaleFlowError) -> StaleFlowError:
+        """``exc`` with the store's location in front."""
+        return StaleFlowError(f"{self.location}: {exc}")
 
     def _single_read(self, statement: str, params: dict[str, Any]) -> Record | None:
         """The one row of a read-only statement, run as an auto-commit query: one round trip where a
@@ -411,7 +440,10 @@ class Neo4jStore(Store):
         """Flow edges filtered by field, target kind and target, sorted by id."""
         statement = _flow_edges_statement(field_ids is not None, target_kinds is not None, target is not None)
         rows = self._query(statement, fields=list(field_ids or []), kinds=list(target_kinds or []), target=target)
-        return [_edge_of(row) for row in rows]
+        try:
+            return [_edge_of(row) for row in rows]
+        except StaleFlowError as exc:
+            raise self._stale(exc) from exc
 
     def field_flows(self, field: str) -> FieldFlows:
         """What a trace of ``field`` walks, in one round trip (:func:`_field_flows_statement`), unpacked by
@@ -421,7 +453,10 @@ class Neo4jStore(Store):
         row = self._single_read(FIELD_FLOWS, {"key": semantics.query_key(field)})
         if row is None:
             return super().field_flows(field)  # no such field: the generic path raises the helpful error
-        return field_flows_of(row)
+        try:
+            return field_flows_of(row)
+        except StaleFlowError as exc:
+            raise self._stale(exc) from exc
 
     def _field_indexes_online(self) -> bool:
         """Whether the relationship property indexes on the flows' field are online (the trace's statement
@@ -485,7 +520,7 @@ def _node_of(row: dict[str, Any]) -> Node:
 
 
 def _flow_of(row: dict[str, Any]) -> Flow:
-    d = _decode_flow_data(row["data"])
+    d = _flow_data(row["id"], row["data"])
     return Flow(field=row["field"], source=row["source"], target=row["target"], action=d.action,
                 relation=row["relation"], polarity=d.polarity, purposes=d.purposes, conditions=d.conditions,
                 basis=d.basis, evidence=[Evidence.from_dict(e) for e in d.evidence], properties=d.properties,
@@ -499,7 +534,7 @@ def _link_of(row: dict[str, Any]) -> Link:
 
 def _edge(rid: str, source: str, target: str, relation: str, field: str, data: str) -> Edge:
     """The edge of a stored flow from its id, ends, relation, field and packed ``data``."""
-    d = _decode_flow_data(data)
+    d = _flow_data(rid, data)
     return {"id": rid, "source": source, "target": target, "relation": relation, "action": d.action,
             "field": field, "polarity": d.polarity, "purposes": d.purposes, "conditions": d.conditions,
             "basis": d.basis, "evidence": d.evidence}

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from flowaudit.graph import neo4j_store
 from flowaudit.graph.embedded import EmbeddedStore
-from flowaudit.graph.neo4j_store import KIND_LABELS, SCHEMA, Neo4jStore, StoreUnavailableError
+from flowaudit.graph.neo4j_store import KIND_LABELS, SCHEMA, Neo4jStore, StaleFlowError, StoreUnavailableError
 from flowaudit.graph.store import QueryError, Store
 from flowaudit.inventory.records import Evidence, Flow, Node, Records
 from flowaudit.loaders.sources import extract
@@ -138,6 +138,34 @@ def test_cli_load_and_trace_on_neo4j_match_the_embedded_answers(neo4j_store, neo
     assert main(["load", str(other), "--store", neo4j_env, "--replace"]) == 0
     capsys.readouterr()
     assert neo4j_store.records().to_dict() == extract([other]).to_dict()
+
+
+def test_a_flow_stored_by_an_earlier_version_is_a_clear_error_until_replaced(neo4j_store, neo4j_env, capsys):
+    """A flow written before flows were packed in ``data`` (its parts as separate properties, as earlier
+    versions stored them): reading it names the store, the flow and the fix, exits 2 without a traceback,
+    and ``load --replace`` clears it."""
+    assert main(["load", str(SEED), "--store", neo4j_env]) == 0
+    field = neo4j_store.match_nodes("credit card number", ("field",))[0]["id"]
+    neo4j_store.driver.execute_query(
+        "MATCH (s:Node)-[r {field: $field}]->(t:Node) WITH s, t LIMIT 1 "
+        "CREATE (s)-[:SHARES_WITH {id: 'flow:stored-before-packing', field: $field, action: 'share', "
+        "polarity: '+', purposes: [], conditions: [], basis: 'stated', evidence_json: '[]', props_json: '{}'}]->(t)",
+        field=field)
+    with pytest.raises(StaleFlowError,
+                       match=r"flow flow:stored-before-packing was stored by an earlier .*--replace"):
+        neo4j_store.records()
+    capsys.readouterr()
+    for command in (["trace", "credit card number"], ["matrix"]):
+        assert main([*command, "--store", neo4j_env]) == 2, command
+        err = capsys.readouterr().err
+        assert err.startswith(f"flowaudit: error: {neo4j_env}: flow flow:stored-before-packing was stored by an "
+                              "earlier flowaudit version"), err
+        assert "--replace" in err and "Traceback" not in err
+    neo4j_store.driver.execute_query("MATCH ()-[r {id: 'flow:stored-before-packing'}]->() SET r.data = '[1]'")
+    with pytest.raises(StaleFlowError, match="flow:stored-before-packing: its packed data cannot"):
+        neo4j_store.trace("credit card number")
+    assert main(["load", str(SEED), "--store", neo4j_env, "--replace"]) == 0
+    assert main(["trace", "credit card number", "--store", neo4j_env]) == 0
 
 
 def test_unreachable_server_exits_2_naming_the_uri(monkeypatch, capsys):
