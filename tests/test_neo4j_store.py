@@ -147,7 +147,7 @@ def test_a_flow_stored_by_an_earlier_version_is_a_clear_error_until_replaced(neo
     assert main(["load", str(SEED), "--store", neo4j_env]) == 0
     field = neo4j_store.match_nodes("credit card number", ("field",))[0]["id"]
     neo4j_store.driver.execute_query(
-        "MATCH (s:Node)-[r {field: $field}]->(t:Node) WITH s, t LIMIT 1 "
+        "MATCH (s:Node)-[r:SHARES_WITH]->(t:Node) WITH s, t, r ORDER BY r.id LIMIT 1 "
         "CREATE (s)-[:SHARES_WITH {id: 'flow:stored-before-packing', field: $field, action: 'share', "
         "polarity: '+', purposes: [], conditions: [], basis: 'stated', evidence_json: '[]', props_json: '{}'}]->(t)",
         field=field)
