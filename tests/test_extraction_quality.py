@@ -34,6 +34,14 @@ def test_every_label_quotes_its_policy(label_file):
 
 # Known failures, each with what the reader does not read yet
 NEGATIVE_READ_AS_POSITIVE = {
+    # blind round 7: these two failures were seen when the round was first run through the suite, after
+    # its score was recorded; the reader was not changed for them
+    "matrix.org-2025": "\"the encryption keys are stored only on your devices\": a restriction by \"only\" to the "
+                       "user's own devices denies that the organisation holds the keys; the reader has no "
+                       "negation word there and reads the storing as the organisation's",
+    "onetimesecret.com-2024": "\"We do not intentionally collect information that is stored in your secret\": the "
+                              "relative clause's verb (\"is stored\") is read as a practice of its own, outside "
+                              "the denial of collecting",
     "zotero.org-2019": "the denial is carried by \"never touch Zotero servers\", a verb the lexicon does not "
                        "read as collection; the positive comes from \"when you enter your full name ...\"",
 }
