@@ -32,7 +32,7 @@ import yaml
 from spacy.matcher import DependencyMatcher
 from spacy.tokens import Doc, Token
 
-from .parse import pipeline, words_of
+from .parse import pipeline
 
 TABLE = Path(__file__).with_name("lexicon") / "frames.yaml"
 _FRAMES = "flowaudit_frames"
@@ -69,38 +69,6 @@ def _matcher() -> DependencyMatcher:
     for pos in (*table()["setters"], *table()["engagements"]):
         m.add(pos["id"], [pos["pattern"]])
     return m
-
-
-@cache
-def _cues() -> tuple[frozenset[str], frozenset[str]] | None:
-    """The words (``LOWER``) and lemmas (``LEMMA``) of which a sentence must hold one for any setter or
-    engagement pattern to match: for each pattern, the first node that asks for given words; None if a
-    pattern asks for none (then every sentence is matched).
-
-    >>> "by" in _cues()[0] and "outsource" in _cues()[1]
-    True
-    """
-    lowers: set[str] = set()
-    lemmas: set[str] = set()
-    for pos in (*table()["setters"], *table()["engagements"]):
-        for node in pos["pattern"]:
-            key = next((k for k in ("LOWER", "LEMMA") if k in node["RIGHT_ATTRS"]), None)
-            value = node["RIGHT_ATTRS"].get(key) if key else None
-            words = {value} if isinstance(value, str) else set(value["IN"]) if isinstance(value, dict) and set(
-                value) == {"IN"} else None
-            if words:
-                (lowers if key == "LOWER" else lemmas).update(words)
-                break
-        else:
-            return None
-    return frozenset(lowers), frozenset(lemmas)
-
-
-def _may_match(doc: Doc, frames: dict[int, Frame]) -> bool:
-    """False when no pattern of the table can match ``doc``: a position needs a verb of an action (one of
-    ``frames``), a setter or engagement pattern one of its cue words or lemmas."""
-    cues = _cues()
-    return bool(frames) or cues is None or bool(cues[0] & words_of(doc)) or any(t.lemma_ in cues[1] for t in doc)
 
 
 @cache
@@ -210,7 +178,7 @@ def frames(doc: Doc) -> dict[int, Frame]:
     engaged: list[Engagement] = []
     doc.user_data[_SETTERS], doc.user_data[_ENGAGED] = setters, engaged
     positions, setter_positions, engagements = _positions(), _setter_positions(), _engagement_positions()
-    for match_id, ids in _matcher()(doc) if _may_match(doc, out) else ():
+    for match_id, ids in _matcher()(doc):
         name = doc.vocab.strings[match_id]
         if name in engagements:
             at = dict(zip(engagements[name], ids, strict=True))
