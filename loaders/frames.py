@@ -72,15 +72,10 @@ def _matcher() -> DependencyMatcher:
 
 
 @cache
-def _setter_positions() -> dict[str, list[str]]:
-    """Setter position id → the names of its pattern's nodes, in match order."""
-    return {p["id"]: [node["RIGHT_ID"] for node in p["pattern"]] for p in table()["setters"]}
-
-
-@cache
-def _engagement_positions() -> dict[str, list[str]]:
-    """Engagement position id → the names of its pattern's nodes, in match order."""
-    return {p["id"]: [node["RIGHT_ID"] for node in p["pattern"]] for p in table()["engagements"]}
+def _node_names(kind: str) -> dict[str, list[str]]:
+    """Position id → the names of its pattern's nodes, in match order, for the table's ``kind``
+    ("setters", "engagements")."""
+    return {p["id"]: [node["RIGHT_ID"] for node in p["pattern"]] for p in table()[kind]}
 
 
 @dataclass(frozen=True)
@@ -177,7 +172,7 @@ def frames(doc: Doc) -> dict[int, Frame]:
     setters: dict[int, dict[int, str]] = {}
     engaged: list[Engagement] = []
     doc.user_data[_SETTERS], doc.user_data[_ENGAGED] = setters, engaged
-    positions, setter_positions, engagements = _positions(), _setter_positions(), _engagement_positions()
+    positions, setter_positions, engagements = _positions(), _node_names("setters"), _node_names("engagements")
     for match_id, ids in _matcher()(doc):
         name = doc.vocab.strings[match_id]
         if name in engagements:
