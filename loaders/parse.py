@@ -19,7 +19,7 @@ from typing import Any
 import spacy
 from spacy.attrs import IDX, LENGTH, LOWER
 from spacy.language import Language
-from spacy.tokens import Doc, Span, Token
+from spacy.tokens import Doc, Token
 from thinc.api import use_ops
 
 MODEL = Path(__file__).with_name("model")
@@ -111,8 +111,3 @@ def cue_words(patterns: Iterable[list[dict[str, Any]]]) -> frozenset[str] | None
         else:
             return None
     return frozenset(out)
-
-
-def subtree_span(token: Token) -> Span:
-    """The contiguous span of ``token``'s subtree."""
-    return token.doc[token.left_edge.i : token.right_edge.i + 1]
