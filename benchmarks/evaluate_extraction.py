@@ -136,10 +136,18 @@ def gold_facts(doc: dict) -> Gold:
     def party(item: dict) -> str | None:
         kind = item.get("kind")
         return kind if kind in vocab.load("parties") else resolve("parties", item.get("recipient"))
-    kind_of = {" ".join(str(r.get("recipient", "")).lower().split()): party(r) for r in doc.get("recipients") or []}
+    def name(item: dict) -> str:
+        return " ".join(str(item.get("recipient", "")).lower().split())
+
+    # a sharing fact's recipient takes the kind its recipient label gives in the same sentence, else
+    # under the same name anywhere (one name may be labelled with two kinds in different sentences)
+    kind_of: dict[Any, str | None] = {}
+    for r in doc.get("recipients") or []:
+        kind_of[name(r), squash(str(r.get("sentence", "")))] = kind_of[name(r)] = party(r)
 
     def receiver(item: dict) -> str | None:
-        return kind_of.get(" ".join(str(item.get("recipient", "")).lower().split())) or party(item)
+        here = (name(item), squash(str(item.get("sentence", ""))))
+        return kind_of.get(here) or kind_of.get(name(item)) or party(item)
 
     fields = vocab.load("fields")
 
