@@ -24,7 +24,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
 from http.cookiejar import http2time
@@ -152,12 +152,24 @@ class CookieDatabase:
 
     exact: dict[str, list[CookieRow]]
     prefixes: list[tuple[str, list[CookieRow]]]
+    matched: dict[str, list[CookieRow] | None] = field(default_factory=dict, compare=False, repr=False)
+
+    def rows(self, name: str) -> list[CookieRow] | None:
+        """The rows of cookie ``name``: its exact rows, else those of the longest wildcard prefix it starts
+        with (looked up once per name: a capture sets the same names on many hosts)."""
+        try:
+            return self.matched[name]
+        except KeyError:
+            pass
+        rows = self.exact.get(name) or next((r for prefix, r in self.prefixes if name.startswith(prefix)), None)
+        if len(self.matched) >= 65536:
+            self.matched.clear()
+        self.matched[name] = rows
+        return rows
 
     def purpose(self, name: str, domain: str) -> dict[str, Any]:
         """``purpose`` (lower-case category or ``unclassified``), with ``platform`` and ``ocd_id`` when matched."""
-        rows = self.exact.get(name)
-        if not rows:
-            rows = next((r for prefix, r in self.prefixes if name.startswith(prefix)), None)
+        rows = self.rows(name)
         if not rows:
             return {"purpose": UNCLASSIFIED}
         if len({r.category for r in rows}) > 1:
@@ -275,6 +287,30 @@ class CookieRecords:
             self.observations.add("STORES", "store", user, node.id, fid, cite_as, param, hashed)
             self.observations.add("COLLECTS", "collect", node.id, setter, fid, cite_as, param, hashed)
         return node
+
+    def settled(self, cookie: Cookie) -> list[Any] | None:
+        """The gathered flows a further observation of ``cookie`` (set by the same response, at another time)
+        would only count, when nothing else about it can change (the cookie holds its citations, its setter
+        is known and each of its flows is :meth:`.Observations.settled`); else None. See :meth:`count`."""
+        if self._counts[cookie.id] < self.max_evidence or cookie.domain not in self._setters:
+            return None
+        setter = self._setters[cookie.domain][1]
+        user = subject_node(self.records).id
+        held = list(cookie.findings) + ([Finding("cookie_id", cookie.name)] if cookie.identifier else [])
+        flows = []
+        for f in held:
+            for relation, source, target in (("STORES", user, cookie.id), ("COLLECTS", cookie.id, setter)):
+                g = self.observations.settled(relation, source, target, f)
+                if g is None:
+                    return None
+                flows.append(g)
+        return flows
+
+    def count(self, cookie_id: str, flows: list[Any]) -> None:
+        """One more observation of a cookie whose flows :meth:`settled` gave: the counts are all it changes."""
+        self._counts[cookie_id] += 1
+        for g in flows:
+            g.count += 1
 
     def finish(self) -> None:
         """Note how often each cookie was seen."""

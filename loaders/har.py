@@ -46,12 +46,13 @@ from __future__ import annotations
 import base64
 import re
 import sys
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from http.cookiejar import http2time
 from operator import attrgetter
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 from urllib.parse import SplitResult
 
 import ijson
@@ -59,7 +60,6 @@ import msgspec
 from flowaudit.inventory import organizations as orgs
 from flowaudit.inventory.bulk import collector_paused
 from flowaudit.inventory.records import CONSENT_STATES, Evidence, Node, Records, node_id, slug
-from tqdm import tqdm
 
 from . import har_entries
 from .cookies import Cookie, CookieRecords, iter_set_cookie, same_site
@@ -78,6 +78,9 @@ from .observed import (
     subject_node,
 )
 from .redact import email_in_path, redact_name, redact_url
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
 
 VERSIONS = ("1.1", "1.2")
 BUFFER_BYTES = 1 << 20
@@ -122,6 +125,7 @@ _MAYBE_EMAIL_IN_PATH = re.compile(r"@|%40|\[email|[^/]{16}")
 #: The cookies a request sends, the findings they give to a third party and whether its cookie list names any.
 _Sent = tuple[list[tuple[str, str]], tuple[Finding, ...], bool]
 _NO_SENT: _Sent = ([], (), False)
+_UNREAD = object()
 
 
 # --------------------------------------------------------------------- streaming
@@ -305,7 +309,7 @@ class Capture:
         self.sent_cookies: dict[tuple[bytes, tuple[str, ...]], _Sent] = {}
         self.signatures: dict[tuple[Any, ...], list[Any]] = {}
         self.tracker_ids: dict[tuple[str, str], str] = {}
-        self.set_cookie_specs: dict[tuple[bytes, tuple[str, ...], str], list[dict[str, Any]]] = {}
+        self.set_cookie_specs: dict[tuple[bytes, tuple[str, ...], str], list[_SetCookie]] = {}
         if site:
             self.start(site, "site", f"site {orgs.registrable_domain(site)} (given to the loader)")
 
@@ -585,7 +589,7 @@ class Capture:
         target = h.node or ""
         referers = headers.get("referer", [])
         known = self.referers
-        refs = [known.get(v) or self.referer(v) for v in referers]
+        refs = [known.get(v) or self.referer(v) for v in referers] if referers else []
         beacon = self.is_beacon(e, resp, r.parts, h.domain)
         trackers = []
         if beacon:
@@ -616,7 +620,11 @@ class Capture:
         b = self.beacon
         if resp is not None and isinstance(resp.status, int | float) and resp.status in b["statuses"]:
             return True
-        rtype = next((v.lower() for v in self.resource_type(e) if v.__class__ is str), "")
+        rtype = ""
+        for v in self.resource_type(e):
+            if v.__class__ is str:
+                rtype = v.lower()
+                break
         if rtype in b["resource_types"]:
             return True
         content = resp.content if resp is not None else None
@@ -659,15 +667,30 @@ class Capture:
         key = (listed[0], tuple(headers), host)
         specs = self.set_cookie_specs.get(key)
         if specs is None:
-            specs = self._cookie_specs(r, host, listed[1], headers)
+            specs = [_SetCookie(spec) for spec in self._cookie_specs(r, host, listed[1], headers)]
             _remember(self.set_cookie_specs, key, specs)
-        started = _timestamp(e.startedDateTime)
-        for spec in specs:
+        cookies = self.cookies
+        if cookies is None:
+            return
+        started: Any = _UNREAD
+        for sc in specs:
+            spec = sc.spec
+            if sc.settled is not None:   # only counted; an expiry before the capture time is a deletion
+                if sc.timed:
+                    if started is _UNREAD:
+                        started = _timestamp(e.startedDateTime)
+                    if started is not None and spec["expires"] <= started:
+                        continue
+                cookies.count(sc.id, sc.settled)
+                continue
+            if started is _UNREAD:
+                started = _timestamp(e.startedDateTime)
             cookie = Cookie(**spec, reference=started)
-            if self.cookies is not None:
-                self.cookies.add(cookie, lambda c=cookie: Evidence(
-                    source=self.source, locator=f"entry {r.index}",
-                    text=f"Set-Cookie in the response to {r.base()}: {c.describe()}", url=r.base()))
+            node = cookies.add(cookie, lambda c=cookie: Evidence(
+                source=self.source, locator=f"entry {r.index}",
+                text=f"Set-Cookie in the response to {r.base()}: {c.describe()}", url=r.base()))
+            if node is not None:   # (a deletion stays one whenever it is seen, unless its expiry is timed)
+                sc.settled = cookies.settled(cookie)
 
     def _cookie_specs(self, r: _Request, host: str, listed: list[Any], headers: list[str]) -> list[dict[str, Any]]:
         """The cookies a response sets, as the arguments of :class:`.cookies.Cookie` but the capture time (their
@@ -712,6 +735,21 @@ class Capture:
                 f"{self.source}: cookie evidence missing — no request or response in the capture carries "
                 "cookies or Cookie/Set-Cookie headers (a sanitised export?); cookies cannot be audited from it")
         return self.records
+
+
+@dataclass(slots=True)
+class _SetCookie:
+    """A cookie a response sets (the arguments of :class:`.cookies.Cookie` but the capture time); ``settled``
+    holds its flows once a further observation is only counted (:meth:`.CookieRecords.settled`)."""
+
+    spec: dict[str, Any]
+    id: str = ""
+    timed: bool = False   # its lifetime depends on the capture time (an expiry without Max-Age)
+    settled: list[Any] | None = None
+
+    def __post_init__(self) -> None:
+        self.id = f"cookie:{self.spec['domain']}/{self.spec['name']}"
+        self.timed = self.spec.get("max_age") is None and self.spec.get("expires") is not None
 
 
 @dataclass(slots=True)
@@ -893,7 +931,9 @@ def extract_har(path: str | Path, site: str | None = None, registry: orgs.Regist
     capture = new_capture()
     count = 0
     # records form no cycles: the cyclic collector's passes over every live object only cost time
-    with tqdm(total=size, unit="B", unit_scale=True, desc=p.name, disable=not show, leave=False) as bar, \
+    if show:   # a progress bar only on a terminal (tqdm, even disabled, costs an import and a lock)
+        from tqdm import tqdm
+    with (tqdm(total=size, unit="B", unit_scale=True, desc=p.name, leave=False) if show else nullcontext()) as bar, \
             collector_paused():
         try:
             entries = har_entries.iter_entries(p, capture.keys, bar.update if show else None, structs=True)
@@ -902,7 +942,8 @@ def extract_har(path: str | Path, site: str | None = None, registry: orgs.Regist
                 count = i + 1
         except har_entries.Unexpected:   # read it again with the general parser, which names the problem
             capture, count = new_capture(), 0
-            bar.reset()
+            if show:
+                bar.reset()
             with p.open("rb") as fh:
                 reader = _Reader(fh, bar if show else None)
                 try:

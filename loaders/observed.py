@@ -400,6 +400,19 @@ class Observations:
                     g.hashed = {}
                 g.hashed[f.hashed] = None
 
+    def settled(self, relation: str, source: str, target: str, finding: Finding) -> _Gathered | None:
+        """The gathered flow of ``finding`` from ``source`` to ``target`` when a further observation of it can only
+        be counted (it holds its citations, the finding's parameter and digest), else None."""
+        g = self._flows.get((relation, source, target, finding.field))
+        if g is None or len(g.evidence) < self.max_evidence:
+            return None
+        if finding.parameter and (g.parameters is None or (finding.parameter not in g.parameters
+                                                           and len(g.parameters) < 100)):
+            return None
+        if finding.hashed is not None and (g.hashed is None or finding.hashed not in g.hashed):
+            return None
+        return g
+
     def add_count(self, relation: str, source: str, target: str, findings: Iterable[Finding], n: int) -> None:
         """Count ``n`` more observations of each finding's flow, already recorded by :meth:`add_all`."""
         for f in findings:
