@@ -663,7 +663,8 @@ class Capture:
 
     def set_cookies(self, r: _Request, e: Any, host: str, listed: tuple[bytes, list[Any]], headers: list[str]
                     ) -> None:
-        """Cookie nodes for the cookies a response sets (its ``cookies`` list and Set-Cookie headers)."""
+        """Cookie nodes for the cookies a response sets (its ``cookies`` list and Set-Cookie headers); a cookie set
+        again by the same response once nothing about it but its counts can change is only counted."""
         key = (listed[0], tuple(headers), host)
         specs = self.set_cookie_specs.get(key)
         if specs is None:
@@ -689,7 +690,7 @@ class Capture:
             node = cookies.add(cookie, lambda c=cookie: Evidence(
                 source=self.source, locator=f"entry {r.index}",
                 text=f"Set-Cookie in the response to {r.base()}: {c.describe()}", url=r.base()))
-            if node is not None:   # (a deletion stays one whenever it is seen, unless its expiry is timed)
+            if node is not None:   # (not a deletion: one by Max-Age is one whenever it is seen)
                 sc.settled = cookies.settled(cookie)
 
     def _cookie_specs(self, r: _Request, host: str, listed: list[Any], headers: list[str]) -> list[dict[str, Any]]:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from flowaudit.inventory.records import Records
 from flowaudit.loaders import har, har_entries
+from flowaudit.loaders.cookies import CookieRecords
 from flowaudit.loaders.errors import InputError
 from flowaudit.loaders.har import Capture, extract_har
 from flowaudit.loaders.observed import detect
@@ -503,6 +504,9 @@ def test_entry_end_is_found_past_escaped_quotes_and_not_inside_a_cut_off_string(
     assert har_entries.value_end(b'{"a": "x\\"}{[' + b'\\"' * 5000, 0) is None
 
 
+_COUNT_COOKIE = CookieRecords.count
+
+
 @pytest.mark.parametrize("name", ["chrome-checkout.har", "firefox-newsletter.har", "mitmproxy-app.har"])
 def test_entries_past_the_first_few_of_their_kind_are_counted_as_if_read(monkeypatch, tmp_path, name):
     """A capture repeating its entries: each flow is observed as many times more, and the records are those of
@@ -512,12 +516,22 @@ def test_entries_past_the_first_few_of_their_kind_are_counted_as_if_read(monkeyp
     doc["log"]["entries"] = doc["log"]["entries"] * copies
     path = tmp_path / "repeated.har"
     path.write_text(json.dumps(doc))
-    counted = extract_har(path).to_dict()
-    once = {f["id"]: f["properties"]["observations"] for f in extract_har(HARS / name).to_dict()["flows"]}
+    only_counted = []
+    with monkeypatch.context() as m:
+        m.setattr(CookieRecords, "count",
+                  lambda self, cid, flows: only_counted.append(cid) or _COUNT_COOKIE(self, cid, flows))
+        counted = extract_har(path).to_dict()
+    original = extract_har(HARS / name).to_dict()
+    once = {f["id"]: f["properties"]["observations"] for f in original["flows"]}
     assert {f["id"]: f["properties"]["observations"] for f in counted["flows"]} == {
         fid: n * copies for fid, n in once.items()}
-    with monkeypatch.context() as m:
-        m.setattr(Capture, "signature", lambda self, key, refs: [1, refs, None])   # every entry read in full
+    cookies_once = {n["id"]: n["properties"]["observations"] for n in original["nodes"] if n["kind"] == "cookie"}
+    assert {n["id"]: n["properties"]["observations"] for n in counted["nodes"] if n["kind"] == "cookie"} == {
+        cid: n * copies for cid, n in cookies_once.items()}
+    assert bool(only_counted) == bool(cookies_once)   # cookies set again were only counted
+    with monkeypatch.context() as m:   # every entry and every cookie read in full
+        m.setattr(Capture, "signature", lambda self, key, refs: [1, refs, None])
+        m.setattr(CookieRecords, "settled", lambda self, cookie: None)
         assert extract_har(path).to_dict() == counted
     with monkeypatch.context() as m:
         m.setattr(har, "MEMO_ITEMS", 3)
@@ -557,3 +571,29 @@ def test_an_empty_or_truncated_har_is_refused_by_the_mapped_reader_and_named_by_
     empty.write_bytes(b"")
     with pytest.raises(har_entries.Unexpected, match="cannot map"):
         list(har_entries.iter_entries(empty, ()))
+
+
+def test_a_cookie_set_again_after_its_expiry_is_a_deletion_even_once_only_counted(monkeypatch, tmp_path):
+    """A Set-Cookie whose Expires the capture time passes stops being observed, on the counting path too."""
+    def entry(k: int) -> dict:
+        return {"startedDateTime": f"2025-01-01T00:00:{k:02d}.000Z",
+                "request": {"method": "GET", "url": f"https://pixel.tracker-example.net/p?n={k % 2}",
+                            "headers": [{"name": "Referer", "value": "https://shop.example.com/"}]},
+                "response": {"status": 200, "headers": [
+                    {"name": "Set-Cookie", "value": "uid=a1b2c3d4e5f6a7b8c9d0; Expires=Wed, 01 Jan 2025 00:00:12 GMT"}],
+                    "content": {"size": 0, "mimeType": "text/plain"}}}
+    doc = {"log": {"version": "1.2", "creator": {"name": "test", "version": "1"},
+                   "pages": [{"title": "https://shop.example.com/"}], "entries": [entry(k) for k in range(20)]}}
+    path = tmp_path / "expiring.har"
+    path.write_text(json.dumps(doc))
+    only_counted = []
+    with monkeypatch.context() as m:
+        m.setattr(CookieRecords, "count",
+                  lambda self, cid, flows: only_counted.append(cid) or _COUNT_COOKIE(self, cid, flows))
+        counted = extract_har(path).to_dict()
+    cookie = next(n for n in counted["nodes"] if n["kind"] == "cookie")
+    assert cookie["properties"]["observations"] == 12   # set at 00:00:00 … 00:00:11; expired from 00:00:12 on
+    assert only_counted
+    with monkeypatch.context() as m:
+        m.setattr(CookieRecords, "settled", lambda self, cookie: None)
+        assert extract_har(path).to_dict() == counted
