@@ -110,6 +110,8 @@ _SET_COOKIE = (b'"set-cookie"',)
 _HEADER_NAME_KEY = re.compile(rb'\{\s*+"name"\s*+:\s*+\Z')
 _HEADER_VALUE = re.compile(rb'\s*+,\s*+"value"\s*+:\s*+"((?:[^"\\]++|\\.)*+)"\s*+\}')
 _LIST = re.compile(rb"\[")
+_OPEN_LIST = ord("[")
+_NUMBER = (int, float)
 _GIF = re.compile(rb'"R0lGOD')
 _NO_HEADERS: dict[str, list[str]] = {}
 _NO_COOKIES: tuple[bytes, list[Any]] = (b"", [])
@@ -405,7 +407,8 @@ class Capture:
         set_list = _NO_COOKIES
         if resp is not None:
             raw = resp.headers
-            if raw and (_SET_COOKIE[0] in bytes(raw).lower() or _LIST.match(raw) is None):
+            text = bytes(raw)
+            if text and (_SET_COOKIE[0] in text.lower() or text[0] != _OPEN_LIST):
                 set_headers = self._raw_headers(raw, _SET_COOKIE, RESPONSE_HEADERS, i, "response.headers"
                                                 ).get("set-cookie", [])
             if len(resp.cookies) > 2:
@@ -454,10 +457,11 @@ class Capture:
         lower-case) occur in any case."""
         if not raw:
             return _NO_HEADERS
-        if _LIST.match(raw) is None:
+        text = bytes(raw)
+        if text[0] != _OPEN_LIST:
             return _headers(msgspec.json.decode(raw), wanted, self.source, f"entry {i}", what)
         out = _NO_HEADERS
-        low = bytes(raw).lower()   # the same length: offsets in it are offsets in raw
+        low = text.lower()   # the same length: offsets in it are offsets in raw
         for name in names:
             start = low.find(name)
             while start >= 0:
@@ -618,7 +622,7 @@ class Capture:
     def is_beacon(self, e: Any, resp: Any, parts: SplitResult, domain: str) -> bool:
         """A clear GIF: tiny image, 204, ping/beacon request, or a known pixel endpoint."""
         b = self.beacon
-        if resp is not None and isinstance(resp.status, int | float) and resp.status in b["statuses"]:
+        if resp is not None and isinstance(resp.status, _NUMBER) and resp.status in b["statuses"]:
             return True
         rtype = ""
         for v in self.resource_type(e):
@@ -631,9 +635,9 @@ class Capture:
         mime = str(content.mimeType or "").lower() if content is not None else ""
         if mime.startswith("image/") or rtype in b["image_resource_types"]:
             size = content.size if content is not None else None
-            if not isinstance(size, int | float) or size < 0:
+            if not isinstance(size, _NUMBER) or size < 0:
                 size = resp.bodySize if resp is not None else None
-            if isinstance(size, int | float) and 0 <= size <= b["max_body_bytes"]:
+            if isinstance(size, _NUMBER) and 0 <= size <= b["max_body_bytes"]:
                 return True
             if content is not None and _one_pixel_gif(content):
                 return True
