@@ -593,7 +593,10 @@ class Capture:
         target = h.node or ""
         referers = headers.get("referer", [])
         known = self.referers
-        refs = [known.get(v) or self.referer(v) for v in referers] if referers else []
+        refs = []
+        for v in referers:
+            ref = known.get(v)   # (often no findings: an empty tuple)
+            refs.append(self.referer(v) if ref is None else ref)
         beacon = self.is_beacon(e, resp, r.parts, h.domain)
         trackers = []
         if beacon:

@@ -291,7 +291,17 @@ def redact_pairs(pairs: list[tuple[str, str]]) -> str:
 
 
 def redact_query(query: str) -> str:
-    """A query string or form body with every value replaced by its shape."""
+    """A query string or form body with every value replaced by its shape (a short one remembered: a capture
+    repeats its query strings in the evidence of many requests)."""
+    return _redact_short_query(query) if len(query) <= 2048 else _redact_query(query)
+
+
+@lru_cache(maxsize=4096)
+def _redact_short_query(query: str) -> str:
+    return _redact_query(query)
+
+
+def _redact_query(query: str) -> str:
     pairs = []
     for part in query.split("&"):
         if not part:
