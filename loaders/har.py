@@ -12,7 +12,8 @@ adds nothing once the capture is known to carry cookies. What the parts of an en
 per distinct part (the registry's answer per registrable domain; the findings of a query string, body,
 cookie list or Referer value; the cookies of a Set-Cookie header) and remembered in bounded memos; entries
 whose findings are the same (the same organisation, parts and beacon test) are read in full only until
-their flows can take no more citations, then counted, and the counts are added to the flows at the end.
+their flows can take no more citations, then counted, and the counts are added to the flows at the end; a
+cookie a response sets again is likewise only counted once it and its flows hold their citations.
 
 The site is the registrable domain of the first page (``pages[0].title`` when it is a URL, as Chrome
 writes it), else of the first entry's URL. Hosts with the site's owner (sister domains included) are
