@@ -172,7 +172,7 @@ def identifier_like(value: str) -> bool:
     v = unquote(value) if "%" in value else value
     if v[:1] == "[":
         v = shape_sample(v) or v
-    return len(v) >= 8 and len(set(v)) >= 6 and any(ch.isdigit() for ch in v)
+    return len(v) >= 8 and len(set(v)) >= 6 and any(map(str.isdigit, v))
 
 
 def _passes(test: str, value: str) -> bool:
@@ -184,7 +184,7 @@ def _passes(test: str, value: str) -> bool:
         return is_card_number(value)
     if test == "hex":
         return digest_kind(value) is not None
-    return any(ch.isalnum() for ch in value)
+    return any(map(str.isalnum, value))
 
 
 def detect(name: str, value: Any, parent: str | None = None, shown: str | None = None) -> list[Finding]:
