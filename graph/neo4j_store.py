@@ -1,9 +1,10 @@
 """The Neo4j store: the same answers as the embedded store, from a shared Neo4j server.
 
 Each node is a ``(:Node:<Kind>)`` with its id, kind, label, aliases, match keys and JSON-encoded
-properties and evidence; each flow is a relationship of its relation type with its ``id``, its
-``field`` (indexed, for traces) and the rest of the flow record packed in one JSON string ``data``
-(see :func:`flow_row`: each property costs the commit more than decoding it costs a read); links
+properties and evidence; each flow is a relationship of its relation type with its ``field`` (indexed,
+for traces) and the rest of the flow record packed in one JSON string ``data`` (see :func:`flow_row`: each
+property costs the commit more than decoding it costs a read); a flow's id is not stored, it is a digest of
+its parts and recomputed on reading (:func:`flowaudit.inventory.records.flow_id`); links
 (``SUBSUMES``, ``IS_A``, ``OWNED_BY``) are relationships with their id, basis and evidence.
 :meth:`Neo4jStore.records` rebuilds exactly the records that were loaded.
 
@@ -21,7 +22,17 @@ from operator import attrgetter, itemgetter
 from typing import Any, TypeVar
 
 import msgspec
-from flowaudit.inventory.records import FLOW_RELATIONS, LINK_RELATIONS, NODE_KINDS, Evidence, Flow, Link, Node, Records
+from flowaudit.inventory.records import (
+    FLOW_RELATIONS,
+    LINK_RELATIONS,
+    NODE_KINDS,
+    Evidence,
+    Flow,
+    Link,
+    Node,
+    Records,
+    flow_id,
+)
 from neo4j import READ_ACCESS, GraphDatabase, ManagedTransaction, NotificationDisabledClassification, Record
 from neo4j.exceptions import AuthError, ConfigurationError, ServiceUnavailable, SessionExpired, TransientError
 
@@ -31,7 +42,8 @@ from .store import FieldFlows, Store
 
 T = TypeVar("T")
 _RELATION = attrgetter("relation")
-_FIRST = itemgetter(0)
+_ID = attrgetter("id")
+_EDGE_ID = itemgetter("id")
 
 #: Node kind → the Neo4j label it gets next to ``Node`` (the only labels ever written into Cypher).
 KIND_LABELS: dict[str, str] = {kind: "".join(part.title() for part in kind.split("_")) for kind in NODE_KINDS}
@@ -48,7 +60,7 @@ _OUT_OF_TX_MEMORY = "Neo.TransientError.General.MemoryPoolOutOfMemoryError"
 
 _FLOW_TYPES = "|".join(FLOW_RELATIONS)
 _NODE_INFO = "n.id AS id, n.kind AS kind, n.label AS label"
-_FLOW_FIELDS = "r.id AS id, s.id AS source, t.id AS target, type(r) AS relation, r.field AS field, r.data AS data"
+_FLOW_FIELDS = "s.id AS source, t.id AS target, type(r) AS relation, r.field AS field, r.data AS data"
 _LINK_FIELDS = "s.id AS source, t.id AS target, type(r) AS relation, r.basis AS basis, r.evidence_json AS evidence_json"
 
 
@@ -114,21 +126,23 @@ class FlowData(msgspec.Struct, array_like=True):
 _decode_flow_data = msgspec.json.Decoder(FlowData).decode
 
 
-def _flow_data(rid: str, data: str | None) -> FlowData:
-    """The decoded ``data`` of flow ``rid``; a flow without it, or with one this version cannot read, raises
-    :class:`StaleFlowError` (the store adds its location, see :meth:`Neo4jStore._run`).
+def _flow_data(relation: str, source: str, target: str, data: str | None) -> FlowData:
+    """The decoded ``data`` of the ``relation`` flow from ``source`` to ``target``; a flow without it, or with
+    one this version cannot read, raises :class:`StaleFlowError` (the store adds its location, see
+    :meth:`Neo4jStore._run`).
 
-    >>> _flow_data("flow:1", None)  # doctest: +ELLIPSIS
+    >>> _flow_data("SHARES_WITH", "first_party:us", "processor:them", None)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
-    flowaudit.graph.neo4j_store.StaleFlowError: flow flow:1 was stored by an earlier flowaudit version ...
+    flowaudit.graph.neo4j_store.StaleFlowError: SHARES_WITH flow first_party:us -> processor:them was stored ...
     """
+    what = f"{relation} flow {source} -> {target}"
     if not isinstance(data, str):
-        raise StaleFlowError(f"flow {rid} was stored by an earlier flowaudit version (it has no packed data); "
+        raise StaleFlowError(f"{what} was stored by an earlier flowaudit version (it has no packed data); "
                              "load the store's sources again with --replace")
     try:
         return _decode_flow_data(data)
     except msgspec.DecodeError as exc:
-        raise StaleFlowError(f"flow {rid}: its packed data cannot be read ({exc}); load the store's sources "
+        raise StaleFlowError(f"{what}: its packed data cannot be read ({exc}); load the store's sources "
                              "again with --replace") from exc
 
 
@@ -156,7 +170,7 @@ def merge_nodes_statement(kind: str) -> str:
             "n.evidence_json = row.evidence_json")
 
 
-_FLOW_PROPS = "id: row.id, field: row.field, data: row.data"
+_FLOW_PROPS = "field: row.field, data: row.data"
 _LINK_PROPS = "id: row.id, basis: row.basis, evidence_json: row.evidence_json"
 #: The ends of a created relationship, by the element ids the load looked up once per node (:func:`_ends`).
 _ENDS = "MATCH (s) WHERE elementId(s) = row.s MATCH (t) WHERE elementId(t) = row.t"
@@ -170,7 +184,7 @@ def create_flows_statement(relation: str) -> str:
     that holds the store's lock, so CREATE cannot duplicate a flow; it costs half of a MERGE. The ends are
     found by element id, looked up once per node for the whole load, where a seek of the node index per
     row also locked the index entry. ``PROFILE`` per row: two seeks by element id, one relationship
-    created with three properties (id, field, data)::
+    created with two properties (field, data)::
 
         ProduceResults <- EmptyResult <- Create (s)-[anon:SHARES_WITH {…}]->(t)
           <- Apply(Unwind $rows, CartesianProduct(NodeByElementIdSeek s, NodeByElementIdSeek t))
@@ -211,15 +225,17 @@ def node_row(node: Node) -> dict[str, Any]:
 
 
 def flow_row(flow: Flow) -> dict[str, Any]:
-    """The stored properties of one flow: ``id``, ``field`` and the rest packed in ``data`` (a JSON array in
-    the order of :class:`FlowData`), for :func:`create_flows_statement` and :func:`update_flows_statement`.
+    """The stored properties of one flow: ``field`` and the rest packed in ``data`` (a JSON array in the order
+    of :class:`FlowData`), for :func:`create_flows_statement` and :func:`update_flows_statement`. The id is
+    not stored: it is a digest of the flow's parts, recomputed on reading (:func:`_edge`); a property fewer
+    cut a 10^5-flow load's commit by about a fifth of its server time (``benchmarks/neo4j_load.py``).
 
     >>> flow_row(Flow(field="field:email", source="a", target="b", action="share", relation="SHARES_WITH"))["data"]
     '["share","+",[],[],"stated",null,[],{}]'
     """
     data = FlowData(flow.action, flow.polarity, list(flow.purposes), list(flow.conditions), flow.basis,
                     flow.consent_state, [e.to_dict() for e in flow.evidence], flow.properties)
-    return {"id": flow.id, "field": flow.field, "data": _dumps(data)}
+    return {"field": flow.field, "data": _dumps(data)}
 
 
 def link_row(link: Link) -> dict[str, Any]:
@@ -228,13 +244,14 @@ def link_row(link: Link) -> dict[str, Any]:
 
 
 def _flow_edges_statement(by_field: bool, by_kind: bool, by_target: bool) -> str:
-    """Flow edges, one indexable branch per relationship type, filtered by the chosen parameters.
+    """Flow edges, one indexable branch per relationship type, filtered by the chosen parameters (sorted by
+    id by the caller, who computes the ids).
 
     With ``by_field``, ``PROFILE`` shows each branch starting from the relationship property index on the
     flow's field (``<rel>_field`` in :data:`SCHEMA`), so a trace reads only the field's flows however busy
     their nodes are::
 
-        ProduceResults <- Sort(id) <- Union of, per relationship type:
+        ProduceResults <- Union of, per relationship type:
           Projection <- CacheProperties <- Filter (s:Node AND t:Node)
             <- DirectedRelationshipIndexSeek RANGE INDEX (s)-[r:SHARES_WITH(field)]->(t) WHERE field IN $fields
 
@@ -246,7 +263,7 @@ def _flow_edges_statement(by_field: bool, by_kind: bool, by_target: bool) -> str
     filters = f" WHERE {' AND '.join(where)}" if where else ""
     branches = " UNION ALL ".join(f"MATCH (s:Node)-[r:{rel}]->{target}{filters} RETURN {_FLOW_FIELDS}"
                                   for rel in FLOW_RELATIONS)
-    return f"CALL () {{ {branches} }} RETURN * ORDER BY id"
+    return f"CALL () {{ {branches} }} RETURN *"
 
 
 def _field_flows_statement() -> str:
@@ -274,7 +291,7 @@ def _field_flows_statement() -> str:
     ends to describe them."""
     branches = " UNION ALL ".join(
         f"MATCH (s)-[r:{rel}]->(t) USING INDEX SEEK r:{rel}(field) WHERE r.field IN fields "
-        f"RETURN [r.id, s.id, t.id, '{rel}', r.field, r.data] AS e, s, t"
+        f"RETURN [s.id, t.id, '{rel}', r.field, r.data] AS e, s, t"
         for rel in FLOW_RELATIONS)
     return (
         f"MATCH (f:{_label('field')}) WHERE $key IN f.keys WITH f ORDER BY f.id LIMIT 1 "
@@ -399,8 +416,10 @@ class Neo4jStore(Store):
             for row in _rows(tx, f"MATCH (n:Node) RETURN {_NODE_INFO}, n.aliases AS aliases, "
                                  "n.props_json AS props_json, n.evidence_json AS evidence_json ORDER BY n.id"):
                 out.add_node(_node_of(row))
-            for row in _rows(tx, f"MATCH (s:Node)-[r:{_FLOW_TYPES}]->(t:Node) RETURN {_FLOW_FIELDS} ORDER BY r.id"):
-                out.add_flow(_flow_of(row))
+            flows = [_flow_of(row) for row in _rows(tx, f"MATCH (s:Node)-[r:{_FLOW_TYPES}]->(t:Node) "
+                                                        f"RETURN {_FLOW_FIELDS}")]
+            for flow in sorted(flows, key=_ID):
+                out.add_flow(flow)
             for row in _rows(tx, f"MATCH (s:Node)-[r:{'|'.join(LINK_RELATIONS)}]->(t:Node) RETURN {_LINK_FIELDS} "
                                  "ORDER BY r.id"):
                 out.add_link(_link_of(row))
@@ -441,7 +460,7 @@ class Neo4jStore(Store):
         statement = _flow_edges_statement(field_ids is not None, target_kinds is not None, target is not None)
         rows = self._query(statement, fields=list(field_ids or []), kinds=list(target_kinds or []), target=target)
         try:
-            return [_edge_of(row) for row in rows]
+            return sorted((_edge_of(row) for row in rows), key=_EDGE_ID)
         except StaleFlowError as exc:
             raise self._stale(exc) from exc
 
@@ -491,11 +510,10 @@ class Neo4jStore(Store):
 
 def field_flows_of(row: Record) -> FieldFlows:
     """The walker's material from the one row of :data:`FIELD_FLOWS`, read as the driver decoded it: edges
-    sorted by id, each flow's packed ``data`` decoded once (:func:`_edge`)."""
+    sorted by id, each flow's packed ``data`` decoded once and its id computed (:func:`_edge`)."""
     fid, kind, label, up, down, rows, infos = row.values()
     related = semantics.related_fields(fid, [(i, d) for i, d in up], [(i, d) for i, d in down])
-    rows.sort(key=_FIRST)
-    edges = [_edge(*e) for e in rows]
+    edges = sorted((_edge(*e) for e in rows), key=_EDGE_ID)
     nodes = {i: {"id": i, "kind": k, "label": n} for i, k, n in infos} if edges else {}
     return FieldFlows({"id": fid, "kind": kind, "label": label}, related, edges, nodes)
 
@@ -520,7 +538,7 @@ def _node_of(row: dict[str, Any]) -> Node:
 
 
 def _flow_of(row: dict[str, Any]) -> Flow:
-    d = _flow_data(row["id"], row["data"])
+    d = _flow_data(row["relation"], row["source"], row["target"], row["data"])
     return Flow(field=row["field"], source=row["source"], target=row["target"], action=d.action,
                 relation=row["relation"], polarity=d.polarity, purposes=d.purposes, conditions=d.conditions,
                 basis=d.basis, evidence=[Evidence.from_dict(e) for e in d.evidence], properties=d.properties,
@@ -532,16 +550,17 @@ def _link_of(row: dict[str, Any]) -> Link:
                 evidence=[Evidence.from_dict(e) for e in _decode(row["evidence_json"])])
 
 
-def _edge(rid: str, source: str, target: str, relation: str, field: str, data: str) -> Edge:
-    """The edge of a stored flow from its id, ends, relation, field and packed ``data``."""
-    d = _flow_data(rid, data)
+def _edge(source: str, target: str, relation: str, field: str, data: str) -> Edge:
+    """The edge of a stored flow from its ends, relation, field and packed ``data``, with its id."""
+    d = _flow_data(relation, source, target, data)
+    rid = flow_id(relation, d.action, source, target, field, d.polarity, d.basis, d.conditions, d.consent_state)
     return {"id": rid, "source": source, "target": target, "relation": relation, "action": d.action,
             "field": field, "polarity": d.polarity, "purposes": d.purposes, "conditions": d.conditions,
             "basis": d.basis, "evidence": d.evidence}
 
 
 def _edge_of(row: dict[str, Any]) -> Edge:
-    return _edge(row["id"], row["source"], row["target"], row["relation"], row["field"], row["data"])
+    return _edge(row["source"], row["target"], row["relation"], row["field"], row["data"])
 
 
 def _warnings(tx: ManagedTransaction) -> list[str]:
@@ -573,30 +592,35 @@ def _stored(tx: ManagedTransaction, records: Records) -> tuple[Records, dict[str
                              {"ids": chunk}):
                 out.add_node(_node_of(row))
     for rel, flows in _grouped(records.flows.values(), _RELATION).items():
-        for row in _stored_relationships(tx, rel, flows, _FLOW_FIELDS) if held[rel] else ():
-            element_ids[out.add_flow(_flow_of(row)).id] = row["element_id"]
+        for row in _stored_relationships(tx, rel, flows, _FLOW_FIELDS, "r.field = row.field") if held[rel] else ():
+            flow = _flow_of(row)
+            if flow.id in records.flows and flow.id not in element_ids:
+                element_ids[out.add_flow(flow).id] = row["element_id"]
     for rel, links in _grouped(records.links.values(), _RELATION).items():
-        for row in _stored_relationships(tx, rel, links, _LINK_FIELDS) if held[rel] else ():
+        for row in _stored_relationships(tx, rel, links, _LINK_FIELDS, "r.id = row.id") if held[rel] else ():
             element_ids[out.add_link(_link_of(row)).id] = row["element_id"]
     return out, element_ids
 
 
-def _stored_relationships(tx: ManagedTransaction, rel: str, items: list[Flow] | list[Link],
-                          fields: str) -> Iterator[dict[str, Any]]:
-    """``fields`` and the element id of the stored relationships of type ``rel`` among ``items``, found from
-    their ends (relationships have no index on id, see :data:`SCHEMA`). The ends are found in a subquery,
-    so that the relationship is matched with both bound: ``PROFILE`` per row shows two seeks of the node
-    index and an ``Expand(Into)``, which reads the relationships of ``rel`` of whichever end has fewer (a
-    busy first party is not walked; left to itself the planner expanded from the target instead)::
+def _stored_relationships(tx: ManagedTransaction, rel: str, items: list[Flow] | list[Link], fields: str,
+                          match: str) -> Iterator[dict[str, Any]]:
+    """``fields`` and the element id of the stored relationships of type ``rel`` between the ends of each of
+    ``items`` that pass ``match`` (``r.id = row.id`` for links; flows keep no id, so ``r.field = row.field``,
+    and the caller keeps those whose computed id it asked for), found from their ends (relationships have no
+    index on id, see :data:`SCHEMA`). The ends are found in a subquery, so that the relationship is matched
+    with both bound: ``PROFILE`` per row shows two seeks of the node index and an ``Expand(Into)``, which
+    reads the relationships of ``rel`` of whichever end has fewer (a busy first party is not walked; left to
+    itself the planner expanded from the target instead)::
 
-        Projection <- Filter (r.id = row.id) <- Expand(Into) (s)-[r:SHARES_WITH]->(t)
+        Projection <- Filter (r.field = row.field) <- Expand(Into) (s)-[r:SHARES_WITH]->(t)
           <- Apply(Unwind $rows, CartesianProduct(NodeUniqueIndexSeek s:Node(id), NodeUniqueIndexSeek t:Node(id)))
     """
     for chunk in _chunks(items):
+        rows = [{"id": item.id, "source": item.source, "target": item.target, "field": getattr(item, "field", None)}
+                for item in chunk]
         yield from _rows(tx, "UNWIND $rows AS row CALL (row) { MATCH (s:Node {id: row.source}) "
                              f"MATCH (t:Node {{id: row.target}}) RETURN s, t }} MATCH (s)-[r:{rel}]->(t) "
-                             f"WHERE r.id = row.id RETURN {fields}, elementId(r) AS element_id",
-                         {"rows": [{"id": item.id, "source": item.source, "target": item.target} for item in chunk]})
+                             f"WHERE {match} RETURN {fields}, elementId(r) AS element_id", {"rows": rows})
 
 
 def _grouped(items: Iterable[T], key: Callable[[T], str]) -> dict[str, list[T]]:
