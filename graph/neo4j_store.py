@@ -19,6 +19,7 @@ import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from operator import attrgetter, itemgetter
+from sys import intern
 from typing import Any, TypeVar
 
 import msgspec
@@ -269,29 +270,33 @@ def _flow_edges_statement(by_field: bool, by_kind: bool, by_target: bool) -> str
 def _field_flows_statement() -> str:
     """One statement for everything a trace walks (see :meth:`Neo4jStore.field_flows`), in one row of compact
     lists: the field matched by ``$key`` (the first by id), its ancestors and descendants through ``SUBSUMES``
-    with their distance, the flows of all of them, and ``[id, kind, label]`` of each node they name (a node
-    may come more than once).
+    with their distance, the flows of all of them grouped by relation, field and source (``[relation, field,
+    source, [[target, data], ...]]``), and ``[id, kind, label]`` of each node they name (a node may come more
+    than once).
 
     ``PROFILE`` on a 10^5-flow store (slotted runtime): a label scan of ``:Field`` filtered by ``$key IN
     f.keys`` (about a thousand nodes), a ``VarLengthExpand`` each way over ``SUBSUMES``, then per relationship
     type a ``DirectedRelationshipIndexSeek RANGE INDEX (s)-[r:<REL>(field)]->(t) WHERE field IN fields`` (the
-    ``<rel>_field`` index of :data:`SCHEMA`) feeding one ``EagerAggregation``; the node infos are a list
-    projection of the aggregated ends::
+    ``<rel>_field`` index of :data:`SCHEMA`) feeding an ``EagerAggregation`` by source and field, then one
+    that gathers the groups; the node infos are a list projection of the aggregated ends::
 
         ProduceResults <- Projection (infos) <- Apply(
           Apply(Top(Filter($key IN f.keys, NodeByLabelScan f:Field)), VarLengthExpand ×2),
-          EagerAggregation (collect(e), collect(DISTINCT s), …) <- Union of DirectedRelationshipIndexSeek ×5)
+          EagerAggregation (collect(g), collect(DISTINCT s), …) <- Union of, per relationship type,
+            EagerAggregation (s, fid: collect([t.id, r.data])) <- DirectedRelationshipIndexSeek)
 
     about 2,500 db hits for a field of 200 flows, however busy the first party is. The seek is forced with
     ``USING INDEX SEEK``: the field ids are a variable here, not a parameter, and left to itself (or to
     ``USING INDEX``) the planner chose, on the 10^5-flow store, to scan each whole index and filter
-    (100,000 rows, about 150 ms). Measured against the statement before it (``benchmarks/neo4j_trace.py``),
-    what the server spends goes down by leaving out what every row repeated: the ``:Node`` label checks of
-    both ends of each flow (every node has it), and a second pass (``UNWIND`` then ``DISTINCT``) over the
-    ends to describe them."""
+    (100,000 rows, about 150 ms). Measured against the statements before it (``benchmarks/neo4j_trace.py``):
+    what the server spends and the driver decodes goes down with the number of values sent, more than with
+    their bytes, so the relation, field and source that every flow of a group shares are sent once per group
+    (about 200 flows in 50 groups), not once per flow; earlier, the ``:Node`` label checks of both ends of
+    each flow (every node has it) and a second pass (``UNWIND`` then ``DISTINCT``) over the ends went."""
     branches = " UNION ALL ".join(
         f"MATCH (s)-[r:{rel}]->(t) USING INDEX SEEK r:{rel}(field) WHERE r.field IN fields "
-        f"RETURN [s.id, t.id, '{rel}', r.field, r.data] AS e, s, t"
+        "WITH s, r.field AS fid, collect([t.id, r.data]) AS es, collect(DISTINCT t) AS ts "
+        f"RETURN ['{rel}', fid, s.id, es] AS g, s, ts"
         for rel in FLOW_RELATIONS)
     return (
         f"MATCH (f:{_label('field')}) WHERE $key IN f.keys WITH f ORDER BY f.id LIMIT 1 "
@@ -302,8 +307,9 @@ def _field_flows_statement() -> str:
         "WITH f, up, down, [f] + ups + downs AS fields_nodes "
         "WITH f, up, down, fields_nodes, [n IN fields_nodes | n.id] AS fields "
         f"CALL (fields) {{ CALL (fields) {{ {branches} }} "
-        "RETURN collect(e) AS edges, collect(DISTINCT s) AS ss, collect(DISTINCT t) AS ts } "
-        "RETURN f.id AS id, f.kind AS kind, f.label AS label, up, down, edges, "
+        "RETURN collect(g) AS groups, collect(DISTINCT s) AS ss, collect(ts) AS tss } "
+        "CALL (tss) { UNWIND tss AS group_ts UNWIND group_ts AS t RETURN collect(DISTINCT t) AS ts } "
+        "RETURN f.id AS id, f.kind AS kind, f.label AS label, up, down, groups, "
         "[n IN fields_nodes + ss + ts | [n.id, n.kind, n.label]] AS infos")
 
 
@@ -510,11 +516,17 @@ class Neo4jStore(Store):
 
 def field_flows_of(row: Record) -> FieldFlows:
     """The walker's material from the one row of :data:`FIELD_FLOWS`, read as the driver decoded it: edges
-    sorted by id, each flow's packed ``data`` decoded once and its id computed (:func:`_edge`)."""
-    fid, kind, label, up, down, rows, infos = row.values()
-    related = semantics.related_fields(fid, [(i, d) for i, d in up], [(i, d) for i, d in down])
-    edges = sorted((_edge(*e) for e in rows), key=_EDGE_ID)
-    nodes = {i: {"id": i, "kind": k, "label": n} for i, k, n in infos} if edges else {}
+    sorted by id, each flow's packed ``data`` decoded once and its id computed (:func:`_edge`).
+
+    Node and field ids are interned, so that every mention of a node is one string object, as in the embedded
+    store: the walk compares and hashes ids at every hop, and the driver decodes each mention as a new string
+    (``benchmarks/neo4j_trace.py``: the same walk took about a fifth longer on them)."""
+    fid, kind, label, up, down, groups, infos = row.values()
+    related = semantics.related_fields(intern(fid), [(intern(i), d) for i, d in up],
+                                       [(intern(i), d) for i, d in down])
+    edges = sorted((_edge(intern(source), intern(target), relation, intern(field), data)
+                    for relation, field, source, flows in groups for target, data in flows), key=_EDGE_ID)
+    nodes = {intern(i): {"id": intern(i), "kind": k, "label": n} for i, k, n in infos} if edges else {}
     return FieldFlows({"id": fid, "kind": kind, "label": label}, related, edges, nodes)
 
 
