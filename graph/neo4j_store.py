@@ -277,22 +277,25 @@ def _field_flows_statement() -> str:
     ``PROFILE`` on a 10^5-flow store (slotted runtime): a label scan of ``:Field`` filtered by ``$key IN
     f.keys`` (about a thousand nodes), a ``VarLengthExpand`` each way over ``SUBSUMES``, then per relationship
     type a ``DirectedRelationshipIndexSeek RANGE INDEX (s)-[r:<REL>(field)]->(t) WHERE field IN fields`` (the
-    ``<rel>_field`` index of :data:`SCHEMA`) feeding an ``EagerAggregation`` by source and field, then one
-    that gathers the groups; the node infos are a list projection of the aggregated ends::
+    ``<rel>_field`` index of :data:`SCHEMA`) feeding an ``OrderedAggregation`` by field and source (the seek
+    yields the flows in field order), then one ``EagerAggregation`` that gathers the groups; the targets are
+    made distinct by two ``Unwind`` and an aggregation, and the node infos are a list projection::
 
         ProduceResults <- Projection (infos) <- Apply(
-          Apply(Top(Filter($key IN f.keys, NodeByLabelScan f:Field)), VarLengthExpand ×2),
-          EagerAggregation (collect(g), collect(DISTINCT s), …) <- Union of, per relationship type,
-            EagerAggregation (s, fid: collect([t.id, r.data])) <- DirectedRelationshipIndexSeek)
+          Apply(Apply(Top(Filter($key IN f.keys, NodeByLabelScan f:Field)), VarLengthExpand ×2),
+                EagerAggregation (collect(g), collect(DISTINCT s), collect(ts)) <- Union of, per relationship type,
+                  OrderedAggregation (fid, s: collect([t.id, r.data]), collect(DISTINCT t))
+                    <- DirectedRelationshipIndexSeek),
+          EagerAggregation collect(DISTINCT t) <- Unwind <- Unwind tss)
 
-    about 2,500 db hits for a field of 200 flows, however busy the first party is. The seek is forced with
-    ``USING INDEX SEEK``: the field ids are a variable here, not a parameter, and left to itself (or to
-    ``USING INDEX``) the planner chose, on the 10^5-flow store, to scan each whole index and filter
+    (3,300 db hits for a field of 184 flows, which come in 41 groups, however busy the first party is). The seek
+    is forced with ``USING INDEX SEEK``: the field ids are a variable here, not a parameter, and left to itself
+    (or to ``USING INDEX``) the planner chose, on the 10^5-flow store, to scan each whole index and filter
     (100,000 rows, about 150 ms). Measured against the statements before it (``benchmarks/neo4j_trace.py``):
-    what the server spends and the driver decodes goes down with the number of values sent, more than with
-    their bytes, so the relation, field and source that every flow of a group shares are sent once per group
-    (about 200 flows in 50 groups), not once per flow; earlier, the ``:Node`` label checks of both ends of
-    each flow (every node has it) and a second pass (``UNWIND`` then ``DISTINCT``) over the ends went."""
+    what the server spends and the driver decodes goes down with the number of values sent, more than with their
+    bytes, so the relation, field and source that every flow of a group shares are sent once per group (184
+    flows in 41 groups above), not once per flow; earlier, the ``:Node`` label checks of both ends of each flow
+    (every node has it) and a second pass (``UNWIND`` then ``DISTINCT``) over the ends went."""
     branches = " UNION ALL ".join(
         f"MATCH (s)-[r:{rel}]->(t) USING INDEX SEEK r:{rel}(field) WHERE r.field IN fields "
         "WITH s, r.field AS fid, collect([t.id, r.data]) AS es, collect(DISTINCT t) AS ts "
