@@ -42,6 +42,7 @@ from .semantics import Edge, NodeInfo
 from .store import FieldFlows, Store
 
 T = TypeVar("T")
+R = TypeVar("R", Flow, Link)
 _RELATION = attrgetter("relation")
 _ID = attrgetter("id")
 _EDGE_ID = itemgetter("id")
@@ -650,16 +651,16 @@ def _ends(tx: ManagedTransaction, records: Records) -> dict[str, str]:
     """The element ids of the nodes that the flows and links of ``records`` name (ends and fields), looked
     up once each; raises the embedded store's message for the first flow or link naming a node that does
     not exist."""
-    named: list[tuple[str, tuple[str, ...]]] = [
-        *((f"flow {f.id}", (f.source, f.target, f.field)) for f in records.flows.values()),
-        *((f"link {link.id}", (link.source, link.target)) for link in records.links.values())]
+    named: list[tuple[str, str, tuple[str, ...]]] = [
+        *(("flow", fid, (f.source, f.target, f.field)) for fid, f in records.flows.items()),
+        *(("link", lid, (link.source, link.target)) for lid, link in records.links.items())]
     found = {r["id"]: r["element_id"] for r in _rows(
         tx, "UNWIND $ids AS nid MATCH (n:Node {id: nid}) RETURN n.id AS id, elementId(n) AS element_id",
-        {"ids": sorted({end for _, ends in named for end in ends})})}
-    for what, ends in named:
+        {"ids": sorted({end for _, _, ends in named for end in ends})})}
+    for what, rid, ends in named:
         for end in ends:
             if end not in found:
-                raise ValueError(f"{what} refers to missing node {end}")
+                raise ValueError(f"{what} {rid} refers to missing node {end}")
     return found
 
 
@@ -703,13 +704,23 @@ def _write_load(tx: ManagedTransaction, records: Records, replace: bool) -> None
         return lambda item: {**row(item), "r": held[item.id]}
 
     for rel, flows in _grouped((merged.flows[i] for i in records.flows), _RELATION).items():
-        _write(tx, create_flows_statement(rel), new(flow_row), [f for f in flows if f.id not in held])
-        _write(tx, update_flows_statement(rel), stored(flow_row), [f for f in flows if f.id in held])
+        fresh, known = _split(flows, held)
+        _write(tx, create_flows_statement(rel), new(flow_row), fresh)
+        _write(tx, update_flows_statement(rel), stored(flow_row), known)
     for rel, links in _grouped((merged.links[i] for i in records.links), _RELATION).items():
-        _write(tx, create_links_statement(rel), new(link_row), [k for k in links if k.id not in held])
-        _write(tx, update_links_statement(rel), stored(link_row), [k for k in links if k.id in held])
+        fresh, known = _split(links, held)
+        _write(tx, create_links_statement(rel), new(link_row), fresh)
+        _write(tx, update_links_statement(rel), stored(link_row), known)
     tx.run(f"MATCH (m:{META_LABEL} {{id: 'store'}}) SET m.warnings = $warnings", {"warnings": merged.warnings}
            ).consume()
+
+
+def _split(items: list[R], held: dict[str, str]) -> tuple[list[R], list[R]]:
+    """``items`` that the store does not hold, and those it holds (``held``: by id); into a store that holds
+    none of them, no id is asked for (a flow's id is a digest, checked for changes on every ask)."""
+    if not held:
+        return items, []
+    return [i for i in items if i.id not in held], [i for i in items if i.id in held]
 
 
 def _write(tx: ManagedTransaction, statement: str, row: Callable[[T], dict[str, Any]], items: list[T]) -> None:
