@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from hashlib import sha1 as _sha1
 from typing import Any, TypeVar
 
 NODE_KINDS = (
@@ -84,8 +85,8 @@ def flow_id(relation: str, action: str, source: str, target: str, field: str, po
     >>> flow_id("SHARES_WITH", "share", "a", "b", "field:email", "+", "stated", [], None) == f.id
     True
     """
-    return "flow:" + digest(*flow_key(relation, action, source, target, field, polarity, basis, conditions,
-                                      consent_state))
+    key = flow_key(relation, action, source, target, field, polarity, basis, conditions, consent_state)
+    return "flow:" + _sha1("\x1f".join(key).encode("utf-8")).hexdigest()[:16]  # digest(*key): its parts are str
 
 
 @dataclass(frozen=True)
