@@ -14,11 +14,11 @@ Per Neo4j trace, the phases of :meth:`Neo4jStore.trace`: the round trip of the o
 ``result_available_after`` + ``result_consumed_after``) and the rest (the wire, the driver's decoding, the
 session); the client's CPU time in that round trip (the driver sending and decoding); the bytes received
 for it; unpacking the row into the walker's edges (``field_flows_of``, each flow's packed ``data``
-decoded); and the walk
-(``semantics.trace_paths``, the same function on both stores). The round trip of the statement this work
-replaced (``PREVIOUS``, the baseline) is timed beside it for the same field (before it for every other
-field), and must gather the same. Per embedded trace: gathering the field's flows from the store's index
-(``field_flows``) and the same walk. A trace as the user calls it (the
+decoded and its id computed); and the walk (``semantics.trace_paths``, the same function on both stores).
+The round trip of the statement this work replaced (``PREVIOUS``: one list per flow, where the statement
+now groups the flows by relation, field and source) is timed beside it for the same field (before it for
+every other field), and must gather the same. Per embedded trace: gathering the field's flows from the
+store's index (``field_flows``) and the same walk. A trace as the user calls it (the
 collector paused, then restarted, see :meth:`Store.trace`) is timed apart, on both stores.
 """
 
@@ -36,7 +36,7 @@ from typing import Any
 import neo4j._async_compat.network._bolt_socket as bolt_socket
 from flowaudit.graph import semantics
 from flowaudit.graph.embedded import EmbeddedStore
-from flowaudit.graph.neo4j_store import FIELD_FLOWS, Neo4jStore, field_flows_of
+from flowaudit.graph.neo4j_store import FIELD_FLOWS, Neo4jStore, _edge, field_flows_of
 from flowaudit.graph.store import FieldFlows
 from flowaudit.inventory.bulk import collector_paused
 from flowaudit.inventory.records import FLOW_RELATIONS
@@ -45,27 +45,34 @@ from neo4j import READ_ACCESS
 sys.path.insert(0, str(Path(__file__).parent))
 from neo4j_load import load_average, synthetic_records
 
-#: The trace's statement before this benchmark was written (the baseline of the "previous statement" row), reading
-#: the flows' packed ``data`` as the store now holds them: it checked the ``:Node`` label of both ends of every
-#: flow and described the ends in a second pass (UNWIND, DISTINCT). Its row has the same columns, so
-#: ``field_flows_of`` reads it too.
+#: The trace's statement before the flows were grouped (the baseline of the "previous statement" rows): one
+#: list per flow, ``[source, target, relation, field, data]``, each end described once.
 _PREVIOUS_BRANCHES = " UNION ALL ".join(
-    f"MATCH (s:Node)-[r:{rel}]->(t:Node) USING INDEX SEEK r:{rel}(field) WHERE r.field IN fields "
-    f"RETURN [r.id, s.id, t.id, '{rel}', r.field, r.data] AS e, s, t"
+    f"MATCH (s)-[r:{rel}]->(t) USING INDEX SEEK r:{rel}(field) WHERE r.field IN fields "
+    f"RETURN [s.id, t.id, '{rel}', r.field, r.data] AS e, s, t"
     for rel in FLOW_RELATIONS)
 PREVIOUS = (
     "MATCH (f:Field) WHERE $key IN f.keys WITH f ORDER BY f.id LIMIT 1 "
-    "CALL (f) { MATCH p = (a:Node)-[:SUBSUMES*]->(f) WHERE a <> f WITH a, min(length(p)) AS d "
+    "CALL (f) { MATCH p = (a)-[:SUBSUMES*]->(f) WHERE a <> f WITH a, min(length(p)) AS d "
     "RETURN collect([a.id, d]) AS up, collect(a) AS ups } "
-    "CALL (f) { MATCH p = (f)-[:SUBSUMES*]->(a:Node) WHERE a <> f WITH a, min(length(p)) AS d "
+    "CALL (f) { MATCH p = (f)-[:SUBSUMES*]->(a) WHERE a <> f WITH a, min(length(p)) AS d "
     "RETURN collect([a.id, d]) AS down, collect(a) AS downs } "
     "WITH f, up, down, [f] + ups + downs AS fields_nodes "
     "WITH f, up, down, fields_nodes, [n IN fields_nodes | n.id] AS fields "
     f"CALL (fields) {{ CALL (fields) {{ {_PREVIOUS_BRANCHES} }} "
-    "RETURN collect(e) AS edges, collect(DISTINCT s) + collect(DISTINCT t) AS ends } "
-    "CALL (fields_nodes, ends) { UNWIND fields_nodes + ends AS n WITH DISTINCT n "
-    "RETURN collect([n.id, n.kind, n.label]) AS infos } "
-    "RETURN f.id AS id, f.kind AS kind, f.label AS label, up, down, edges, infos")
+    "RETURN collect(e) AS edges, collect(DISTINCT s) AS ss, collect(DISTINCT t) AS ts } "
+    "RETURN f.id AS id, f.kind AS kind, f.label AS label, up, down, edges, "
+    "[n IN fields_nodes + ss + ts | [n.id, n.kind, n.label]] AS infos")
+
+
+def previous_flows_of(row: Any) -> FieldFlows:
+    """What :data:`PREVIOUS` gathers, read as :func:`field_flows_of` reads the trace's statement."""
+    fid, kind, label, up, down, rows, infos = row.values()
+    related = semantics.related_fields(fid, [(i, d) for i, d in up], [(i, d) for i, d in down])
+    edges = sorted((_edge(*e) for e in rows), key=lambda e: e["id"])
+    nodes = {i: {"id": i, "kind": k, "label": n} for i, k, n in infos} if edges else {}
+    return FieldFlows({"id": fid, "kind": kind, "label": label}, related, edges, nodes)
+
 
 _received = [0]
 _recv_into = bolt_socket.BoltSocketBase.recv_into
@@ -120,7 +127,7 @@ def neo4j_phases(neo: Neo4jStore, label: str, previous_first: bool) -> dict[str,
         phases["paths"], phases["walk"] = timed(lambda: walk(found))
         if not previous_first:
             before, previous = round_trip(neo, PREVIOUS, key)
-        if field_flows_of(before) != found:
+        if previous_flows_of(before) != found:
             raise SystemExit(f"the previous statement gathers something else for {label!r}")
     return {**phases, **{f"{k} (previous)": v for k, v in previous.items()}}
 

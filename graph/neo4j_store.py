@@ -1,9 +1,10 @@
 """The Neo4j store: the same answers as the embedded store, from a shared Neo4j server.
 
 Each node is a ``(:Node:<Kind>)`` with its id, kind, label, aliases, match keys and JSON-encoded
-properties and evidence; each flow is a relationship of its relation type with its ``id``, its
-``field`` (indexed, for traces) and the rest of the flow record packed in one JSON string ``data``
-(see :func:`flow_row`: each property costs the commit more than decoding it costs a read); links
+properties and evidence; each flow is a relationship of its relation type with its ``field`` (indexed,
+for traces) and the rest of the flow record packed in one JSON string ``data`` (see :func:`flow_row`: each
+property costs the commit more than decoding it costs a read); a flow's id is not stored, it is a digest of
+its parts and recomputed on reading (:func:`flowaudit.inventory.records.flow_id`); links
 (``SUBSUMES``, ``IS_A``, ``OWNED_BY``) are relationships with their id, basis and evidence.
 :meth:`Neo4jStore.records` rebuilds exactly the records that were loaded.
 
@@ -18,10 +19,21 @@ import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from operator import attrgetter, itemgetter
+from sys import intern
 from typing import Any, TypeVar
 
 import msgspec
-from flowaudit.inventory.records import FLOW_RELATIONS, LINK_RELATIONS, NODE_KINDS, Evidence, Flow, Link, Node, Records
+from flowaudit.inventory.records import (
+    FLOW_RELATIONS,
+    LINK_RELATIONS,
+    NODE_KINDS,
+    Evidence,
+    Flow,
+    Link,
+    Node,
+    Records,
+    flow_id,
+)
 from neo4j import READ_ACCESS, GraphDatabase, ManagedTransaction, NotificationDisabledClassification, Record
 from neo4j.exceptions import AuthError, ConfigurationError, ServiceUnavailable, SessionExpired, TransientError
 
@@ -30,8 +42,10 @@ from .semantics import Edge, NodeInfo
 from .store import FieldFlows, Store
 
 T = TypeVar("T")
+R = TypeVar("R", Flow, Link)
 _RELATION = attrgetter("relation")
-_FIRST = itemgetter(0)
+_ID = attrgetter("id")
+_EDGE_ID = itemgetter("id")
 
 #: Node kind → the Neo4j label it gets next to ``Node`` (the only labels ever written into Cypher).
 KIND_LABELS: dict[str, str] = {kind: "".join(part.title() for part in kind.split("_")) for kind in NODE_KINDS}
@@ -48,7 +62,7 @@ _OUT_OF_TX_MEMORY = "Neo.TransientError.General.MemoryPoolOutOfMemoryError"
 
 _FLOW_TYPES = "|".join(FLOW_RELATIONS)
 _NODE_INFO = "n.id AS id, n.kind AS kind, n.label AS label"
-_FLOW_FIELDS = "r.id AS id, s.id AS source, t.id AS target, type(r) AS relation, r.field AS field, r.data AS data"
+_FLOW_FIELDS = "s.id AS source, t.id AS target, type(r) AS relation, r.field AS field, r.data AS data"
 _LINK_FIELDS = "s.id AS source, t.id AS target, type(r) AS relation, r.basis AS basis, r.evidence_json AS evidence_json"
 
 
@@ -114,21 +128,23 @@ class FlowData(msgspec.Struct, array_like=True):
 _decode_flow_data = msgspec.json.Decoder(FlowData).decode
 
 
-def _flow_data(rid: str, data: str | None) -> FlowData:
-    """The decoded ``data`` of flow ``rid``; a flow without it, or with one this version cannot read, raises
-    :class:`StaleFlowError` (the store adds its location, see :meth:`Neo4jStore._run`).
+def _flow_data(relation: str, source: str, target: str, data: str | None) -> FlowData:
+    """The decoded ``data`` of the ``relation`` flow from ``source`` to ``target``; a flow without it, or with
+    one this version cannot read, raises :class:`StaleFlowError` (the store adds its location, see
+    :meth:`Neo4jStore._run`).
 
-    >>> _flow_data("flow:1", None)  # doctest: +ELLIPSIS
+    >>> _flow_data("SHARES_WITH", "first_party:us", "processor:them", None)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
-    flowaudit.graph.neo4j_store.StaleFlowError: flow flow:1 was stored by an earlier flowaudit version ...
+    flowaudit.graph.neo4j_store.StaleFlowError: SHARES_WITH flow first_party:us -> processor:them was stored ...
     """
+    what = f"{relation} flow {source} -> {target}"
     if not isinstance(data, str):
-        raise StaleFlowError(f"flow {rid} was stored by an earlier flowaudit version (it has no packed data); "
+        raise StaleFlowError(f"{what} was stored by an earlier flowaudit version (it has no packed data); "
                              "load the store's sources again with --replace")
     try:
         return _decode_flow_data(data)
     except msgspec.DecodeError as exc:
-        raise StaleFlowError(f"flow {rid}: its packed data cannot be read ({exc}); load the store's sources "
+        raise StaleFlowError(f"{what}: its packed data cannot be read ({exc}); load the store's sources "
                              "again with --replace") from exc
 
 
@@ -156,7 +172,7 @@ def merge_nodes_statement(kind: str) -> str:
             "n.evidence_json = row.evidence_json")
 
 
-_FLOW_PROPS = "id: row.id, field: row.field, data: row.data"
+_FLOW_PROPS = "field: row.field, data: row.data"
 _LINK_PROPS = "id: row.id, basis: row.basis, evidence_json: row.evidence_json"
 #: The ends of a created relationship, by the element ids the load looked up once per node (:func:`_ends`).
 _ENDS = "MATCH (s) WHERE elementId(s) = row.s MATCH (t) WHERE elementId(t) = row.t"
@@ -170,7 +186,7 @@ def create_flows_statement(relation: str) -> str:
     that holds the store's lock, so CREATE cannot duplicate a flow; it costs half of a MERGE. The ends are
     found by element id, looked up once per node for the whole load, where a seek of the node index per
     row also locked the index entry. ``PROFILE`` per row: two seeks by element id, one relationship
-    created with three properties (id, field, data)::
+    created with two properties (field, data)::
 
         ProduceResults <- EmptyResult <- Create (s)-[anon:SHARES_WITH {…}]->(t)
           <- Apply(Unwind $rows, CartesianProduct(NodeByElementIdSeek s, NodeByElementIdSeek t))
@@ -211,15 +227,17 @@ def node_row(node: Node) -> dict[str, Any]:
 
 
 def flow_row(flow: Flow) -> dict[str, Any]:
-    """The stored properties of one flow: ``id``, ``field`` and the rest packed in ``data`` (a JSON array in
-    the order of :class:`FlowData`), for :func:`create_flows_statement` and :func:`update_flows_statement`.
+    """The stored properties of one flow: ``field`` and the rest packed in ``data`` (a JSON array in the order
+    of :class:`FlowData`), for :func:`create_flows_statement` and :func:`update_flows_statement`. The id is
+    not stored: it is a digest of the flow's parts, recomputed on reading (:func:`_edge`); a property fewer
+    cut a 10^5-flow load's commit by about a fifth of its server time (``benchmarks/neo4j_load.py``).
 
     >>> flow_row(Flow(field="field:email", source="a", target="b", action="share", relation="SHARES_WITH"))["data"]
     '["share","+",[],[],"stated",null,[],{}]'
     """
     data = FlowData(flow.action, flow.polarity, list(flow.purposes), list(flow.conditions), flow.basis,
                     flow.consent_state, [e.to_dict() for e in flow.evidence], flow.properties)
-    return {"id": flow.id, "field": flow.field, "data": _dumps(data)}
+    return {"field": flow.field, "data": _dumps(data)}
 
 
 def link_row(link: Link) -> dict[str, Any]:
@@ -228,13 +246,14 @@ def link_row(link: Link) -> dict[str, Any]:
 
 
 def _flow_edges_statement(by_field: bool, by_kind: bool, by_target: bool) -> str:
-    """Flow edges, one indexable branch per relationship type, filtered by the chosen parameters.
+    """Flow edges, one indexable branch per relationship type, filtered by the chosen parameters (sorted by
+    id by the caller, who computes the ids).
 
     With ``by_field``, ``PROFILE`` shows each branch starting from the relationship property index on the
     flow's field (``<rel>_field`` in :data:`SCHEMA`), so a trace reads only the field's flows however busy
     their nodes are::
 
-        ProduceResults <- Sort(id) <- Union of, per relationship type:
+        ProduceResults <- Union of, per relationship type:
           Projection <- CacheProperties <- Filter (s:Node AND t:Node)
             <- DirectedRelationshipIndexSeek RANGE INDEX (s)-[r:SHARES_WITH(field)]->(t) WHERE field IN $fields
 
@@ -246,35 +265,42 @@ def _flow_edges_statement(by_field: bool, by_kind: bool, by_target: bool) -> str
     filters = f" WHERE {' AND '.join(where)}" if where else ""
     branches = " UNION ALL ".join(f"MATCH (s:Node)-[r:{rel}]->{target}{filters} RETURN {_FLOW_FIELDS}"
                                   for rel in FLOW_RELATIONS)
-    return f"CALL () {{ {branches} }} RETURN * ORDER BY id"
+    return f"CALL () {{ {branches} }} RETURN *"
 
 
 def _field_flows_statement() -> str:
     """One statement for everything a trace walks (see :meth:`Neo4jStore.field_flows`), in one row of compact
     lists: the field matched by ``$key`` (the first by id), its ancestors and descendants through ``SUBSUMES``
-    with their distance, the flows of all of them, and ``[id, kind, label]`` of each node they name (a node
-    may come more than once).
+    with their distance, the flows of all of them grouped by relation, field and source (``[relation, field,
+    source, [[target, data], ...]]``), and ``[id, kind, label]`` of each node they name (a node may come more
+    than once).
 
     ``PROFILE`` on a 10^5-flow store (slotted runtime): a label scan of ``:Field`` filtered by ``$key IN
     f.keys`` (about a thousand nodes), a ``VarLengthExpand`` each way over ``SUBSUMES``, then per relationship
     type a ``DirectedRelationshipIndexSeek RANGE INDEX (s)-[r:<REL>(field)]->(t) WHERE field IN fields`` (the
-    ``<rel>_field`` index of :data:`SCHEMA`) feeding one ``EagerAggregation``; the node infos are a list
-    projection of the aggregated ends::
+    ``<rel>_field`` index of :data:`SCHEMA`) feeding an ``OrderedAggregation`` by field and source (the seek
+    yields the flows in field order), then one ``EagerAggregation`` that gathers the groups; the targets are
+    made distinct by two ``Unwind`` and an aggregation, and the node infos are a list projection::
 
         ProduceResults <- Projection (infos) <- Apply(
-          Apply(Top(Filter($key IN f.keys, NodeByLabelScan f:Field)), VarLengthExpand ×2),
-          EagerAggregation (collect(e), collect(DISTINCT s), …) <- Union of DirectedRelationshipIndexSeek ×5)
+          Apply(Apply(Top(Filter($key IN f.keys, NodeByLabelScan f:Field)), VarLengthExpand ×2),
+                EagerAggregation (collect(g), collect(DISTINCT s), collect(ts)) <- Union of, per relationship type,
+                  OrderedAggregation (fid, s: collect([t.id, r.data]), collect(DISTINCT t))
+                    <- DirectedRelationshipIndexSeek),
+          EagerAggregation collect(DISTINCT t) <- Unwind <- Unwind tss)
 
-    about 2,500 db hits for a field of 200 flows, however busy the first party is. The seek is forced with
-    ``USING INDEX SEEK``: the field ids are a variable here, not a parameter, and left to itself (or to
-    ``USING INDEX``) the planner chose, on the 10^5-flow store, to scan each whole index and filter
-    (100,000 rows, about 150 ms). Measured against the statement before it (``benchmarks/neo4j_trace.py``),
-    what the server spends goes down by leaving out what every row repeated: the ``:Node`` label checks of
-    both ends of each flow (every node has it), and a second pass (``UNWIND`` then ``DISTINCT``) over the
-    ends to describe them."""
+    (3,300 db hits for a field of 184 flows, which come in 41 groups, however busy the first party is). The seek
+    is forced with ``USING INDEX SEEK``: the field ids are a variable here, not a parameter, and left to itself
+    (or to ``USING INDEX``) the planner chose, on the 10^5-flow store, to scan each whole index and filter
+    (100,000 rows, about 150 ms). Measured against the statements before it (``benchmarks/neo4j_trace.py``):
+    what the server spends and the driver decodes goes down with the number of values sent, more than with their
+    bytes, so the relation, field and source that every flow of a group shares are sent once per group (184
+    flows in 41 groups above), not once per flow; earlier, the ``:Node`` label checks of both ends of each flow
+    (every node has it) and a second pass (``UNWIND`` then ``DISTINCT``) over the ends went."""
     branches = " UNION ALL ".join(
         f"MATCH (s)-[r:{rel}]->(t) USING INDEX SEEK r:{rel}(field) WHERE r.field IN fields "
-        f"RETURN [r.id, s.id, t.id, '{rel}', r.field, r.data] AS e, s, t"
+        "WITH s, r.field AS fid, collect([t.id, r.data]) AS es, collect(DISTINCT t) AS ts "
+        f"RETURN ['{rel}', fid, s.id, es] AS g, s, ts"
         for rel in FLOW_RELATIONS)
     return (
         f"MATCH (f:{_label('field')}) WHERE $key IN f.keys WITH f ORDER BY f.id LIMIT 1 "
@@ -285,8 +311,9 @@ def _field_flows_statement() -> str:
         "WITH f, up, down, [f] + ups + downs AS fields_nodes "
         "WITH f, up, down, fields_nodes, [n IN fields_nodes | n.id] AS fields "
         f"CALL (fields) {{ CALL (fields) {{ {branches} }} "
-        "RETURN collect(e) AS edges, collect(DISTINCT s) AS ss, collect(DISTINCT t) AS ts } "
-        "RETURN f.id AS id, f.kind AS kind, f.label AS label, up, down, edges, "
+        "RETURN collect(g) AS groups, collect(DISTINCT s) AS ss, collect(ts) AS tss } "
+        "CALL (tss) { UNWIND tss AS group_ts UNWIND group_ts AS t RETURN collect(DISTINCT t) AS ts } "
+        "RETURN f.id AS id, f.kind AS kind, f.label AS label, up, down, groups, "
         "[n IN fields_nodes + ss + ts | [n.id, n.kind, n.label]] AS infos")
 
 
@@ -399,8 +426,10 @@ class Neo4jStore(Store):
             for row in _rows(tx, f"MATCH (n:Node) RETURN {_NODE_INFO}, n.aliases AS aliases, "
                                  "n.props_json AS props_json, n.evidence_json AS evidence_json ORDER BY n.id"):
                 out.add_node(_node_of(row))
-            for row in _rows(tx, f"MATCH (s:Node)-[r:{_FLOW_TYPES}]->(t:Node) RETURN {_FLOW_FIELDS} ORDER BY r.id"):
-                out.add_flow(_flow_of(row))
+            flows = [_flow_of(row) for row in _rows(tx, f"MATCH (s:Node)-[r:{_FLOW_TYPES}]->(t:Node) "
+                                                        f"RETURN {_FLOW_FIELDS}")]
+            for flow in sorted(flows, key=_ID):
+                out.add_flow(flow)
             for row in _rows(tx, f"MATCH (s:Node)-[r:{'|'.join(LINK_RELATIONS)}]->(t:Node) RETURN {_LINK_FIELDS} "
                                  "ORDER BY r.id"):
                 out.add_link(_link_of(row))
@@ -441,7 +470,7 @@ class Neo4jStore(Store):
         statement = _flow_edges_statement(field_ids is not None, target_kinds is not None, target is not None)
         rows = self._query(statement, fields=list(field_ids or []), kinds=list(target_kinds or []), target=target)
         try:
-            return [_edge_of(row) for row in rows]
+            return sorted((_edge_of(row) for row in rows), key=_EDGE_ID)
         except StaleFlowError as exc:
             raise self._stale(exc) from exc
 
@@ -491,12 +520,17 @@ class Neo4jStore(Store):
 
 def field_flows_of(row: Record) -> FieldFlows:
     """The walker's material from the one row of :data:`FIELD_FLOWS`, read as the driver decoded it: edges
-    sorted by id, each flow's packed ``data`` decoded once (:func:`_edge`)."""
-    fid, kind, label, up, down, rows, infos = row.values()
-    related = semantics.related_fields(fid, [(i, d) for i, d in up], [(i, d) for i, d in down])
-    rows.sort(key=_FIRST)
-    edges = [_edge(*e) for e in rows]
-    nodes = {i: {"id": i, "kind": k, "label": n} for i, k, n in infos} if edges else {}
+    sorted by id, each flow's packed ``data`` decoded once and its id computed (:func:`_edge`).
+
+    Node and field ids are interned, so that every mention of a node is one string object, as in the embedded
+    store: the walk compares and hashes ids at every hop, and the driver decodes each mention as a new string
+    (``benchmarks/neo4j_trace.py``: the same walk took about a fifth longer on them)."""
+    fid, kind, label, up, down, groups, infos = row.values()
+    related = semantics.related_fields(intern(fid), [(intern(i), d) for i, d in up],
+                                       [(intern(i), d) for i, d in down])
+    edges = sorted((_edge(intern(source), intern(target), relation, intern(field), data)
+                    for relation, field, source, flows in groups for target, data in flows), key=_EDGE_ID)
+    nodes = {intern(i): {"id": intern(i), "kind": k, "label": n} for i, k, n in infos} if edges else {}
     return FieldFlows({"id": fid, "kind": kind, "label": label}, related, edges, nodes)
 
 
@@ -520,7 +554,7 @@ def _node_of(row: dict[str, Any]) -> Node:
 
 
 def _flow_of(row: dict[str, Any]) -> Flow:
-    d = _flow_data(row["id"], row["data"])
+    d = _flow_data(row["relation"], row["source"], row["target"], row["data"])
     return Flow(field=row["field"], source=row["source"], target=row["target"], action=d.action,
                 relation=row["relation"], polarity=d.polarity, purposes=d.purposes, conditions=d.conditions,
                 basis=d.basis, evidence=[Evidence.from_dict(e) for e in d.evidence], properties=d.properties,
@@ -532,16 +566,17 @@ def _link_of(row: dict[str, Any]) -> Link:
                 evidence=[Evidence.from_dict(e) for e in _decode(row["evidence_json"])])
 
 
-def _edge(rid: str, source: str, target: str, relation: str, field: str, data: str) -> Edge:
-    """The edge of a stored flow from its id, ends, relation, field and packed ``data``."""
-    d = _flow_data(rid, data)
+def _edge(source: str, target: str, relation: str, field: str, data: str) -> Edge:
+    """The edge of a stored flow from its ends, relation, field and packed ``data``, with its id."""
+    d = _flow_data(relation, source, target, data)
+    rid = flow_id(relation, d.action, source, target, field, d.polarity, d.basis, d.conditions, d.consent_state)
     return {"id": rid, "source": source, "target": target, "relation": relation, "action": d.action,
             "field": field, "polarity": d.polarity, "purposes": d.purposes, "conditions": d.conditions,
             "basis": d.basis, "evidence": d.evidence}
 
 
 def _edge_of(row: dict[str, Any]) -> Edge:
-    return _edge(row["id"], row["source"], row["target"], row["relation"], row["field"], row["data"])
+    return _edge(row["source"], row["target"], row["relation"], row["field"], row["data"])
 
 
 def _warnings(tx: ManagedTransaction) -> list[str]:
@@ -573,30 +608,35 @@ def _stored(tx: ManagedTransaction, records: Records) -> tuple[Records, dict[str
                              {"ids": chunk}):
                 out.add_node(_node_of(row))
     for rel, flows in _grouped(records.flows.values(), _RELATION).items():
-        for row in _stored_relationships(tx, rel, flows, _FLOW_FIELDS) if held[rel] else ():
-            element_ids[out.add_flow(_flow_of(row)).id] = row["element_id"]
+        for row in _stored_relationships(tx, rel, flows, _FLOW_FIELDS, "r.field = row.field") if held[rel] else ():
+            flow = _flow_of(row)
+            if flow.id in records.flows and flow.id not in element_ids:
+                element_ids[out.add_flow(flow).id] = row["element_id"]
     for rel, links in _grouped(records.links.values(), _RELATION).items():
-        for row in _stored_relationships(tx, rel, links, _LINK_FIELDS) if held[rel] else ():
+        for row in _stored_relationships(tx, rel, links, _LINK_FIELDS, "r.id = row.id") if held[rel] else ():
             element_ids[out.add_link(_link_of(row)).id] = row["element_id"]
     return out, element_ids
 
 
-def _stored_relationships(tx: ManagedTransaction, rel: str, items: list[Flow] | list[Link],
-                          fields: str) -> Iterator[dict[str, Any]]:
-    """``fields`` and the element id of the stored relationships of type ``rel`` among ``items``, found from
-    their ends (relationships have no index on id, see :data:`SCHEMA`). The ends are found in a subquery,
-    so that the relationship is matched with both bound: ``PROFILE`` per row shows two seeks of the node
-    index and an ``Expand(Into)``, which reads the relationships of ``rel`` of whichever end has fewer (a
-    busy first party is not walked; left to itself the planner expanded from the target instead)::
+def _stored_relationships(tx: ManagedTransaction, rel: str, items: list[Flow] | list[Link], fields: str,
+                          match: str) -> Iterator[dict[str, Any]]:
+    """``fields`` and the element id of the stored relationships of type ``rel`` between the ends of each of
+    ``items`` that pass ``match`` (``r.id = row.id`` for links; flows keep no id, so ``r.field = row.field``,
+    and the caller keeps those whose computed id it asked for), found from their ends (relationships have no
+    index on id, see :data:`SCHEMA`). The ends are found in a subquery, so that the relationship is matched
+    with both bound: ``PROFILE`` per row shows two seeks of the node index and an ``Expand(Into)``, which
+    reads the relationships of ``rel`` of whichever end has fewer (a busy first party is not walked; left to
+    itself the planner expanded from the target instead)::
 
-        Projection <- Filter (r.id = row.id) <- Expand(Into) (s)-[r:SHARES_WITH]->(t)
+        Projection <- Filter (r.field = row.field) <- Expand(Into) (s)-[r:SHARES_WITH]->(t)
           <- Apply(Unwind $rows, CartesianProduct(NodeUniqueIndexSeek s:Node(id), NodeUniqueIndexSeek t:Node(id)))
     """
     for chunk in _chunks(items):
+        rows = [{"id": item.id, "source": item.source, "target": item.target, "field": getattr(item, "field", None)}
+                for item in chunk]
         yield from _rows(tx, "UNWIND $rows AS row CALL (row) { MATCH (s:Node {id: row.source}) "
                              f"MATCH (t:Node {{id: row.target}}) RETURN s, t }} MATCH (s)-[r:{rel}]->(t) "
-                             f"WHERE r.id = row.id RETURN {fields}, elementId(r) AS element_id",
-                         {"rows": [{"id": item.id, "source": item.source, "target": item.target} for item in chunk]})
+                             f"WHERE {match} RETURN {fields}, elementId(r) AS element_id", {"rows": rows})
 
 
 def _grouped(items: Iterable[T], key: Callable[[T], str]) -> dict[str, list[T]]:
@@ -611,16 +651,16 @@ def _ends(tx: ManagedTransaction, records: Records) -> dict[str, str]:
     """The element ids of the nodes that the flows and links of ``records`` name (ends and fields), looked
     up once each; raises the embedded store's message for the first flow or link naming a node that does
     not exist."""
-    named: list[tuple[str, tuple[str, ...]]] = [
-        *((f"flow {f.id}", (f.source, f.target, f.field)) for f in records.flows.values()),
-        *((f"link {link.id}", (link.source, link.target)) for link in records.links.values())]
+    named: list[tuple[str, str, tuple[str, ...]]] = [
+        *(("flow", fid, (f.source, f.target, f.field)) for fid, f in records.flows.items()),
+        *(("link", lid, (link.source, link.target)) for lid, link in records.links.items())]
     found = {r["id"]: r["element_id"] for r in _rows(
         tx, "UNWIND $ids AS nid MATCH (n:Node {id: nid}) RETURN n.id AS id, elementId(n) AS element_id",
-        {"ids": sorted({end for _, ends in named for end in ends})})}
-    for what, ends in named:
+        {"ids": sorted({end for _, _, ends in named for end in ends})})}
+    for what, rid, ends in named:
         for end in ends:
             if end not in found:
-                raise ValueError(f"{what} refers to missing node {end}")
+                raise ValueError(f"{what} {rid} refers to missing node {end}")
     return found
 
 
@@ -664,13 +704,23 @@ def _write_load(tx: ManagedTransaction, records: Records, replace: bool) -> None
         return lambda item: {**row(item), "r": held[item.id]}
 
     for rel, flows in _grouped((merged.flows[i] for i in records.flows), _RELATION).items():
-        _write(tx, create_flows_statement(rel), new(flow_row), [f for f in flows if f.id not in held])
-        _write(tx, update_flows_statement(rel), stored(flow_row), [f for f in flows if f.id in held])
+        fresh, known = _split(flows, held)
+        _write(tx, create_flows_statement(rel), new(flow_row), fresh)
+        _write(tx, update_flows_statement(rel), stored(flow_row), known)
     for rel, links in _grouped((merged.links[i] for i in records.links), _RELATION).items():
-        _write(tx, create_links_statement(rel), new(link_row), [k for k in links if k.id not in held])
-        _write(tx, update_links_statement(rel), stored(link_row), [k for k in links if k.id in held])
+        fresh, known = _split(links, held)
+        _write(tx, create_links_statement(rel), new(link_row), fresh)
+        _write(tx, update_links_statement(rel), stored(link_row), known)
     tx.run(f"MATCH (m:{META_LABEL} {{id: 'store'}}) SET m.warnings = $warnings", {"warnings": merged.warnings}
            ).consume()
+
+
+def _split(items: list[R], held: dict[str, str]) -> tuple[list[R], list[R]]:
+    """``items`` that the store does not hold, and those it holds (``held``: by id); into a store that holds
+    none of them, no id is asked for (a flow's id is a digest, checked for changes on every ask)."""
+    if not held:
+        return items, []
+    return [i for i in items if i.id not in held], [i for i in items if i.id in held]
 
 
 def _write(tx: ManagedTransaction, statement: str, row: Callable[[T], dict[str, Any]], items: list[T]) -> None:

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from hashlib import sha1 as _sha1
 from typing import Any, TypeVar
 
 NODE_KINDS = (
@@ -61,6 +63,30 @@ def digest(*parts: object) -> str:
     """A short stable hash of ``parts``."""
     h = hashlib.sha1("\x1f".join(map(str, parts)).encode("utf-8"))
     return h.hexdigest()[:16]
+
+
+def flow_key(relation: str, action: str, source: str, target: str, field: str, polarity: str, basis: str,
+             conditions: Iterable[str], consent_state: str | None) -> tuple[str, ...]:
+    """What identifies a flow (its id is a digest of it): a store that does not keep the id recomputes it
+    with :func:`flow_id` from the flow's parts. ``conditions`` must be sorted, as a :class:`Flow` keeps them.
+
+    A known consent state is part of the fact (the same request before and after consent is two flows);
+    ``unknown`` is not, so imported captures keep the ids they always had.
+    """
+    state = () if consent_state in (None, "unknown") else (f"consent={consent_state}",)
+    return (relation, action, source, target, field, polarity, basis, *conditions, *state)
+
+
+def flow_id(relation: str, action: str, source: str, target: str, field: str, polarity: str, basis: str,
+            conditions: Iterable[str], consent_state: str | None) -> str:
+    """The id of the flow with these parts, as :attr:`Flow.id` gives it.
+
+    >>> f = Flow(field="field:email", source="a", target="b", action="share", relation="SHARES_WITH")
+    >>> flow_id("SHARES_WITH", "share", "a", "b", "field:email", "+", "stated", [], None) == f.id
+    True
+    """
+    key = flow_key(relation, action, source, target, field, polarity, basis, conditions, consent_state)
+    return "flow:" + _sha1("\x1f".join(key).encode("utf-8")).hexdigest()[:16]  # digest(*key): its parts are str
 
 
 @dataclass(frozen=True)
@@ -248,14 +274,10 @@ class Flow(Cited):
 
     @property
     def id(self) -> str:
-        """Stable id: what identifies the fact, not where it was read (hashed once per identifying content).
-
-        A known consent state is part of the fact (the same request before and after consent is two
-        flows); ``unknown`` is not, so imported captures keep the ids they always had.
-        """
-        state = () if self.consent_state in (None, "unknown") else (f"consent={self.consent_state}",)
-        key = (self.relation, self.action, self.source, self.target, self.field, self.polarity, self.basis,
-               *self.conditions, *state)
+        """Stable id: what identifies the fact (:func:`flow_key`), not where it was read (hashed once per
+        identifying content)."""
+        key = flow_key(self.relation, self.action, self.source, self.target, self.field, self.polarity, self.basis,
+                       self.conditions, self.consent_state)
         if self._id is None or self._id[0] != key:
             self._id = (key, "flow:" + digest(*key))
         return self._id[1]

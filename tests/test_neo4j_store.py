@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import signal
 import socket
@@ -146,23 +147,23 @@ def test_a_flow_stored_by_an_earlier_version_is_a_clear_error_until_replaced(neo
     and ``load --replace`` clears it."""
     assert main(["load", str(SEED), "--store", neo4j_env]) == 0
     field = neo4j_store.match_nodes("credit card number", ("field",))[0]["id"]
-    neo4j_store.driver.execute_query(
-        "MATCH (s:Node)-[r:SHARES_WITH]->(t:Node) WITH s, t, r ORDER BY r.id LIMIT 1 "
+    ends = neo4j_store.driver.execute_query(
+        "MATCH (s:Node)-[r:SHARES_WITH]->(t:Node) WITH s, t, r ORDER BY r.field, s.id, t.id LIMIT 1 "
         "CREATE (s)-[:SHARES_WITH {id: 'flow:stored-before-packing', field: $field, action: 'share', "
-        "polarity: '+', purposes: [], conditions: [], basis: 'stated', evidence_json: '[]', props_json: '{}'}]->(t)",
-        field=field)
-    with pytest.raises(StaleFlowError,
-                       match=r"flow flow:stored-before-packing was stored by an earlier .*--replace"):
+        "polarity: '+', purposes: [], conditions: [], basis: 'stated', evidence_json: '[]', props_json: '{}'}]->(t) "
+        "RETURN s.id AS s, t.id AS t", field=field).records[0]
+    stale = re.escape(f"SHARES_WITH flow {ends['s']} -> {ends['t']}")
+    with pytest.raises(StaleFlowError, match=stale + " was stored by an earlier .*--replace"):
         neo4j_store.records()
     capsys.readouterr()
     for command in (["trace", "credit card number"], ["matrix"]):
         assert main([*command, "--store", neo4j_env]) == 2, command
         err = capsys.readouterr().err
-        assert err.startswith(f"flowaudit: error: {neo4j_env}: flow flow:stored-before-packing was stored by an "
-                              "earlier flowaudit version"), err
+        assert re.match(f"flowaudit: error: {re.escape(neo4j_env)}: {stale} was stored by an earlier flowaudit "
+                        "version", err), err
         assert "--replace" in err and "Traceback" not in err
     neo4j_store.driver.execute_query("MATCH ()-[r {id: 'flow:stored-before-packing'}]->() SET r.data = '[1]'")
-    with pytest.raises(StaleFlowError, match="flow:stored-before-packing: its packed data cannot"):
+    with pytest.raises(StaleFlowError, match=stale + ": its packed data cannot"):
         neo4j_store.trace("credit card number")
     assert main(["load", str(SEED), "--store", neo4j_env, "--replace"]) == 0
     assert main(["trace", "credit card number", "--store", neo4j_env]) == 0
